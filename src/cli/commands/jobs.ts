@@ -1,0 +1,6 @@
+import { UserError } from '../../core/errors.ts';
+
+/** Placeholder until the `jobs` command lands. */
+export async function run(_args: string[]): Promise<number> {
+  throw new UserError({ code: 'not_implemented', title: 'Not available yet', detail: 'The "jobs" command is not implemented in this build.', resolution: 'Update to a newer version.', kind: 'failure' });
+}

@@ -1,0 +1,14 @@
+/**
+ * The port through which every reader gets bytes: a file on disk, an S3 object, a browser `File`.
+ * Readers never open files themselves, so the same code works in every runtime.
+ */
+export interface ByteSource {
+  /** Where the bytes come from, as shown in reports (a path relative to the input, an S3 key). */
+  readonly name: string;
+  /** Total size in bytes. */
+  size(): Promise<number>;
+  /** The whole object from its first byte, streamed. */
+  stream(signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  /** Bytes [start, endExclusive): used by Parquet footers and bounded samples. */
+  readRange(start: number, endExclusive: number): Promise<Uint8Array>;
+}
