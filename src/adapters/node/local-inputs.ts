@@ -1,0 +1,102 @@
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import type { ByteSource } from '../../core/readers/byte-source.ts';
+
+/** Large reads keep the per-chunk overhead of the readers low. */
+const STREAM_CHUNK_BYTES = 1 << 20;
+
+/** Files a folder input never counts as data: job artefacts and Spark/Hadoop markers. */
+const IGNORED_NAMES = new Set(['_SUCCESS', 'manifest.json', 'rejects.csv']);
+
+/** Whether a file inside a folder input is skipped (hidden, `_`-prefixed Spark markers, checksums, our own outputs). */
+export function isIgnoredInputFile(name: string): boolean {
+  return name.startsWith('.') || name.startsWith('_') || name.endsWith('.crc') || IGNORED_NAMES.has(name);
+}
+
+/** A ByteSource over a local file; `name` (default: the path) is what reports show. */
+export function fileByteSource(filePath: string, name: string = filePath): ByteSource {
+  return {
+    name,
+    async size() {
+      return (await stat(filePath)).size;
+    },
+    stream(signal?: AbortSignal): AsyncIterable<Uint8Array> {
+      return createReadStream(filePath, { highWaterMark: STREAM_CHUNK_BYTES, ...(signal ? { signal } : {}) });
+    },
+    async readRange(start: number, endExclusive: number): Promise<Uint8Array> {
+      const handle = await open(filePath, 'r');
+      try {
+        const length = Math.max(0, endExclusive - start);
+        const buffer = new Uint8Array(length);
+        let filled = 0;
+        while (filled < length) {
+          const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return filled === length ? buffer : buffer.subarray(0, filled);
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+/**
+ * Each path is a file or a folder; a folder contributes all its files, recursively, sorted by
+ * relative path (Clean Rooms and Spark write one result as many part files under one prefix).
+ */
+export async function openLocalInputs(paths: string[]): Promise<ByteSource[]> {
+  const sources: ByteSource[] = [];
+  for (const inputPath of paths) {
+    let info;
+    try {
+      info = await stat(inputPath);
+    } catch (error) {
+      throw new UserError({
+        code: 'input_not_found',
+        title: 'Input not found',
+        detail: `"${inputPath}" does not exist or cannot be read.`,
+        resolution: 'Check the path (relative paths start from the current folder) and that you may read it.',
+        field: 'input',
+        cause: error,
+      });
+    }
+    if (!info.isDirectory()) {
+      sources.push(fileByteSource(inputPath));
+      continue;
+    }
+    const files = await listFolder(inputPath);
+    if (files.length === 0) {
+      throw new UserError({
+        code: 'no_input_files',
+        title: 'No input files in folder',
+        detail: `"${inputPath}" contains no data files (hidden files, _SUCCESS, *.crc, manifest.json and rejects.csv are skipped).`,
+        resolution: 'Point at the folder that holds the result files, or at a file directly.',
+        field: 'input',
+      });
+    }
+    for (const relative of files) sources.push(fileByteSource(path.join(inputPath, relative), toPosix(path.join(inputPath, relative))));
+  }
+  return sources;
+}
+
+async function listFolder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const relative = path.relative(folder, path.join(entry.parentPath, entry.name));
+    // A hidden or `_`-prefixed folder (e.g. `_temporary`) hides everything inside it.
+    if (relative.split(path.sep).some((part) => isIgnoredInputFile(part))) continue;
+    files.push(relative);
+  }
+  const posix = files.map(toPosix);
+  return posix.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function toPosix(value: string): string {
+  return value.split(path.sep).join('/');
+}

@@ -1,0 +1,149 @@
+import type { RecordBatch } from './input-record.ts';
+import { BatchBuilder, type ReaderContext } from './reader-context.ts';
+
+/**
+ * CSV/TSV with a header row (RFC 4180): quoted fields with doubled quotes, delimiters and line
+ * breaks inside quotes, CRLF or LF, a UTF-8 BOM. Every cell is a string; an empty cell is `''`.
+ * A row with a different number of fields than the header is a malformed record (`null`); blank
+ * lines are not records.
+ *
+ * Hand-written rather than csv-parse: csv-parse's streaming API is a Node `Transform` (the browser
+ * runs this too), and a line without quotes takes a `split` fast path here.
+ */
+export async function* readDelimitedText(chunks: AsyncIterable<Uint8Array>, delimiter: string, context: ReaderContext): AsyncGenerator<RecordBatch> {
+  const decoder = new TextDecoder();
+  const batch = new BatchBuilder(context);
+  const parser = new DelimitedTextParser(delimiter);
+  let header: string[] | undefined;
+
+  const accept = (fields: string[]): void => {
+    if (header === undefined) {
+      header = headerNames(fields);
+      return;
+    }
+    if (fields.length !== header.length) {
+      batch.records.push(null);
+      return;
+    }
+    const record: Record<string, string> = {};
+    for (let index = 0; index < fields.length; index++) record[header[index] as string] = fields[index] as string;
+    batch.records.push(record);
+  };
+
+  for await (const chunk of chunks) {
+    context.signal?.throwIfAborted();
+    parser.push(decoder.decode(chunk, { stream: true }), false, accept);
+    while (batch.records.length >= context.batchSize) yield takeAtMost(batch, context.batchSize);
+  }
+  parser.push(decoder.decode(), true, accept);
+  while (batch.records.length > context.batchSize) yield takeAtMost(batch, context.batchSize);
+  if (batch.records.length > 0) yield batch.take();
+}
+
+function takeAtMost(batch: BatchBuilder, size: number): RecordBatch {
+  if (batch.records.length <= size) return batch.take();
+  const rest = batch.records.slice(size);
+  batch.records.length = size;
+  const taken = batch.take();
+  batch.records = rest;
+  return taken;
+}
+
+/** Header cells as column names: trimmed, blanks named `column_<n>`, repeats suffixed `_2`, `_3`… */
+export function headerNames(fields: string[]): string[] {
+  const seen = new Map<string, number>();
+  return fields.map((field, index) => {
+    const name = field.trim() === '' ? `column_${index + 1}` : field.trim();
+    const count = (seen.get(name) ?? 0) + 1;
+    seen.set(name, count);
+    return count === 1 ? name : `${name}_${count}`;
+  });
+}
+
+/** Incremental RFC 4180 parser over decoded text; keeps only the unfinished row between pushes. */
+export class DelimitedTextParser {
+  private buffer = '';
+
+  constructor(private readonly delimiter: string) {}
+
+  push(text: string, final: boolean, onRow: (fields: string[]) => void): void {
+    const buffer = this.buffer + text;
+    const length = buffer.length;
+    let position = 0;
+    // Where the next quote is (Infinity: none left), looked up again only once passed.
+    let quote = -1;
+    while (position < length) {
+      const newline = buffer.indexOf('\n', position);
+      if (newline === -1 && !final) break;
+      const lineEnd = newline === -1 ? length : newline;
+      if (quote < position) {
+        const found = buffer.indexOf('"', position);
+        quote = found === -1 ? Number.POSITIVE_INFINITY : found;
+      }
+      if (quote > lineEnd) {
+        // Fast path: no quotes on this line.
+        let end = lineEnd;
+        if (end > position && buffer.charCodeAt(end - 1) === 13) end--;
+        if (end > position) onRow(buffer.slice(position, end).split(this.delimiter));
+        position = lineEnd + 1;
+        continue;
+      }
+      const next = this.parseQuotedRow(buffer, position, final, onRow);
+      if (next === -1) break;
+      position = next;
+    }
+    this.buffer = position >= length ? '' : buffer.slice(position);
+  }
+
+  /** Parses one row that contains quotes; returns where the next row starts, or -1 if more text is needed. */
+  private parseQuotedRow(buffer: string, start: number, final: boolean, onRow: (fields: string[]) => void): number {
+    const { delimiter } = this;
+    const length = buffer.length;
+    const fields: string[] = [];
+    let index = start;
+    for (;;) {
+      let field = '';
+      if (buffer.charCodeAt(index) === 34) {
+        index++;
+        for (;;) {
+          const quote = buffer.indexOf('"', index);
+          if (quote === -1) {
+            if (!final) return -1;
+            // Unterminated quote at the end of the file: keep what there is.
+            field += buffer.slice(index);
+            index = length;
+            break;
+          }
+          field += buffer.slice(index, quote);
+          if (quote + 1 >= length && !final) return -1;
+          if (buffer.charCodeAt(quote + 1) === 34) {
+            field += '"';
+            index = quote + 2;
+          } else {
+            index = quote + 1;
+            break;
+          }
+        }
+      }
+      // Unquoted text, or stray text after a closing quote, up to the next delimiter or line end.
+      let end = index;
+      while (end < length) {
+        const code = buffer.charCodeAt(end);
+        if (code === 10 || buffer.startsWith(delimiter, end)) break;
+        end++;
+      }
+      if (end >= length && !final) return -1;
+      let text = buffer.slice(index, end);
+      if (end < length && buffer.charCodeAt(end) === 10 && text.endsWith('\r')) text = text.slice(0, -1);
+      else if (end >= length && text.endsWith('\r')) text = text.slice(0, -1);
+      field += text;
+      fields.push(field);
+      if (end < length && buffer.charCodeAt(end) !== 10) {
+        index = end + delimiter.length;
+        continue;
+      }
+      onRow(fields);
+      return end + 1;
+    }
+  }
+}

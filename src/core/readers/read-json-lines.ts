@@ -1,0 +1,40 @@
+import type { RecordBatch } from './input-record.ts';
+import { asRecord, BatchBuilder, type ReaderContext } from './reader-context.ts';
+
+/**
+ * JSON Lines: one object per line. Blank lines are not records; a line that does not parse or is
+ * not an object is a malformed record (`null`). Kept lean on purpose: this is the hot path.
+ */
+export async function* readJsonLines(chunks: AsyncIterable<Uint8Array>, context: ReaderContext): AsyncGenerator<RecordBatch> {
+  const decoder = new TextDecoder();
+  const batch = new BatchBuilder(context);
+  let rest = '';
+  for await (const chunk of chunks) {
+    context.signal?.throwIfAborted();
+    const text = rest + decoder.decode(chunk, { stream: true });
+    let start = 0;
+    let newline = text.indexOf('\n');
+    while (newline !== -1) {
+      const record = parseLine(text.slice(start, newline));
+      if (record !== undefined) {
+        batch.records.push(record);
+        if (batch.full) yield batch.take();
+      }
+      start = newline + 1;
+      newline = text.indexOf('\n', start);
+    }
+    rest = text.slice(start);
+  }
+  const last = parseLine(rest + decoder.decode());
+  if (last !== undefined) batch.records.push(last);
+  if (batch.records.length > 0) yield batch.take();
+}
+
+/** The line's record, `null` when malformed, `undefined` for a blank line. */
+function parseLine(line: string): Record<string, unknown> | null | undefined {
+  try {
+    return asRecord(JSON.parse(line));
+  } catch {
+    return line.trim() === '' ? undefined : null;
+  }
+}

@@ -1,0 +1,49 @@
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
+import type { ByteSource } from './byte-source.ts';
+import type { RecordBatch } from './input-record.ts';
+import { BatchBuilder, type ReaderContext } from './reader-context.ts';
+import { unsupportedFormat } from './detect-format.ts';
+
+/**
+ * Parquet through hyparquet, one row group at a time via `readRange`, so memory is bounded by a
+ * row group, not the file. Values keep their Parquet types: INT64 arrives as `bigint`, strings as
+ * strings, so a phone stored as an integer is never turned into a float.
+ */
+export async function* readParquet(source: ByteSource, context: ReaderContext): AsyncGenerator<RecordBatch> {
+  const size = await source.size();
+  let served = 0;
+  const file: AsyncBuffer = {
+    byteLength: size,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const bytes = await source.readRange(start, end ?? size);
+      served += bytes.byteLength;
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+        ? bytes.buffer
+        : (bytes.slice().buffer as ArrayBuffer);
+    },
+  };
+  let metadata;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw unsupportedFormat(source.name, 'it starts like a Parquet file but its footer could not be read (truncated or corrupt).', error);
+  }
+  const batch = new BatchBuilder(context);
+  let rowStart = 0;
+  for (const rowGroup of metadata.row_groups) {
+    context.signal?.throwIfAborted();
+    const rowEnd = rowStart + Number(rowGroup.num_rows);
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+    } catch (error) {
+      throw unsupportedFormat(source.name, `row group starting at row ${rowStart + 1} could not be decoded (corrupt, or a compression codec other than Snappy/uncompressed).`, error);
+    }
+    context.progress.bytesRead = Math.min(size, Math.max(context.progress.bytesRead, served));
+    for (let offset = 0; offset < rows.length; offset += context.batchSize) {
+      batch.records = rows.slice(offset, offset + context.batchSize);
+      yield batch.take();
+    }
+    rowStart = rowEnd;
+  }
+}

@@ -1,0 +1,75 @@
+import type { ByteSource } from './byte-source.ts';
+import type { DetectedFormat, RecordBatch } from './input-record.ts';
+import { detectFormat } from './detect-format.ts';
+import { collectBytes, gunzipChunks } from './gunzip.ts';
+import { memoryByteSource } from './memory-byte-source.ts';
+import type { ReaderContext } from './reader-context.ts';
+import { readJsonLines } from './read-json-lines.ts';
+import { readJsonArray } from './read-json-array.ts';
+import { readDelimitedText } from './read-delimited-text.ts';
+import { readParquet } from './read-parquet.ts';
+
+export const DEFAULT_BATCH_SIZE = 8192;
+
+export interface ReadRecordsOptions {
+  /** Skip detection when the format is already known (e.g. from `detectFormat`). */
+  format?: DetectedFormat;
+  /** Records per batch (default 8192). */
+  batchSize?: number;
+  signal?: AbortSignal;
+  /**
+   * Gzip-compressed Parquet needs random access to the decompressed bytes. By default they are
+   * decompressed into memory; the Node adapter passes `gunzipToTemporaryFile` to spill to disk.
+   */
+  materializeGunzipped?: (source: ByteSource, signal?: AbortSignal) => Promise<ByteSource>;
+}
+
+/**
+ * Streams every record of one source in batches: JSON Lines, JSON array, CSV/TSV, Parquet, or any
+ * of them gzip-compressed. Memory does not grow with the file. Record numbers are 1-based per source.
+ */
+export async function* readRecords(source: ByteSource, options: ReadRecordsOptions = {}): AsyncGenerator<RecordBatch> {
+  const format = options.format ?? (await detectFormat(source));
+  const context: ReaderContext = {
+    source: source.name,
+    batchSize: Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE),
+    progress: { bytesRead: 0 },
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  if (format.format === 'parquet') {
+    if (format.compression === 'none') {
+      yield* readParquet(source, context);
+      return;
+    }
+    const inflated = options.materializeGunzipped
+      ? await options.materializeGunzipped(source, options.signal)
+      : memoryByteSource(source.name, await collectBytes(gunzipChunks(source.stream(options.signal), options.signal)));
+    const compressedSize = await source.size();
+    for await (const batch of readParquet(inflated, context)) {
+      // Progress is reported in the source's own (compressed) bytes, all read by now.
+      yield { ...batch, bytesRead: compressedSize };
+    }
+    return;
+  }
+  const raw = countBytes(source.stream(options.signal), context.progress);
+  const chunks = format.compression === 'gzip' ? gunzipChunks(raw, options.signal) : raw;
+  switch (format.format) {
+    case 'jsonl':
+      yield* readJsonLines(chunks, context);
+      return;
+    case 'json-array':
+      yield* readJsonArray(chunks, context);
+      return;
+    case 'csv':
+    case 'tsv':
+      yield* readDelimitedText(chunks, format.delimiter ?? (format.format === 'tsv' ? '\t' : ','), context);
+      return;
+  }
+}
+
+async function* countBytes(chunks: AsyncIterable<Uint8Array>, progress: { bytesRead: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    progress.bytesRead += chunk.byteLength;
+    yield chunk;
+  }
+}

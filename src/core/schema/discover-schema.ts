@@ -1,0 +1,202 @@
+import type { ByteSource } from '../readers/byte-source.ts';
+import type { DetectedFormat } from '../readers/input-record.ts';
+import { detectFormat } from '../readers/detect-format.ts';
+import { readRecords } from '../readers/read-records.ts';
+import { cleanCell, normalizeIdentifier } from '../identifiers/normalize-identifier.ts';
+import { DEFAULT_NORMALIZE_OPTIONS } from '../identifiers/normalize-options.ts';
+import { maskIdentifier } from '../identifiers/mask-identifier.ts';
+import type { IdentifierType } from '../identifiers/rules.ts';
+import { identifierTypeFromName } from './suggest-identifier-type.ts';
+
+export type ValueKind = 'string' | 'integer' | 'float' | 'boolean' | 'null' | 'object';
+
+export interface DiscoveredColumn {
+  name: string;
+  /** How many sampled rows hold each kind of value (a missing key counts as `null`). */
+  kinds: Record<ValueKind, number>;
+  /** Share of sampled rows with a non-empty value (not null, not blank text). */
+  fillRate: number;
+  /** Up to three distinct sample values, masked (`j***@e***.com`); never raw. */
+  examples: string[];
+  suggestedType: IdentifierType | null;
+  /** Share of the column's non-empty sample values that normalize (ok or pre-hashed) as `suggestedType`. */
+  confidence: number;
+}
+
+export interface DiscoveredSchema {
+  format: DetectedFormat;
+  sampledRows: number;
+  /** Sampled records that were malformed (bad JSON line, CSV row with the wrong number of fields). */
+  malformedRows: number;
+  columns: DiscoveredColumn[];
+  suggestedMapping: Array<{ column: string; type: IdentifierType }>;
+}
+
+export interface DiscoverSchemaOptions {
+  /** Rows to sample (default 1000). */
+  sampleRows?: number;
+  /** Bytes of the sources to read at most (default 4 MiB); Parquet reads at most its first row group. */
+  maxSampleBytes?: number;
+}
+
+export const DEFAULT_SAMPLE_ROWS = 1000;
+export const DEFAULT_MAX_SAMPLE_BYTES = 4 * 1024 * 1024;
+
+/** A name hint is trusted when at least this share of the values agree with it. */
+const NAME_AGREEMENT = 0.3;
+/** Without a name hint, values alone must agree this much. */
+const VALUE_AGREEMENT = 0.8;
+/** Value checks per candidate: IDFA and GAID normalize the same way, so values can only say MAID. */
+const VALUE_CANDIDATES: IdentifierType[] = ['EMAIL', 'MAID', 'PHONE'];
+
+/**
+ * Reads a bounded sample (the first rows of the first source(s), never whole files) and describes
+ * each column: value kinds, fill rate, masked examples, and a suggested identifier type from its
+ * name and from how many sample values normalize as that type. Runs in the browser too.
+ */
+export async function discoverSchema(sources: ByteSource[], options: DiscoverSchemaOptions = {}): Promise<DiscoveredSchema> {
+  const sampleRows = Math.max(1, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
+  const maxSampleBytes = Math.max(1, options.maxSampleBytes ?? DEFAULT_MAX_SAMPLE_BYTES);
+  const records: Array<Record<string, unknown>> = [];
+  let malformedRows = 0;
+  let format: DetectedFormat | undefined;
+  let bytesLeft = maxSampleBytes;
+
+  for (const source of sources) {
+    if (records.length + malformedRows >= sampleRows || bytesLeft <= 0) break;
+    const sourceFormat = await detectFormat(source);
+    format ??= sourceFormat;
+    const limited = limitStream(source, bytesLeft);
+    const sample: Array<Record<string, unknown> | null> = [];
+    let enough = false;
+    try {
+      for await (const batch of readRecords(limited, { format: sourceFormat, batchSize: 256 })) {
+        sample.push(...batch.records);
+        if (records.length + malformedRows + sample.length >= sampleRows) {
+          enough = true;
+          break;
+        }
+      }
+    } catch (error) {
+      // A sample cut at the byte limit can end mid-gzip-stream; anything else is a real error.
+      if (!limited.truncated) throw error;
+    }
+    // The record the byte limit cut through is incomplete: leave it out.
+    if (limited.truncated && !enough && sample.length > 0) sample.pop();
+    bytesLeft -= limited.served;
+    for (const record of sample.slice(0, sampleRows - records.length - malformedRows)) {
+      if (record === null) malformedRows++;
+      else records.push(record);
+    }
+  }
+  const columns = describeColumns(records);
+  return {
+    format: format ?? { format: 'jsonl', compression: 'none' },
+    sampledRows: records.length,
+    malformedRows,
+    columns,
+    suggestedMapping: columns.flatMap((column) => (column.suggestedType ? [{ column: column.name, type: column.suggestedType }] : [])),
+  };
+}
+
+/** Wraps a source so that its stream ends after `limit` bytes (range reads pass through, for Parquet). */
+function limitStream(source: ByteSource, limit: number): ByteSource & { served: number; truncated: boolean } {
+  const limited = {
+    name: source.name,
+    served: 0,
+    truncated: false,
+    size: () => source.size(),
+    readRange: (start: number, end: number) => source.readRange(start, end),
+    async *stream(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+      for await (const chunk of source.stream(signal)) {
+        const room = limit - limited.served;
+        if (chunk.byteLength >= room) {
+          limited.served += room;
+          if (room > 0) yield chunk.subarray(0, room);
+          limited.truncated = true;
+          return;
+        }
+        limited.served += chunk.byteLength;
+        yield chunk;
+      }
+    },
+  };
+  return limited;
+}
+
+function kindOf(value: unknown): ValueKind {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return Number.isInteger(value) ? 'integer' : 'float';
+    case 'bigint':
+      return 'integer';
+    case 'boolean':
+      return 'boolean';
+    default:
+      return 'object';
+  }
+}
+
+function describeColumns(records: Array<Record<string, unknown>>): DiscoveredColumn[] {
+  const names: string[] = [];
+  const known = new Set<string>();
+  for (const record of records) {
+    for (const name of Object.keys(record)) {
+      if (!known.has(name)) {
+        known.add(name);
+        names.push(name);
+      }
+    }
+  }
+  return names.map((name) => describeColumn(name, records.map((record) => record[name])));
+}
+
+function describeColumn(name: string, values: unknown[]): DiscoveredColumn {
+  const kinds: Record<ValueKind, number> = { string: 0, integer: 0, float: 0, boolean: 0, null: 0, object: 0 };
+  const filled: unknown[] = [];
+  const examples: string[] = [];
+  const seen = new Set<string>();
+  for (const value of values) {
+    kinds[kindOf(value)]++;
+    const cleaned = cleanCell(value);
+    if (typeof cleaned !== 'string' && cleaned.status === 'empty') continue;
+    filled.push(value);
+    const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+    if (examples.length < 3 && !seen.has(text)) {
+      seen.add(text);
+      examples.push(maskIdentifier(text));
+    }
+  }
+  const shareAs = (type: IdentifierType): number => {
+    if (filled.length === 0) return 0;
+    let valid = 0;
+    for (const value of filled) {
+      const status = normalizeIdentifier(type, value, DEFAULT_NORMALIZE_OPTIONS).status;
+      if (status === 'ok' || status === 'prehashed') valid++;
+    }
+    return valid / filled.length;
+  };
+  const { suggestedType, confidence } = suggest(name, filled, shareAs);
+  return { name, kinds, fillRate: values.length === 0 ? 0 : filled.length / values.length, examples, suggestedType, confidence };
+}
+
+function suggest(name: string, filled: unknown[], shareAs: (type: IdentifierType) => number): { suggestedType: IdentifierType | null; confidence: number } {
+  const fromName = identifierTypeFromName(name);
+  if (fromName !== null) {
+    const share = shareAs(fromName);
+    if (filled.length === 0 || share >= NAME_AGREEMENT) return { suggestedType: fromName, confidence: share };
+  }
+  if (filled.length === 0) return { suggestedType: null, confidence: 0 };
+  // Pre-hashed digests pass as every type, so values alone must include some plain identifiers.
+  const plain = (type: IdentifierType): number =>
+    filled.filter((value) => normalizeIdentifier(type, value, DEFAULT_NORMALIZE_OPTIONS).status === 'ok').length;
+  let best: { type: IdentifierType; share: number } | null = null;
+  for (const type of VALUE_CANDIDATES) {
+    const share = shareAs(type);
+    if (share >= VALUE_AGREEMENT && (best === null || share > best.share) && plain(type) > 0) best = { type, share };
+  }
+  return best ? { suggestedType: best.type, confidence: best.share } : { suggestedType: null, confidence: 0 };
+}
