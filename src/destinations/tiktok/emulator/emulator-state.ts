@@ -1,0 +1,514 @@
+import { randomBytes } from 'node:crypto';
+import { BUSY_MESSAGE, EmulatorApiError, FLOOR_MESSAGE, TikTokCode, parameterError } from './emulator-api-error.ts';
+import { isSimulatedMatch } from './simulated-match.ts';
+
+/** calculate_type values the emulator accepts, with TikTok's aliases mapped to their canonical name. */
+const CALCULATE_TYPES: Record<string, string> = {
+  EMAIL_SHA256: 'EMAIL_SHA256',
+  PHONE_SHA256: 'PHONE_SHA256',
+  IDFA_SHA256: 'IDFA_SHA256',
+  GAID_SHA256: 'GAID_SHA256',
+  IDFA_MD5: 'IDFA_MD5',
+  GAID_MD5: 'GAID_MD5',
+  FIRST_SHA256: 'FIRST_SHA256',
+  MAID_SHA256: 'FIRST_SHA256',
+  FIRST_MD5: 'FIRST_MD5',
+  MAID_MD5: 'FIRST_MD5',
+};
+
+/** The 1,000-id floor below which REPLACE and REMOVE are refused. */
+export const AUDIENCE_FLOOR = 1000;
+export const MAX_NAME_LENGTH = 128;
+export const MAX_FILE_PATHS = 500;
+const DEFAULT_RETENTION_DAYS = 365;
+
+/** Canonical calculate_type, or undefined when TikTok (as emulated) does not support it. */
+export function canonicalCalculateType(value: string): string | undefined {
+  return CALCULATE_TYPES[value];
+}
+
+/** The digest pattern a line of a file with this calculate_type must match. */
+export function linePatternFor(calculateType: string): RegExp {
+  return calculateType.endsWith('_MD5') ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{64}$/;
+}
+
+export type AudienceAction = 'CREATE' | 'APPEND' | 'REMOVE' | 'REPLACE' | 'RENAME' | 'DELETE';
+
+export interface StoredFile {
+  filePath: string;
+  advertiserId: string;
+  calculateType: string;
+  md5: string;
+  fileName: string;
+  bytes: number;
+  rows: number;
+  uploadedAt: number;
+  expiresAt: number;
+  /** Lines of the file; null once expired (the ids are released, the tombstone answers 40910). */
+  ids: string[] | null;
+}
+
+interface HistoryEntry {
+  action: AudienceAction;
+  msg: string;
+  at: number;
+}
+
+interface AudienceRecord {
+  audienceId: string;
+  advertiserId: string;
+  name: string;
+  calculateType: string;
+  ids: Set<string>;
+  /** Matched ids among `ids` under the current match rate. */
+  matched: number;
+  /** Every id ever received for adding (create / APPEND / REPLACE), to count repeats. */
+  received: Set<string>;
+  idsReceivedTotal: number;
+  duplicateIdsReceived: number;
+  removeIdsReceivedTotal: number;
+  appliedFilePaths: string[];
+  createdAt: number;
+  updatedAt: number;
+  calculatingUntil: number;
+  /** cover_num shown while calculating: the value before the running operation. */
+  coverBefore: number;
+  retentionInDays: number;
+  history: HistoryEntry[];
+}
+
+/** One performed audience operation, for tests proving "applied once". */
+export interface EmulatorOperation {
+  seq: number;
+  at: string;
+  requestId: string;
+  advertiserId: string;
+  audienceId: string;
+  action: AudienceAction;
+  filePaths: string[];
+  /** Rows in the files of this operation, repeats included. */
+  idsReceived: number;
+  idsAdded: number;
+  idsRemoved: number;
+  sizeAfter: number;
+}
+
+export interface EmulatorAudienceView {
+  audienceId: string;
+  advertiserId: string;
+  name: string;
+  calculateType: string;
+  /** Distinct ids held. */
+  idCount: number;
+  /** cover_num as `get` reports it now. */
+  coverNum: number;
+  /** Matched distinct ids held (what cover_num becomes once valid). */
+  matchedCount: number;
+  isValid: boolean;
+  calculatingUntil: string;
+  appliedFilePaths: string[];
+  /** Sum of rows over files applied with create / APPEND / REPLACE, repeats included. */
+  idsReceivedTotal: number;
+  /** Ids that arrived (for adding) more than once across operations, or twice within one. */
+  duplicateIdsReceived: number;
+  /** Sum of rows over files applied with REMOVE. */
+  removeIdsReceivedTotal: number;
+  retentionInDays: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EmulatorUpload {
+  filePath: string;
+  md5: string;
+  calculateType: string;
+  rows: number;
+  advertiserId: string;
+  uploadedAt: string;
+  expiresAt: string;
+  fileName: string;
+  bytes: number;
+  expired: boolean;
+}
+
+/** TikTok's `YYYY-MM-DD HH:mm:ss` (UTC). */
+export function formatTikTokTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export interface ApplyContext {
+  now: number;
+  requestId: string;
+  calculatingMs: number;
+}
+
+/** All audiences and uploaded files of the emulated TikTok, and the domain rules applied to them. */
+export class EmulatorState {
+  private files = new Map<string, StoredFile>();
+  private audiences = new Map<string, AudienceRecord>();
+  private operationLog: EmulatorOperation[] = [];
+  private idBase = BigInt(Date.now()) * 1_000_000n;
+  private nextAudienceSeq = 1;
+  private nextOperationSeq = 1;
+
+  constructor(private matchRate: number) {}
+
+  clear(): void {
+    this.files.clear();
+    this.audiences.clear();
+    this.operationLog = [];
+    // Keep the id sequence running so an id from before the reset never names a new audience.
+  }
+
+  setMatchRate(matchRate: number): void {
+    if (matchRate === this.matchRate) return;
+    this.matchRate = matchRate;
+    for (const audience of this.audiences.values()) audience.matched = this.countMatched(audience.ids);
+  }
+
+  // ---- files ----
+
+  addFile(file: Omit<StoredFile, 'filePath'>): StoredFile {
+    const filePath = `emulator/${file.advertiserId}/${randomBytes(16).toString('hex')}`;
+    const stored: StoredFile = { ...file, filePath };
+    this.files.set(filePath, stored);
+    return stored;
+  }
+
+  /** Releases the ids of expired files; their tombstones keep answering 40910. */
+  sweepExpiredFiles(now: number): void {
+    for (const file of this.files.values()) if (file.ids !== null && file.expiresAt <= now) file.ids = null;
+  }
+
+  private resolveFiles(advertiserId: string, calculateType: string, filePaths: string[], now: number): Array<StoredFile & { ids: string[] }> {
+    return filePaths.map((filePath) => {
+      const file = this.files.get(filePath);
+      if (!file || file.advertiserId !== advertiserId) {
+        throw new EmulatorApiError(TikTokCode.fileNotFound, `File not found: file_path ${filePath} does not exist for advertiser ${advertiserId}`);
+      }
+      if (file.ids === null || file.expiresAt <= now) {
+        throw new EmulatorApiError(TikTokCode.fileExpired, `File expired: file_path ${filePath} expired at ${formatTikTokTime(file.expiresAt)}; upload the file again`);
+      }
+      if (file.calculateType !== calculateType) {
+        throw parameterError(`calculate_type mismatch: file_path ${filePath} was uploaded as ${file.calculateType}, the audience is ${calculateType}`);
+      }
+      return file as StoredFile & { ids: string[] };
+    });
+  }
+
+  // ---- audiences ----
+
+  private requireAudience(advertiserId: string, audienceId: string): AudienceRecord {
+    const audience = this.audiences.get(audienceId);
+    if (!audience || audience.advertiserId !== advertiserId) {
+      throw new EmulatorApiError(TikTokCode.notFound, `Audience ${audienceId} does not exist for advertiser ${advertiserId}`);
+    }
+    return audience;
+  }
+
+  private countMatched(ids: Iterable<string>): number {
+    let matched = 0;
+    for (const id of ids) if (isSimulatedMatch(id, this.matchRate)) matched += 1;
+    return matched;
+  }
+
+  private displayedCover(audience: AudienceRecord, now: number): number {
+    return now >= audience.calculatingUntil ? audience.matched : audience.coverBefore;
+  }
+
+  /** Adds every line of the files to the audience; returns [rows received, distinct ids newly added]. */
+  private receive(audience: AudienceRecord, files: Array<{ ids: string[] }>): [number, number] {
+    let rows = 0;
+    let added = 0;
+    for (const file of files) {
+      for (const id of file.ids) {
+        rows += 1;
+        if (audience.received.has(id)) audience.duplicateIdsReceived += 1;
+        else audience.received.add(id);
+        if (!audience.ids.has(id)) {
+          audience.ids.add(id);
+          added += 1;
+          if (isSimulatedMatch(id, this.matchRate)) audience.matched += 1;
+        }
+      }
+    }
+    audience.idsReceivedTotal += rows;
+    return [rows, added];
+  }
+
+  private startCalculating(audience: AudienceRecord, context: ApplyContext, coverBefore: number): void {
+    audience.coverBefore = coverBefore;
+    audience.calculatingUntil = context.now + context.calculatingMs;
+    audience.updatedAt = context.now;
+  }
+
+  private record(operation: Omit<EmulatorOperation, 'seq' | 'at'>, now: number): void {
+    this.operationLog.push({ seq: this.nextOperationSeq++, at: new Date(now).toISOString(), ...operation });
+  }
+
+  create(
+    input: { advertiserId: string; name: string; calculateType: string; filePaths: string[]; retentionInDays?: number },
+    context: ApplyContext,
+  ): string {
+    const files = this.resolveFiles(input.advertiserId, input.calculateType, input.filePaths, context.now);
+    const audienceId = (this.idBase + BigInt(this.nextAudienceSeq++)).toString();
+    const audience: AudienceRecord = {
+      audienceId,
+      advertiserId: input.advertiserId,
+      name: input.name,
+      calculateType: input.calculateType,
+      ids: new Set(),
+      matched: 0,
+      received: new Set(),
+      idsReceivedTotal: 0,
+      duplicateIdsReceived: 0,
+      removeIdsReceivedTotal: 0,
+      appliedFilePaths: [...input.filePaths],
+      createdAt: context.now,
+      updatedAt: context.now,
+      calculatingUntil: context.now,
+      coverBefore: 0,
+      retentionInDays: input.retentionInDays ?? DEFAULT_RETENTION_DAYS,
+      history: [],
+    };
+    const [rows, added] = this.receive(audience, files);
+    this.startCalculating(audience, context, 0);
+    audience.history.push({ action: 'CREATE', msg: `Created from ${files.length} file(s) with ${rows} rows`, at: context.now });
+    this.audiences.set(audienceId, audience);
+    this.record(
+      { requestId: context.requestId, advertiserId: input.advertiserId, audienceId, action: 'CREATE', filePaths: [...input.filePaths], idsReceived: rows, idsAdded: added, idsRemoved: 0, sizeAfter: audience.ids.size },
+      context.now,
+    );
+    return audienceId;
+  }
+
+  /** Type and busy checks shared by every update; returns the audience. */
+  private requireIdle(advertiserId: string, audienceId: string, now: number): AudienceRecord {
+    const audience = this.requireAudience(advertiserId, audienceId);
+    if (now < audience.calculatingUntil) throw parameterError(`${BUSY_MESSAGE} (audience ${audienceId})`);
+    return audience;
+  }
+
+  rename(input: { advertiserId: string; audienceId: string; name: string }, context: ApplyContext, checkBusy = true): void {
+    const audience = checkBusy ? this.requireIdle(input.advertiserId, input.audienceId, context.now) : this.requireAudience(input.advertiserId, input.audienceId);
+    audience.name = input.name;
+    audience.updatedAt = context.now;
+    audience.history.push({ action: 'RENAME', msg: 'Audience renamed', at: context.now });
+    this.record(
+      { requestId: context.requestId, advertiserId: input.advertiserId, audienceId: input.audienceId, action: 'RENAME', filePaths: [], idsReceived: 0, idsAdded: 0, idsRemoved: 0, sizeAfter: audience.ids.size },
+      context.now,
+    );
+  }
+
+  updateFiles(
+    input: { advertiserId: string; audienceId: string; filePaths: string[]; action: 'APPEND' | 'REMOVE' | 'REPLACE'; calculateType?: string },
+    context: ApplyContext,
+  ): void {
+    const audience = this.requireIdle(input.advertiserId, input.audienceId, context.now);
+    if (input.calculateType !== undefined && input.calculateType !== audience.calculateType) {
+      throw parameterError(`calculate_type mismatch: the audience is ${audience.calculateType}, the request says ${input.calculateType}`);
+    }
+    const files = this.resolveFiles(input.advertiserId, audience.calculateType, input.filePaths, context.now);
+    const coverBefore = this.displayedCover(audience, context.now);
+    let rows = 0;
+    let added = 0;
+    let removed = 0;
+    if (input.action === 'APPEND') {
+      [rows, added] = this.receive(audience, files);
+    } else if (input.action === 'REPLACE') {
+      const next = new Set<string>();
+      for (const file of files) for (const id of file.ids) next.add(id);
+      if (next.size < AUDIENCE_FLOOR) throw parameterError(`${FLOOR_MESSAGE}: REPLACE would leave ${next.size} ids`);
+      const before = audience.ids;
+      audience.ids = new Set();
+      audience.matched = 0;
+      [rows, added] = this.receive(audience, files);
+      for (const id of before) if (!audience.ids.has(id)) removed += 1;
+      added = 0;
+      for (const id of audience.ids) if (!before.has(id)) added += 1;
+    } else {
+      const toRemove = new Set<string>();
+      for (const file of files) for (const id of file.ids) if (audience.ids.has(id)) toRemove.add(id);
+      const remaining = audience.ids.size - toRemove.size;
+      if (remaining < AUDIENCE_FLOOR) throw parameterError(`${FLOOR_MESSAGE}: REMOVE would leave ${remaining} ids`);
+      for (const file of files) rows += file.ids.length;
+      for (const id of toRemove) {
+        audience.ids.delete(id);
+        if (isSimulatedMatch(id, this.matchRate)) audience.matched -= 1;
+      }
+      removed = toRemove.size;
+      audience.removeIdsReceivedTotal += rows;
+    }
+    audience.appliedFilePaths.push(...input.filePaths);
+    this.startCalculating(audience, context, coverBefore);
+    audience.history.push({ action: input.action, msg: `${input.action} with ${files.length} file(s) and ${rows} rows`, at: context.now });
+    this.record(
+      { requestId: context.requestId, advertiserId: input.advertiserId, audienceId: input.audienceId, action: input.action, filePaths: [...input.filePaths], idsReceived: rows, idsAdded: added, idsRemoved: removed, sizeAfter: audience.ids.size },
+      context.now,
+    );
+  }
+
+  retain(input: { advertiserId: string; audienceId: string; retentionInDays: number }, now: number): void {
+    const audience = this.requireAudience(input.advertiserId, input.audienceId);
+    audience.retentionInDays = input.retentionInDays;
+    audience.updatedAt = now;
+  }
+
+  delete(input: { advertiserId: string; audienceIds: string[] }, context: ApplyContext): void {
+    for (const audienceId of input.audienceIds) this.requireAudience(input.advertiserId, audienceId);
+    for (const audienceId of new Set(input.audienceIds)) {
+      const audience = this.requireAudience(input.advertiserId, audienceId);
+      this.audiences.delete(audienceId);
+      this.record(
+        { requestId: context.requestId, advertiserId: input.advertiserId, audienceId, action: 'DELETE', filePaths: [], idsReceived: 0, idsAdded: 0, idsRemoved: audience.ids.size, sizeAfter: 0 },
+        context.now,
+      );
+    }
+  }
+
+  /** The `audience_details` object of `get` and the items of `list`. */
+  describe(audience: AudienceRecord, now: number): Record<string, unknown> {
+    const isValid = now >= audience.calculatingUntil;
+    const expiresAt = audience.updatedAt + audience.retentionInDays * 86_400_000;
+    return {
+      audience_id: audience.audienceId,
+      name: audience.name,
+      calculate_type: audience.calculateType,
+      audience_type: 'Customer File',
+      cover_num: this.displayedCover(audience, now),
+      is_valid: isValid,
+      is_expiring: expiresAt - now < 7 * 86_400_000,
+      expired_time: formatTikTokTime(expiresAt),
+      create_time: formatTikTokTime(audience.createdAt),
+      is_creator: true,
+      shared: false,
+      msg: isValid ? 'Ready' : 'Calculating',
+    };
+  }
+
+  get(input: { advertiserId: string; audienceIds: string[]; historySize: number }, now: number): Array<Record<string, unknown>> {
+    return input.audienceIds.map((audienceId) => {
+      const audience = this.requireAudience(input.advertiserId, audienceId);
+      const history = audience.history
+        .slice(-input.historySize)
+        .reverse()
+        .map((entry) => ({ action: entry.action, msg: entry.msg, opt_time: formatTikTokTime(entry.at) }));
+      return { audience_details: this.describe(audience, now), audience_history: history };
+    });
+  }
+
+  /** The advertiser's audiences, newest first (ties broken by id, newest first). */
+  listFor(advertiserId: string, audienceIds?: string[]): AudienceRecord[] {
+    const wanted = audienceIds ? new Set(audienceIds) : undefined;
+    return [...this.audiences.values()]
+      .filter((audience) => audience.advertiserId === advertiserId && (!wanted || wanted.has(audience.audienceId)))
+      .sort((a, b) => b.createdAt - a.createdAt || (BigInt(b.audienceId) > BigInt(a.audienceId) ? 1 : -1));
+  }
+
+  // ---- inspection ----
+
+  audienceViews(now: number): EmulatorAudienceView[] {
+    return [...this.audiences.values()].map((audience) => ({
+      audienceId: audience.audienceId,
+      advertiserId: audience.advertiserId,
+      name: audience.name,
+      calculateType: audience.calculateType,
+      idCount: audience.ids.size,
+      coverNum: this.displayedCover(audience, now),
+      matchedCount: audience.matched,
+      isValid: now >= audience.calculatingUntil,
+      calculatingUntil: new Date(audience.calculatingUntil).toISOString(),
+      appliedFilePaths: [...audience.appliedFilePaths],
+      idsReceivedTotal: audience.idsReceivedTotal,
+      duplicateIdsReceived: audience.duplicateIdsReceived,
+      removeIdsReceivedTotal: audience.removeIdsReceivedTotal,
+      retentionInDays: audience.retentionInDays,
+      createdAt: new Date(audience.createdAt).toISOString(),
+      updatedAt: new Date(audience.updatedAt).toISOString(),
+    }));
+  }
+
+  /** Sorted distinct ids held by an audience (empty when it does not exist). */
+  audienceIds(audienceId: string): string[] {
+    const audience = this.audiences.get(audienceId);
+    return audience ? [...audience.ids].sort() : [];
+  }
+
+  hasAudience(audienceId: string): boolean {
+    return this.audiences.has(audienceId);
+  }
+
+  operations(): EmulatorOperation[] {
+    return this.operationLog.map((operation) => ({ ...operation, filePaths: [...operation.filePaths] }));
+  }
+
+  uploads(now: number): EmulatorUpload[] {
+    return [...this.files.values()].map((file) => ({
+      filePath: file.filePath,
+      md5: file.md5,
+      calculateType: file.calculateType,
+      rows: file.rows,
+      advertiserId: file.advertiserId,
+      uploadedAt: new Date(file.uploadedAt).toISOString(),
+      expiresAt: new Date(file.expiresAt).toISOString(),
+      fileName: file.fileName,
+      bytes: file.bytes,
+      expired: file.ids === null || file.expiresAt <= now,
+    }));
+  }
+
+  counts(): { audiences: number; files: number; operations: number } {
+    return { audiences: this.audiences.size, files: this.files.size, operations: this.operationLog.length };
+  }
+
+  // ---- persistence ----
+
+  toJSON(): PersistedState {
+    return {
+      format: 'tiktok-emulator-state',
+      version: 1,
+      idBase: this.idBase.toString(),
+      nextAudienceSeq: this.nextAudienceSeq,
+      nextOperationSeq: this.nextOperationSeq,
+      files: [...this.files.values()],
+      audiences: [...this.audiences.values()].map(({ ids, received, matched: _matched, ...rest }) => ({
+        ...rest,
+        ids: [...ids],
+        receivedNotHeld: [...received].filter((id) => !ids.has(id)),
+      })),
+      operations: this.operationLog,
+    };
+  }
+
+  static fromJSON(persisted: PersistedState, matchRate: number): EmulatorState {
+    if (persisted.format !== 'tiktok-emulator-state' || persisted.version !== 1) {
+      throw new Error(`Not a TikTok emulator state file (format ${String(persisted.format)}, version ${String(persisted.version)})`);
+    }
+    const state = new EmulatorState(matchRate);
+    state.idBase = BigInt(persisted.idBase);
+    state.nextAudienceSeq = persisted.nextAudienceSeq;
+    state.nextOperationSeq = persisted.nextOperationSeq;
+    for (const file of persisted.files) state.files.set(file.filePath, file);
+    for (const { ids, receivedNotHeld, ...rest } of persisted.audiences) {
+      const held = new Set(ids);
+      const received = new Set(held);
+      for (const id of receivedNotHeld) received.add(id);
+      state.audiences.set(rest.audienceId, { ...rest, ids: held, received, matched: state.countMatched(held) });
+    }
+    state.operationLog = persisted.operations;
+    return state;
+  }
+}
+
+type PersistedAudience = Omit<AudienceRecord, 'ids' | 'received' | 'matched'> & { ids: string[]; receivedNotHeld: string[] };
+
+export interface PersistedState {
+  format: 'tiktok-emulator-state';
+  version: 1;
+  idBase: string;
+  nextAudienceSeq: number;
+  nextOperationSeq: number;
+  files: StoredFile[];
+  audiences: PersistedAudience[];
+  operations: EmulatorOperation[];
+}

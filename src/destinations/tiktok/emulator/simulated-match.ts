@@ -1,0 +1,13 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Deterministic stand-in for TikTok's matching: an id "matches" iff the first 32 bits of
+ * sha256(id), read as an unsigned integer and divided by 2^32, are below `matchRate`.
+ * With matchRate 1 every id matches; with 0 none does.
+ */
+export function isSimulatedMatch(id: string, matchRate: number): boolean {
+  if (matchRate >= 1) return true;
+  if (matchRate <= 0) return false;
+  const digest = createHash('sha256').update(id, 'utf8').digest();
+  return digest.readUInt32BE(0) / 4294967296 < matchRate;
+}
