@@ -1,0 +1,277 @@
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../../core/errors.ts';
+import { outputFolderOf, REJECT_REASONS, rules, type NormalizeOptions } from '../../../core/identifiers/index.ts';
+import type { ByteSource } from '../../../core/readers/byte-source.ts';
+import { detectFormat } from '../../../core/readers/detect-format.ts';
+import type { DetectedFormat, RecordBatch } from '../../../core/readers/input-record.ts';
+import { readRecords } from '../../../core/readers/read-records.ts';
+import { discoverSchema } from '../../../core/schema/discover-schema.ts';
+import { DEFAULT_MAX_FILE_BYTES, MANIFEST_FILE, REJECTS_FILE, type Manifest } from '../../../core/transform/manifest.ts';
+import type { ColumnMapping } from '../../../core/plan.ts';
+import { planBatches } from '../../../core/transform/normalize-batch.ts';
+import { linesPerPartition } from '../../../core/transform/partition-names.ts';
+import { formatRejectRow, REJECTS_HEADER } from '../../../core/transform/rejects-csv.ts';
+import { TransformTally } from '../../../core/transform/transform-tally.ts';
+import { DigestSpillStore } from './digest-spill-store.ts';
+import { prepareOutputFolder, writeFileAtomic } from './output-folder.ts';
+import { PartitionWriter, writeAll } from './partition-writer.ts';
+import { TransformWorkerPool } from './transform-workers.ts';
+import type { WorkerResult } from './worker-messages.ts';
+
+/** Memory for de-duplication buffers across all types, unless the request says otherwise. */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
+const BATCH_SIZE = 8192;
+const SCHEMA_SAMPLE_ROWS = 1000;
+const REJECTS_FLUSH_CHARS = 256 * 1024;
+
+export interface TransformProgress {
+  recordsRead: number;
+  bytesRead: number;
+  totalBytes: number;
+}
+
+export interface TransformRequest {
+  inputs: ByteSource[];
+  mapping: ColumnMapping[];
+  options: NormalizeOptions;
+  maxFileBytes?: number;
+  outDir: string;
+  /** Where de-duplication spills (default: a hidden folder inside outDir, removed afterwards). */
+  tempDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: TransformProgress) => void;
+  /** Replace an earlier run's output in outDir (default: refuse when it holds a manifest). */
+  overwrite?: boolean;
+  /** Bytes for the de-duplication buffers of all types together (default 256 MiB); beyond it, digests spill to disk. */
+  memoryBudgetBytes?: number;
+  /** Worker threads that normalize and hash (default: one per core). */
+  workers?: number;
+  /** Called with each batch before it is processed (tests use it to make a run fail midway). */
+  onBatch?: (batch: RecordBatch) => void;
+}
+
+interface PendingBatch {
+  source: string;
+  firstRecordNumber: number;
+  recordCount: number;
+  /** Record index in the batch of each row sent to the workers; null when no record was malformed. */
+  rowRecord: number[] | null;
+  malformed: number[];
+  result: Promise<WorkerResult> | null;
+}
+
+/**
+ * Streams every record of the inputs, normalizes and hashes each mapped cell (in worker threads),
+ * de-duplicates per type in bounded memory and writes the partitions, rejects.csv and, last and
+ * atomically, manifest.json. Same input and options → same bytes.
+ */
+export async function runTransform(request: TransformRequest): Promise<Manifest> {
+  const maxFileBytes = request.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  validateRequest(request, maxFileBytes);
+  const plan = planBatches(request.mapping);
+  const formats: DetectedFormat[] = [];
+  const sizes: number[] = [];
+  for (const source of request.inputs) {
+    formats.push(await detectFormat(source));
+    sizes.push(await source.size());
+  }
+  await checkColumns(request);
+  prepareOutputFolder(request.outDir, request.overwrite ?? false);
+
+  const spillRoot = request.tempDir ?? request.outDir;
+  const spillDir = mkdtempSync(join(spillRoot, '.transform-spill-'));
+  const budget = request.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
+  // Sorting a full buffer needs about 2.25× its size (sort keys and the sorted copy).
+  const stores = plan.types.map((type) => new DigestSpillStore(join(spillDir, outputFolderOf(type)), budget / (2.25 * plan.types.length)));
+  const tally = new TransformTally(plan);
+  const rejects = new RejectsFile(join(request.outDir, REJECTS_FILE));
+  const pool = new TransformWorkerPool(plan, request.options, request.workers);
+  try {
+    const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
+    let bytesBefore = 0;
+    const pending: PendingBatch[] = [];
+    let sequence = 0;
+    const settleOldest = async (): Promise<void> => {
+      const oldest = pending.shift() as PendingBatch;
+      const result = oldest.result ? await oldest.result : null;
+      absorb(oldest, result, request.mapping, tally, stores, rejects);
+    };
+    for (const [index, source] of request.inputs.entries()) {
+      const format = formats[index] as DetectedFormat;
+      const batches = readRecords(source, { format, batchSize: BATCH_SIZE, ...(request.signal ? { signal: request.signal } : {}) });
+      for await (const batch of batches) {
+        request.signal?.throwIfAborted();
+        request.onBatch?.(batch);
+        tally.recordsRead += batch.records.length;
+        const prepared = splitBatch(batch, request.mapping);
+        tally.malformedRecords += prepared.pending.malformed.length;
+        if (prepared.rowCount > 0) {
+          const result = pool.submit({ sequence, rowCount: prepared.rowCount, columns: prepared.columns });
+          // Awaited in order later; a worker failure must not surface as an unhandled rejection first.
+          result.catch(() => undefined);
+          prepared.pending.result = result;
+          sequence += 1;
+        }
+        pending.push(prepared.pending);
+        while (pending.length >= pool.capacity) await settleOldest();
+        request.onProgress?.({ recordsRead: tally.recordsRead, bytesRead: bytesBefore + batch.bytesRead, totalBytes });
+      }
+      bytesBefore += sizes[index] as number;
+    }
+    while (pending.length > 0) await settleOldest();
+    await pool.close();
+    rejects.close();
+
+    const types: Manifest['types'] = {};
+    const lines = linesPerPartition(maxFileBytes);
+    plan.types.forEach((type, typeIndex) => {
+      const writer = new PartitionWriter(request.outDir, outputFolderOf(type), lines);
+      let unique = 0;
+      for (const chunk of (stores[typeIndex] as DigestSpillStore).sortedUnique()) {
+        writer.write(chunk.packed, chunk.count);
+        unique += chunk.count;
+      }
+      const columns = request.mapping.filter((entry) => entry.type === type).map((entry) => entry.column);
+      types[type] = tally.countsOf(typeIndex, columns, unique, writer.finish());
+    });
+
+    const manifest: Manifest = {
+      manifestVersion: 1,
+      rules: { profile: rules.profile, version: rules.version },
+      inputs: request.inputs.map((source, index) => {
+        const format = formats[index] as DetectedFormat;
+        return { path: source.name, format: format.format, compression: format.compression, bytes: sizes[index] as number };
+      }),
+      options: { ...request.options, maxFileBytes },
+      mapping: request.mapping.map(({ column, type }) => ({ column, type })),
+      recordsRead: tally.recordsRead,
+      malformedRecords: tally.malformedRecords,
+      types,
+      rejects: { path: REJECTS_FILE, rows: rejects.rows },
+    };
+    writeFileAtomic(join(request.outDir, MANIFEST_FILE), request.outDir, `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  } finally {
+    await pool.close();
+    rejects.abandon();
+    rmSync(spillDir, { recursive: true, force: true });
+  }
+}
+
+/** The mapped cells of a batch's readable records, column by column, for the workers. */
+function splitBatch(batch: RecordBatch, mapping: ColumnMapping[]): { pending: PendingBatch; columns: unknown[][]; rowCount: number } {
+  const columns: unknown[][] = mapping.map(() => []);
+  const malformed: number[] = [];
+  let rowRecord: number[] | null = null;
+  const { records } = batch;
+  for (let index = 0; index < records.length; index += 1) {
+    const record = records[index];
+    if (record === null || record === undefined) {
+      if (rowRecord === null) rowRecord = Array.from({ length: index }, (_unused, earlier) => earlier);
+      malformed.push(index);
+      continue;
+    }
+    rowRecord?.push(index);
+    for (let entry = 0; entry < mapping.length; entry += 1) (columns[entry] as unknown[]).push(record[(mapping[entry] as ColumnMapping).column]);
+  }
+  const rowCount = records.length - malformed.length;
+  return { pending: { source: batch.source, firstRecordNumber: batch.firstRecordNumber, recordCount: records.length, rowRecord, malformed, result: null }, columns, rowCount };
+}
+
+/** Folds one batch's result in, in read order so rejects.csv comes out in record order. */
+function absorb(batch: PendingBatch, result: WorkerResult | null, mapping: ColumnMapping[], tally: TransformTally, stores: DigestSpillStore[], rejects: RejectsFile): void {
+  if (result) {
+    tally.add(result.tallies);
+    result.digests.forEach(({ buffer, count }, typeIndex) => (stores[typeIndex] as DigestSpillStore).add(new Uint8Array(buffer), count));
+  }
+  const cellRejects = result?.rejects ?? [];
+  let malformedAt = 0;
+  const writeMalformedBefore = (recordIndex: number): void => {
+    while (malformedAt < batch.malformed.length && (batch.malformed[malformedAt] as number) < recordIndex) {
+      rejects.add(batch.firstRecordNumber + (batch.malformed[malformedAt] as number), batch.source, '', '', 'malformed_record');
+      malformedAt += 1;
+    }
+  };
+  for (let at = 0; at < cellRejects.length; at += 3) {
+    const row = cellRejects[at] as number;
+    const recordIndex = batch.rowRecord ? (batch.rowRecord[row] as number) : row;
+    writeMalformedBefore(recordIndex);
+    const entry = mapping[cellRejects[at + 1] as number] as ColumnMapping;
+    rejects.add(batch.firstRecordNumber + recordIndex, batch.source, entry.column, entry.type, REJECT_REASONS[cellRejects[at + 2] as number] as string);
+  }
+  writeMalformedBefore(Number.POSITIVE_INFINITY);
+}
+
+/** rejects.csv, written as the run goes (it can be large) and fsynced before the manifest. */
+class RejectsFile {
+  rows = 0;
+  private descriptor: number | null;
+  private text = REJECTS_HEADER;
+
+  constructor(path: string) {
+    this.descriptor = openSync(path, 'w');
+  }
+
+  add(recordNumber: number, source: string, column: string, identifierType: string, reason: string): void {
+    this.text += formatRejectRow({ recordNumber, source, column, identifierType, reason });
+    this.rows += 1;
+    if (this.text.length >= REJECTS_FLUSH_CHARS) this.flush();
+  }
+
+  close(): void {
+    this.flush();
+    const descriptor = this.descriptor as number;
+    fsyncSync(descriptor);
+    closeSync(descriptor);
+    this.descriptor = null;
+  }
+
+  /** On failure: just release the file. */
+  abandon(): void {
+    if (this.descriptor !== null) closeSync(this.descriptor);
+    this.descriptor = null;
+  }
+
+  private flush(): void {
+    if (this.text === '' || this.descriptor === null) return;
+    writeAll(this.descriptor, Buffer.from(this.text, 'utf8'));
+    this.text = '';
+  }
+}
+
+function validateRequest(request: TransformRequest, maxFileBytes: number): void {
+  if (request.inputs.length === 0) {
+    throw new UserError({ code: 'missing_input', title: 'No input files', detail: 'The transform was given no input file.', resolution: 'Name at least one input file or folder.', field: 'input' });
+  }
+  if (request.mapping.length === 0) {
+    throw new UserError({ code: 'missing_mapping', title: 'No column mapped', detail: 'At least one column must be mapped to an identifier type.', resolution: 'Add --map <column>=<TYPE>, e.g. --map email=EMAIL.', field: 'map' });
+  }
+  const seen = new Set<string>();
+  for (const { column, type } of request.mapping) {
+    const key = `${column}\u0000${type}`;
+    if (seen.has(key)) {
+      throw new UserError({ code: 'duplicate_mapping', title: 'Column mapped twice', detail: `Column "${column}" is mapped to ${type} more than once.`, resolution: 'Map each column to a type only once.', field: 'map' });
+    }
+    seen.add(key);
+  }
+  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 65) {
+    throw new UserError({ code: 'invalid_max_file_bytes', title: 'Partition size too small', detail: `maxFileBytes must be a whole number of at least 65 (one digest line); got ${maxFileBytes}.`, resolution: 'Pass a larger --max-file-bytes, or leave it out for 50 MiB.', field: 'max-file-bytes' });
+  }
+}
+
+/** A mapped column that is in no record of the sample is a mistake: say which columns exist. */
+async function checkColumns(request: TransformRequest): Promise<void> {
+  const schema = await discoverSchema(request.inputs, { sampleRows: SCHEMA_SAMPLE_ROWS });
+  const present = schema.columns.map((column) => column.name);
+  if (present.length === 0) return; // nothing to read: every mapped cell counts as empty
+  const missing = [...new Set(request.mapping.map((entry) => entry.column).filter((column) => !present.includes(column)))];
+  if (missing.length === 0) return;
+  throw new UserError({
+    code: 'unknown_column',
+    title: missing.length === 1 ? 'Mapped column not found' : 'Mapped columns not found',
+    detail: `${missing.map((column) => `"${column}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the input. Its columns are: ${present.map((column) => `"${column}"`).join(', ')}.`,
+    resolution: 'Fix --map to use one of the input\'s column names (they are case-sensitive).',
+    field: 'map',
+  });
+}

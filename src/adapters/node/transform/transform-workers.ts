@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { NormalizeOptions } from '../../../core/identifiers/index.ts';
+import type { BatchPlan } from '../../../core/transform/normalize-batch.ts';
+import type { WorkerBatch, WorkerResult } from './worker-messages.ts';
+
+// The worker is TypeScript: it registers tsx's loader (a runtime dependency) before importing it.
+// (Node 20 does not apply a parent's `--import` loader hooks inside worker threads.)
+const WORKER_BOOTSTRAP = `(async () => {
+  const { register } = await import(${JSON.stringify(tsxEsmApiUrl())});
+  register();
+  await import(${JSON.stringify(new URL('./transform-worker.ts', import.meta.url).href)});
+})();`;
+
+/** Batches in flight per worker: enough to keep it busy while the main thread parses the next one. */
+const IN_FLIGHT_PER_WORKER = 3;
+
+/**
+ * Worker threads that normalize and hash. The main thread keeps reading and parsing; a pool the size
+ * of the machine's cores keeps every core busy (parsing and hashing cost about the same).
+ */
+export class TransformWorkerPool {
+  private readonly workers: Worker[];
+  private readonly waiting = new Map<number, { resolve: (result: WorkerResult) => void; reject: (error: unknown) => void }>();
+  private failure: unknown = null;
+  private next = 0;
+
+  constructor(plan: BatchPlan, options: NormalizeOptions, size = defaultWorkerCount()) {
+    this.workers = Array.from({ length: Math.max(1, size) }, () => {
+      const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { plan, options }, execArgv: [] });
+      worker.on('message', (result: WorkerResult) => {
+        const waiter = this.waiting.get(result.sequence);
+        this.waiting.delete(result.sequence);
+        waiter?.resolve(result);
+      });
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`transform worker stopped with exit code ${code}`));
+      });
+      return worker;
+    });
+  }
+
+  get capacity(): number {
+    return this.workers.length * IN_FLIGHT_PER_WORKER;
+  }
+
+  /** Sends a batch to the next worker (round robin); resolves with its result. */
+  submit(batch: WorkerBatch): Promise<WorkerResult> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const worker = this.workers[this.next % this.workers.length] as Worker;
+    this.next += 1;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(batch.sequence, { resolve, reject });
+      worker.postMessage(batch);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error('transform worker pool closed');
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+}
+
+/** tsx's ESM register API (`tsx/esm/api`, import condition), found from its package.json. */
+function tsxEsmApiUrl(): string {
+  const require = createRequire(import.meta.url);
+  const packageJsonPath = require.resolve('tsx/package.json');
+  const manifest = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const entry = manifest.exports['./esm/api']?.import.default ?? './dist/esm/api/index.mjs';
+  return pathToFileURL(join(dirname(packageJsonPath), entry)).href;
+}
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, availableParallelism());
+}
+
