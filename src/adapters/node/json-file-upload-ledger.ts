@@ -1,0 +1,90 @@
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../../core/errors.ts';
+import type { UploadLedgerState, UploadLedgerStore } from '../../destinations/tiktok/upload-ledger.ts';
+
+interface LedgerFile {
+  version: 1;
+  ledgers: Record<string, UploadLedgerState>;
+}
+
+/** Writes a file so that a crash leaves either the old or the new content: temp file, fsync, rename. */
+export async function writeFileAtomically(path: string, content: string, mode = 0o600): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, 'w', mode);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  // fsync the folder so the rename itself survives a power cut.
+  const folder = await open(dirname(path), 'r').catch(() => undefined);
+  if (folder) {
+    await folder.sync().catch(() => undefined);
+    await folder.close();
+  }
+}
+
+/**
+ * The upload ledger as one JSON file (the CLI keeps it next to the transform output, in
+ * `.upload-ledger.json`), holding one ledger per id. Saves are atomic and durable before resolving.
+ * One writer at a time: the CLI runs one upload per folder.
+ */
+export class JsonFileUploadLedgerStore implements UploadLedgerStore {
+  readonly path: string;
+  /** Serializes saves of this process so concurrent saves never interleave. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  async #read(): Promise<LedgerFile> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, ledgers: {} };
+      throw error;
+    }
+    try {
+      const parsed = JSON.parse(text) as LedgerFile;
+      if (parsed.version !== 1 || typeof parsed.ledgers !== 'object' || parsed.ledgers === null) throw new Error('unexpected shape');
+      return parsed;
+    } catch (error) {
+      throw new UserError({
+        code: 'ledger_unreadable',
+        title: 'The upload ledger is damaged',
+        detail: `${this.path} is not a valid upload ledger.`,
+        resolution: 'Check in TikTok Ads Manager (or with `audiences list`) what was already uploaded, move the file aside, and upload again; without the ledger a re-run cannot know which files were applied.',
+        kind: 'failure',
+        cause: error,
+      });
+    }
+  }
+
+  async load(ledgerId: string): Promise<UploadLedgerState | undefined> {
+    await this.#queue;
+    return (await this.#read()).ledgers[ledgerId];
+  }
+
+  save(ledgerId: string, state: UploadLedgerState): Promise<void> {
+    const snapshot = JSON.parse(JSON.stringify(state)) as UploadLedgerState;
+    const next = this.#queue.then(async () => {
+      const file = await this.#read();
+      file.ledgers[ledgerId] = snapshot;
+      await writeFileAtomically(this.path, `${JSON.stringify(file, null, 2)}\n`);
+    });
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}

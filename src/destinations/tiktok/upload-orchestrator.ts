@@ -1,0 +1,477 @@
+import { createHash } from 'node:crypto';
+import { UserError } from '../../core/errors.ts';
+import { IDENTIFIER_TYPES, calculateTypeOf, type IdentifierType } from '../../core/identifiers/rules.ts';
+import type { AudiencePlan } from '../../core/plan.ts';
+import type { Manifest, ManifestFile } from '../../core/transform/manifest.ts';
+import { sleep as defaultSleep } from './request-rate-limiter.ts';
+import { TIKTOK_LIMITS } from './tiktok-api-version.ts';
+import type { AudienceAction, AudienceDetails, AudienceHistoryEntry, TikTokClient } from './tiktok-client.ts';
+import { TikTokApiError } from './tiktok-errors.ts';
+import {
+  UPLOAD_LEDGER_VERSION,
+  type LedgerAudience,
+  type LedgerPartition,
+  type PendingOperation,
+  type UploadLedgerState,
+  type UploadLedgerStore,
+} from './upload-ledger.ts';
+
+export type UploadProgressEvent =
+  | { kind: 'type-started'; type: IdentifierType; calculateType: string; audienceName: string; partitions: number; alreadyApplied: number }
+  | { kind: 'partition-uploaded'; type: IdentifierType; path: string; rows: number; bytes: number; index: number; of: number; requestId: string | null }
+  | { kind: 'partition-skipped'; type: IdentifierType; path: string; index: number; of: number }
+  | { kind: 'audience-found'; type: IdentifierType; audienceId: string; audienceName: string }
+  | { kind: 'audience-created'; type: IdentifierType; audienceId: string; audienceName: string; files: number; reconciled: boolean }
+  | { kind: 'audience-updated'; type: IdentifierType; audienceId: string; action: AudienceAction; files: number; reconciled: boolean }
+  | { kind: 'file-expired'; type: IdentifierType; files: number }
+  | { kind: 'waiting-for-audience'; type: IdentifierType; audienceId: string; elapsedMs: number }
+  | { kind: 'type-completed'; type: IdentifierType; result: UploadTypeResult };
+
+export interface UploadTypeResult {
+  type: IdentifierType;
+  calculateType: string;
+  audienceId: string;
+  audienceName: string;
+  /** This upload created the audience. */
+  created: boolean;
+  /** Files uploaded to TikTok in this run (re-uploads of expired files included). */
+  filesUploaded: number;
+  /** Partitions that the ledger showed as already uploaded or applied. */
+  filesSkipped: number;
+  /** Unique ids sent for this type (the sum of its partitions' rows). */
+  idsSent: number;
+  coverNum?: number;
+  /** cover_num ÷ ids sent; only for create/replace, where the audience is exactly what was sent. */
+  matchRate?: number;
+  isValid: boolean;
+  history: AudienceHistoryEntry[];
+}
+
+export interface UploadResult {
+  advertiserId: string;
+  action: AudiencePlan['action'];
+  audiences: UploadTypeResult[];
+  /** Nothing had to be written at TikTok: a re-run of a finished upload. */
+  alreadyComplete: boolean;
+}
+
+export interface UploadRequest {
+  manifest: Manifest;
+  /** Bytes of a partition, by its manifest path (relative to the transform output). */
+  readPartition(path: string): Promise<Uint8Array>;
+  audience: AudiencePlan;
+  advertiserId: string;
+  client: TikTokClient;
+  ledger: UploadLedgerStore;
+  ledgerId: string;
+  onProgress?: (event: UploadProgressEvent) => void;
+  signal?: AbortSignal;
+  /** Waiting for the audience to become valid after applying; timeoutMs 0 reads the status once. */
+  poll?: { timeoutMs: number; intervalMs: number };
+  /** File paths per create/update call (TikTok: 1–500, fewer than 50 recommended). */
+  batchSize?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => Date;
+}
+
+export const DEFAULT_POLL = { timeoutMs: 10 * 60_000, intervalMs: 10_000 } as const;
+export const DEFAULT_BATCH_SIZE = TIKTOK_LIMITS.recommendedFilePathsPerCall;
+/** Attempts of one write whose outcome stayed unknown (reconciled between attempts). */
+const MAX_WRITE_ATTEMPTS = 5;
+const HISTORY_SIZE = 100;
+
+/** `<name> · EMAIL`: one audience per identifier type (an audience has one calculate_type). */
+export function audienceNameFor(baseName: string, type: IdentifierType): string {
+  return `${baseName} · ${type}`;
+}
+
+/** Identifier types of a manifest that have partitions, in rules order. */
+export function manifestTypes(manifest: Manifest): IdentifierType[] {
+  return IDENTIFIER_TYPES.filter((type) => (manifest.types[type]?.files.length ?? 0) > 0);
+}
+
+function sumRows(files: readonly ManifestFile[]): number {
+  return files.reduce((total, file) => total + file.rows, 0);
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+function historyMarker(details: AudienceDetails): { count: number; newest: AudienceHistoryEntry | null } {
+  return { count: details.history.length, newest: details.history.at(-1) ?? null };
+}
+
+function sameEntry(a: AudienceHistoryEntry | null, b: AudienceHistoryEntry | null): boolean {
+  return a === b || (a !== null && b !== null && a.action === b.action && a.msg === b.msg && a.optTime === b.optTime);
+}
+
+/** TikTok's file name must end in .csv or .txt; the name only helps a person reading TikTok's UI. */
+function uploadFileName(path: string): string {
+  return path.replace(/[\\/]+/g, '-').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^(?!.*\.(csv|txt)$)(.*)$/i, '$2.csv');
+}
+
+function validatePlan(request: UploadRequest, types: IdentifierType[]): void {
+  const { audience, manifest } = request;
+  if (types.length === 0) {
+    throw new UserError({ code: 'nothing_to_upload', title: 'Nothing to upload', detail: 'The transform output has no partitions (no valid identifiers were found).', resolution: 'Check the column mapping of the transform and that the input has identifiers, then transform again.' });
+  }
+  if (!/^\d+$/.test(request.advertiserId)) {
+    throw new UserError({ code: 'invalid_advertiser', title: 'Invalid advertiser id', detail: 'The advertiser id must be the digits of a TikTok advertiser id.', resolution: 'Set TIKTOK_ADVERTISER_ID or pass --advertiser with the id shown in TikTok Ads Manager.', field: 'advertiserId' });
+  }
+  if (audience.audienceId !== undefined && types.length > 1) {
+    throw new UserError({ code: 'audience_id_with_several_types', title: 'One audience id, several identifier types', detail: `This output has ${types.join(', ')} partitions, but a TikTok audience has a single calculate_type.`, resolution: 'Use --audience <name> so that one audience per type is used, or transform one identifier type only.', field: 'audienceId' });
+  }
+  if (audience.action === 'create' && audience.audienceId !== undefined) {
+    throw new UserError({ code: 'create_with_audience_id', title: 'Create with an existing audience id', detail: '"create" makes a new audience, but an existing audience id was given.', resolution: 'Use --action append, remove or replace with --audience-id, or --audience <name> with --action create.', field: 'action' });
+  }
+  if (audience.action === 'replace') {
+    for (const type of types) {
+      const ids = sumRows(manifest.types[type]?.files ?? []);
+      if (ids < TIKTOK_LIMITS.minAudienceSize) {
+        throw new UserError({ code: 'replace_below_minimum', title: 'Too few ids to replace an audience', detail: `REPLACE would leave the ${type} audience with ${ids} ids; TikTok refuses audiences under 1,000.`, resolution: 'Replace with a file of at least 1,000 ids, or use --action append.', field: 'action' });
+      }
+    }
+  }
+}
+
+class UploadRun {
+  readonly #request: UploadRequest;
+  readonly #state: UploadLedgerState;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #now: () => Date;
+  readonly #batchSize: number;
+  /** Writes sent to TikTok in this run (uploads, creates, updates). */
+  writes = 0;
+
+  constructor(request: UploadRequest, state: UploadLedgerState) {
+    this.#request = request;
+    this.#state = state;
+    this.#sleep = request.sleep ?? defaultSleep;
+    this.#now = request.now ?? (() => new Date());
+    this.#batchSize = Math.min(TIKTOK_LIMITS.maxFilePathsPerCall, Math.max(1, request.batchSize ?? DEFAULT_BATCH_SIZE));
+  }
+
+  get #client(): TikTokClient {
+    return this.#request.client;
+  }
+
+  get #advertiserId(): string {
+    return this.#request.advertiserId;
+  }
+
+  #stamp(): string {
+    return this.#now().toISOString();
+  }
+
+  async #save(): Promise<void> {
+    this.#state.updatedAt = this.#stamp();
+    await this.#request.ledger.save(this.#request.ledgerId, this.#state);
+  }
+
+  #emit(event: UploadProgressEvent): void {
+    this.#request.onProgress?.(event);
+  }
+
+  #entry(type: IdentifierType): LedgerAudience {
+    const plan = this.#request.audience;
+    const existing = this.#state.audiences[type];
+    const entry: LedgerAudience = existing ?? {
+      type,
+      calculateType: calculateTypeOf(type),
+      audienceName: plan.name !== undefined ? audienceNameFor(plan.name, type) : '',
+      created: false,
+      partitions: {},
+    };
+    for (const file of this.#request.manifest.types[type]?.files ?? []) entry.partitions[file.md5] ??= { path: file.path, rows: file.rows };
+    this.#state.audiences[type] = entry;
+    return entry;
+  }
+
+  async uploadType(type: IdentifierType): Promise<UploadTypeResult> {
+    const files = this.#request.manifest.types[type]?.files ?? [];
+    const entry = this.#entry(type);
+    const counters = { uploaded: 0, skipped: 0 };
+    const partition = (file: ManifestFile) => entry.partitions[file.md5] as LedgerPartition;
+    counters.skipped = files.filter((file) => partition(file).filePath !== undefined || partition(file).appliedAt !== undefined).length;
+    this.#emit({ kind: 'type-started', type, calculateType: entry.calculateType, audienceName: entry.audienceName, partitions: files.length, alreadyApplied: files.filter((file) => partition(file).appliedAt).length });
+
+    if (entry.appliedAt === undefined) {
+      if (entry.pending) await this.#reconcile(entry);
+      if (entry.audienceId === undefined) await this.#resolveAudience(entry);
+      let pendingFiles = files.filter((file) => partition(file).appliedAt === undefined);
+      if (this.#request.audience.action === 'remove' && pendingFiles.length === files.length) await this.#checkRemoveFloor(entry, sumRows(pendingFiles));
+      for (const batch of chunk(pendingFiles, this.#batchSize)) await this.#applyBatch(entry, batch, counters);
+      pendingFiles = files.filter((file) => partition(file).appliedAt === undefined);
+      if (pendingFiles.length === 0) {
+        entry.appliedAt = this.#stamp();
+        await this.#save();
+      }
+    }
+    const result = await this.#status(entry, sumRows(files), counters);
+    this.#emit({ kind: 'type-completed', type, result });
+    return result;
+  }
+
+  /** Finds (or checks) the audience this type goes to when the ledger does not know it yet. */
+  async #resolveAudience(entry: LedgerAudience): Promise<void> {
+    const plan = this.#request.audience;
+    if (plan.audienceId !== undefined) {
+      const [details] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [plan.audienceId], signal: this.#request.signal });
+      if (!details || details.audienceId === '') {
+        throw new UserError({ code: 'audience_not_found', title: 'Audience not found', detail: `Audience ${plan.audienceId} does not exist for advertiser ${this.#advertiserId}.`, resolution: 'Check the id with `audiences list`, or use --audience <name> --action create.', field: 'audienceId', kind: 'failure' });
+      }
+      if (details.calculateType !== '' && details.calculateType !== entry.calculateType && !(entry.calculateType === 'FIRST_SHA256' && details.calculateType === 'MAID_SHA256')) {
+        throw new UserError({ code: 'calculate_type_mismatch', title: 'Identifier type does not match the audience', detail: `Audience ${plan.audienceId} holds ${details.calculateType}, but these partitions are ${entry.type} (${entry.calculateType}).`, resolution: 'Pick an audience of the same identifier type (see `audiences list`), or create a new one with --audience <name> --action create.', field: 'audienceId' });
+      }
+      entry.audienceId = details.audienceId;
+      entry.audienceName = details.name || entry.audienceName;
+      await this.#save();
+      this.#emit({ kind: 'audience-found', type: entry.type, audienceId: entry.audienceId, audienceName: entry.audienceName });
+      return;
+    }
+    const matches = await this.#client.findAudiencesByName(this.#advertiserId, entry.audienceName, this.#request.signal);
+    if (plan.action === 'create') {
+      if (matches.length > 0) {
+        throw new UserError({ code: 'audience_name_taken', title: 'An audience with this name already exists', detail: `"${entry.audienceName}" already exists (id ${matches.map((match) => match.audienceId).join(', ')}); TikTok would create a second audience with the same name.`, resolution: 'Choose another --audience name, or add to the existing audience with --action append (or --audience-id <id>).', field: 'audience' });
+      }
+      return; // created by the first batch
+    }
+    if (matches.length > 1) {
+      throw new UserError({ code: 'audience_name_ambiguous', title: 'Several audiences have this name', detail: `"${entry.audienceName}" matches audiences ${matches.map((match) => match.audienceId).join(', ')}.`, resolution: 'Name the audience by id with --audience-id <id>.', field: 'audience' });
+    }
+    const [match] = matches;
+    if (!match) {
+      if (plan.action === 'append') return; // appending to an audience that does not exist yet creates it
+      throw new UserError({ code: 'audience_not_found', title: 'Audience not found', detail: `No audience is named "${entry.audienceName}" for advertiser ${this.#advertiserId}, so there is nothing to ${plan.action}.`, resolution: 'Check the name with `audiences list` (each identifier type has its own audience, "<name> · EMAIL"), or use --audience-id <id>.', field: 'audience', kind: 'failure' });
+    }
+    entry.audienceId = match.audienceId;
+    await this.#save();
+    this.#emit({ kind: 'audience-found', type: entry.type, audienceId: match.audienceId, audienceName: entry.audienceName });
+  }
+
+  async #checkRemoveFloor(entry: LedgerAudience, idsToRemove: number): Promise<void> {
+    if (entry.audienceId === undefined) return;
+    const [details] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [entry.audienceId], signal: this.#request.signal });
+    const coverNum = details?.coverNum ?? null;
+    if (coverNum !== null && coverNum - idsToRemove < TIKTOK_LIMITS.minAudienceSize) {
+      throw new UserError({ code: 'remove_below_minimum', title: 'Removing would shrink the audience below 1,000', detail: `Audience ${entry.audienceId} has about ${coverNum} matched people; removing ${idsToRemove} ids could leave fewer than 1,000, which TikTok refuses.`, resolution: 'Remove fewer ids, or replace the audience with a new list of at least 1,000 ids (--action replace).', field: 'action' });
+    }
+  }
+
+  async #ensureUploaded(entry: LedgerAudience, batch: ManifestFile[], counters: { uploaded: number }): Promise<void> {
+    const all = this.#request.manifest.types[entry.type]?.files ?? [];
+    for (const file of batch) {
+      const partition = entry.partitions[file.md5] as LedgerPartition;
+      const index = all.indexOf(file) + 1;
+      if (partition.filePath !== undefined) {
+        this.#emit({ kind: 'partition-skipped', type: entry.type, path: file.path, index, of: all.length });
+        continue;
+      }
+      const bytes = await this.#request.readPartition(file.path);
+      const md5 = createHash('md5').update(bytes).digest('hex');
+      if (md5 !== file.md5) {
+        throw new UserError({ code: 'partition_changed', title: 'A partition changed after the transform', detail: `${file.path} no longer matches the MD5 in manifest.json.`, resolution: 'Run the transform again into a fresh folder, then upload that folder.', kind: 'failure' });
+      }
+      const upload = async () => this.#client.uploadFile({ advertiserId: this.#advertiserId, calculateType: entry.calculateType, fileName: uploadFileName(file.path), bytes, signal: this.#request.signal });
+      this.writes += 1;
+      let uploaded: Awaited<ReturnType<typeof upload>>;
+      try {
+        uploaded = await upload();
+      } catch (error) {
+        // 40900: the signature did not match what TikTok received. Send it once more, then give up.
+        if (!(error instanceof TikTokApiError && error.kind === 'signature_mismatch')) throw error;
+        uploaded = await upload();
+      }
+      partition.filePath = uploaded.filePath;
+      partition.uploadedAt = this.#stamp();
+      await this.#save();
+      counters.uploaded += 1;
+      this.#emit({ kind: 'partition-uploaded', type: entry.type, path: file.path, rows: file.rows, bytes: file.bytes, index, of: all.length, requestId: uploaded.requestId });
+    }
+  }
+
+  #operationFor(entry: LedgerAudience): 'CREATE' | AudienceAction {
+    if (entry.audienceId === undefined) return 'CREATE';
+    const action = this.#request.audience.action;
+    if (action === 'remove') return 'REMOVE';
+    if (action === 'replace') {
+      // The first batch replaces; later batches add to what it left.
+      const anyApplied = Object.values(entry.partitions).some((partition) => partition.appliedAt !== undefined);
+      return anyApplied ? 'APPEND' : 'REPLACE';
+    }
+    return 'APPEND';
+  }
+
+  async #applyBatch(entry: LedgerAudience, batch: ManifestFile[], counters: { uploaded: number }): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      await this.#ensureUploaded(entry, batch, counters);
+      try {
+        await this.#applyUploaded(entry, batch);
+        return;
+      } catch (error) {
+        // 40910: a file_path expired before it was applied. Upload those files again (twice at most).
+        if (!(error instanceof TikTokApiError && error.kind === 'file_expired') || attempt >= 3) throw error;
+        for (const file of batch) {
+          const partition = entry.partitions[file.md5] as LedgerPartition;
+          delete partition.filePath;
+          delete partition.uploadedAt;
+        }
+        await this.#save();
+        this.#emit({ kind: 'file-expired', type: entry.type, files: batch.length });
+      }
+    }
+  }
+
+  #markApplied(entry: LedgerAudience, md5s: string[], as: 'CREATE' | AudienceAction): void {
+    const at = this.#stamp();
+    for (const md5 of md5s) {
+      const partition = entry.partitions[md5];
+      if (partition) {
+        partition.appliedAt = at;
+        partition.appliedAs = as;
+      }
+    }
+  }
+
+  /** One create/update for an uploaded batch, made safe to repeat by a pending marker. */
+  async #applyUploaded(entry: LedgerAudience, batch: ManifestFile[]): Promise<void> {
+    const md5s = batch.map((file) => file.md5);
+    const filePaths = batch.map((file) => (entry.partitions[file.md5] as LedgerPartition).filePath as string);
+    const signal = this.#request.signal;
+    for (let attempt = 1; ; attempt += 1) {
+      const operation = this.#operationFor(entry);
+      if (operation === 'CREATE') {
+        const existing = await this.#client.findAudiencesByName(this.#advertiserId, entry.audienceName, signal);
+        entry.pending = { kind: 'create', audienceName: entry.audienceName, md5s, existingIdsWithName: existing.map((audience) => audience.audienceId), startedAt: this.#stamp() };
+      } else {
+        const audienceId = entry.audienceId as string;
+        const [before] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: HISTORY_SIZE, signal });
+        if (!before) throw new UserError({ code: 'audience_not_found', title: 'Audience not found', detail: `Audience ${audienceId} no longer exists for advertiser ${this.#advertiserId}.`, resolution: 'It may have been deleted in TikTok. Upload to a new audience (--action create with another name).', kind: 'failure' });
+        entry.pending = { kind: 'update', action: operation, md5s, historyBefore: historyMarker(before), startedAt: this.#stamp() };
+      }
+      await this.#save();
+      this.writes += 1;
+      try {
+        if (operation === 'CREATE') {
+          const created = await this.#client.createAudience({ advertiserId: this.#advertiserId, name: entry.audienceName, calculateType: entry.calculateType, filePaths, retentionInDays: this.#request.audience.retentionInDays, signal });
+          entry.audienceId = created.audienceId;
+          entry.created = true;
+        } else {
+          await this.#client.updateAudience({ advertiserId: this.#advertiserId, audienceId: entry.audienceId as string, filePaths, action: operation, signal });
+        }
+      } catch (error) {
+        if (error instanceof TikTokApiError && error.outcomeUnknown && attempt < MAX_WRITE_ATTEMPTS) {
+          // No answer: find out whether TikTok did it before sending it again.
+          if (await this.#reconcile(entry)) return;
+          continue;
+        }
+        delete entry.pending;
+        await this.#save();
+        throw error;
+      }
+      this.#markApplied(entry, md5s, operation);
+      delete entry.pending;
+      await this.#save();
+      if (operation === 'CREATE') this.#emit({ kind: 'audience-created', type: entry.type, audienceId: entry.audienceId as string, audienceName: entry.audienceName, files: md5s.length, reconciled: false });
+      else this.#emit({ kind: 'audience-updated', type: entry.type, audienceId: entry.audienceId as string, action: operation, files: md5s.length, reconciled: false });
+      return;
+    }
+  }
+
+  /**
+   * Settles a write that may or may not have happened (a crash, a timeout). A create is looked up
+   * by name among audiences that did not exist before; an update shows as a new history entry.
+   * Returns true when the write had happened (and records it as applied).
+   */
+  async #reconcile(entry: LedgerAudience): Promise<boolean> {
+    const pending = entry.pending as PendingOperation;
+    const signal = this.#request.signal;
+    let happened: boolean;
+    if (pending.kind === 'create') {
+      const matches = await this.#client.findAudiencesByName(this.#advertiserId, pending.audienceName, signal);
+      const fresh = matches.filter((audience) => !pending.existingIdsWithName.includes(audience.audienceId));
+      if (fresh.length > 1) {
+        throw new UserError({ code: 'duplicate_audiences', title: 'Several audiences were created', detail: `"${pending.audienceName}" exists ${fresh.length} times (ids ${fresh.map((audience) => audience.audienceId).join(', ')}), created outside this upload's ledger.`, resolution: 'Delete the extra audiences in TikTok Ads Manager, keeping one, then run the same command again.', kind: 'failure' });
+      }
+      const [created] = fresh;
+      happened = created !== undefined;
+      if (created) {
+        entry.audienceId = created.audienceId;
+        entry.created = true;
+        this.#markApplied(entry, pending.md5s, 'CREATE');
+        this.#emit({ kind: 'audience-created', type: entry.type, audienceId: created.audienceId, audienceName: pending.audienceName, files: pending.md5s.length, reconciled: true });
+      }
+    } else {
+      const audienceId = entry.audienceId as string;
+      const [after] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: HISTORY_SIZE, signal });
+      const now = after ? historyMarker(after) : { count: 0, newest: null };
+      // Updates of one audience are serialized by this ledger, so any new entry is ours.
+      happened = now.count > pending.historyBefore.count || !sameEntry(now.newest, pending.historyBefore.newest);
+      if (happened) {
+        this.#markApplied(entry, pending.md5s, pending.action);
+        this.#emit({ kind: 'audience-updated', type: entry.type, audienceId, action: pending.action, files: pending.md5s.length, reconciled: true });
+      }
+    }
+    delete entry.pending;
+    await this.#save();
+    return happened;
+  }
+
+  /** Reads the audience's status, waiting (bounded) until TikTok has calculated it. */
+  async #status(entry: LedgerAudience, idsSent: number, counters: { uploaded: number; skipped: number }): Promise<UploadTypeResult> {
+    const audienceId = entry.audienceId as string;
+    const poll = this.#request.poll ?? DEFAULT_POLL;
+    const started = Date.now();
+    let details: AudienceDetails | undefined;
+    for (;;) {
+      [details] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: 10, signal: this.#request.signal });
+      const elapsedMs = Date.now() - started;
+      if (!details || details.isValid || elapsedMs >= poll.timeoutMs) break;
+      this.#emit({ kind: 'waiting-for-audience', type: entry.type, audienceId, elapsedMs });
+      await this.#sleep(Math.min(poll.intervalMs, Math.max(0, poll.timeoutMs - elapsedMs)), this.#request.signal);
+    }
+    const isValid = details?.isValid ?? false;
+    const coverNum = details?.coverNum ?? undefined;
+    const exact = this.#request.audience.action === 'create' || this.#request.audience.action === 'replace';
+    const matchRate = isValid && coverNum !== undefined && exact && idsSent > 0 ? coverNum / idsSent : undefined;
+    entry.result = { isValid, history: details?.history ?? [], checkedAt: this.#stamp(), ...(coverNum === undefined ? {} : { coverNum }), ...(matchRate === undefined ? {} : { matchRate }) };
+    await this.#save();
+    return {
+      type: entry.type,
+      calculateType: entry.calculateType,
+      audienceId,
+      audienceName: details?.name || entry.audienceName,
+      created: entry.created,
+      filesUploaded: counters.uploaded,
+      filesSkipped: counters.skipped,
+      idsSent,
+      ...(coverNum === undefined ? {} : { coverNum }),
+      ...(matchRate === undefined ? {} : { matchRate }),
+      isValid,
+      history: entry.result.history,
+    };
+  }
+}
+
+/**
+ * Uploads a transform output to TikTok: one audience per identifier type, partitions uploaded once
+ * and applied once, whatever happens in between (see upload-ledger.ts). Safe to call again with the
+ * same ledger id after a crash, a timeout or a completed run.
+ */
+export async function uploadTransformOutput(request: UploadRequest): Promise<UploadResult> {
+  const types = manifestTypes(request.manifest);
+  validatePlan(request, types);
+  const now = (request.now ?? (() => new Date()))().toISOString();
+  const loaded = await request.ledger.load(request.ledgerId);
+  if (loaded && (loaded.advertiserId !== request.advertiserId || loaded.action !== request.audience.action)) {
+    throw new UserError({ code: 'ledger_mismatch', title: 'The upload ledger belongs to another upload', detail: `Ledger ${request.ledgerId} records ${loaded.action} for advertiser ${loaded.advertiserId}.`, resolution: 'Use a different ledger (for the CLI: transform into a fresh folder) or run the upload with its original arguments.', kind: 'failure' });
+  }
+  const state: UploadLedgerState = loaded ?? { version: UPLOAD_LEDGER_VERSION, advertiserId: request.advertiserId, action: request.audience.action, audiences: {}, createdAt: now, updatedAt: now };
+  const run = new UploadRun(request, state);
+  const audiences: UploadTypeResult[] = [];
+  for (const type of types) audiences.push(await run.uploadType(type));
+  return { advertiserId: request.advertiserId, action: request.audience.action, audiences, alreadyComplete: run.writes === 0 };
+}
