@@ -115,7 +115,7 @@ export interface RunningEmulator {
   /** The options in force (a copy). */
   options: EmulatorOptions;
   close(): Promise<void>;
-  /** Changes options while running (host, port and statePath are fixed at start). */
+  /** Changes options while running (host, port and statePath are fixed at start); a `seed` restarts the fault sequence. */
   configure(partial: Partial<EmulatorOptions>): void;
   /** Forgets every audience, file, operation and logged request. */
   reset(): void;
@@ -417,7 +417,8 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
     configure(partialOptions) {
       const { host: _host, port: _port, statePath: _statePath, ...changeable } = partialOptions;
       const next = resolveEmulatorOptions(changeable, options);
-      if (next.seed !== options.seed && next.seed !== undefined) random = createSeededRandom(next.seed);
+      // Giving a seed (even the same one) restarts the fault sequence, so a scenario can be replayed.
+      if (changeable.seed !== undefined) random = createSeededRandom(changeable.seed);
       options = next;
       limiter.setLimit(options.qps);
       state.setMatchRate(options.matchRate);

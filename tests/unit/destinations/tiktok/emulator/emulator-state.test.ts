@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { EmulatorApiError } from '../../../../../src/destinations/tiktok/emulator/emulator-api-error.ts';
+import { EmulatorState, type PersistedState } from '../../../../../src/destinations/tiktok/emulator/emulator-state.ts';
+
+const ADVERTISER = '1';
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
+const digests = (count: number, from = 0): string[] => Array.from({ length: count }, (_, index) => digest(`p${from + index}`));
+
+function addFile(state: EmulatorState, ids: string[], at = 0, ttl = 60_000, calculateType = 'EMAIL_SHA256'): string {
+  return state.addFile({ advertiserId: ADVERTISER, calculateType, md5: 'm', fileName: 'f.csv', bytes: ids.length * 65, rows: ids.length, uploadedAt: at, expiresAt: at + ttl, ids }).filePath;
+}
+
+function codeOf(action: () => unknown): number | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof EmulatorApiError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+const context = (now: number, calculatingMs = 100) => ({ now, requestId: `r${now}`, calculatingMs });
+
+describe('EmulatorState', () => {
+  it('is busy for calculatingMs after a change, then accepts the next one', () => {
+    const state = new EmulatorState(1);
+    const file = addFile(state, digests(1200));
+    const audienceId = state.create({ advertiserId: ADVERTISER, name: 'a', calculateType: 'EMAIL_SHA256', filePaths: [file] }, context(1000));
+    const append = { advertiserId: ADVERTISER, audienceId, filePaths: [file], action: 'APPEND' as const };
+    expect(codeOf(() => state.updateFiles(append, context(1099)))).toBe(40002);
+    expect(codeOf(() => state.updateFiles(append, context(1100)))).toBeUndefined();
+    expect(state.operations().map((operation) => operation.action)).toEqual(['CREATE', 'APPEND']);
+  });
+
+  it('recounts matches when the match rate changes', () => {
+    const ids = digests(2000);
+    const state = new EmulatorState(1);
+    state.create({ advertiserId: ADVERTISER, name: 'a', calculateType: 'EMAIL_SHA256', filePaths: [addFile(state, ids)] }, context(0, 0));
+    expect(state.audienceViews(1)[0]?.coverNum).toBe(2000);
+    state.setMatchRate(0.5);
+    const expected = ids.filter((id) => createHash('sha256').update(id).digest().readUInt32BE(0) / 2 ** 32 < 0.5).length;
+    expect(state.audienceViews(1)[0]?.coverNum).toBe(expected);
+  });
+
+  it('expires files: their ids are released and using them answers 40910', () => {
+    const state = new EmulatorState(1);
+    const file = addFile(state, digests(10), 0, 100);
+    state.sweepExpiredFiles(100);
+    expect(state.uploads(100)[0]?.expired).toBe(true);
+    expect(codeOf(() => state.create({ advertiserId: ADVERTISER, name: 'a', calculateType: 'EMAIL_SHA256', filePaths: [file] }, context(100)))).toBe(40910);
+  });
+
+  it('survives a JSON round trip with ids, repeats, removals and the id sequence intact', () => {
+    const state = new EmulatorState(1);
+    const ids = digests(1500);
+    const file = addFile(state, ids);
+    const audienceId = state.create({ advertiserId: ADVERTISER, name: 'a', calculateType: 'EMAIL_SHA256', filePaths: [file, file] }, context(0, 0));
+    state.updateFiles({ advertiserId: ADVERTISER, audienceId, filePaths: [addFile(state, ids.slice(0, 300))], action: 'REMOVE' }, context(1, 0));
+    const restored = EmulatorState.fromJSON(JSON.parse(JSON.stringify(state.toJSON())) as PersistedState, 1);
+    expect(restored.audienceViews(2)).toEqual(state.audienceViews(2));
+    expect(restored.audienceIds(audienceId)).toEqual(ids.slice(300).sort());
+    // Ids removed earlier were still received once: sending them again counts as a repeat.
+    restored.updateFiles({ advertiserId: ADVERTISER, audienceId, filePaths: [file], action: 'APPEND' }, context(3, 0));
+    expect(restored.audienceViews(4)[0]).toMatchObject({ idCount: 1500, duplicateIdsReceived: 3000 });
+    const next = restored.create({ advertiserId: ADVERTISER, name: 'b', calculateType: 'EMAIL_SHA256', filePaths: [file] }, context(5, 0));
+    expect(next).not.toBe(audienceId);
+    expect(() => EmulatorState.fromJSON({ format: 'other' } as unknown as PersistedState, 1)).toThrow('Not a TikTok emulator state file');
+  });
+
+  it('keeps audience ids unique across a clear', () => {
+    const state = new EmulatorState(1);
+    const file = addFile(state, digests(5));
+    const first = state.create({ advertiserId: ADVERTISER, name: 'a', calculateType: 'EMAIL_SHA256', filePaths: [file] }, context(0, 0));
+    state.clear();
+    const file2 = addFile(state, digests(5));
+    const second = state.create({ advertiserId: ADVERTISER, name: 'a', calculateType: 'EMAIL_SHA256', filePaths: [file2] }, context(0, 0));
+    expect(second).not.toBe(first);
+  });
+});
