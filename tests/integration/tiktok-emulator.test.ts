@@ -511,7 +511,7 @@ describe('TikTok emulator over HTTP: list and delete', () => {
     for (let index = 0; index < 12; index += 1) created.push(await createOk([filePath]));
     const first = await list({});
     expect(first.data.page_info).toEqual({ page: 1, page_size: 10, total_number: 12, total_page: 2 });
-    for (const bad of [{ page_size: '0' }, { page_size: '101' }, { page: '0' }, { page: 'x' }]) expect((await list(bad)).code).toBe(40002);
+    for (const bad of [{ page_size: '0' }, { page_size: '101' }, { page: '0' }, { page: 'x' }] as Array<Record<string, string>>) expect((await list(bad)).code).toBe(40002);
     const some = await list({ custom_audience_ids: JSON.stringify(created.slice(0, 2)) });
     expect(some.data.list.map((item) => item.audience_id).sort()).toEqual(created.slice(0, 2).sort());
     const otherAdvertiser = await list({ advertiser_id: OTHER_ADVERTISER });

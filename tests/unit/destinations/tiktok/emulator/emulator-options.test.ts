@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EMULATOR_OPTIONS, resolveEmulatorOptions } from '../../../../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
+import { DEFAULT_EMULATOR_OPTIONS, type EmulatorOptions, resolveEmulatorOptions } from '../../../../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
 
 describe('resolveEmulatorOptions', () => {
   it('has the documented defaults', () => {
@@ -33,7 +33,7 @@ describe('resolveEmulatorOptions', () => {
     [{ tokens: [] }, 'tokens'],
     [{ advertisers: ['abc'] }, 'advertisers'],
     [{ port: 70_000 }, 'port'],
-  ] as const)('refuses %j naming %s', (partial, name) => {
+  ] as Array<[Partial<EmulatorOptions>, string]>)('refuses %j naming %s', (partial, name) => {
     expect(() => resolveEmulatorOptions(partial)).toThrow(name);
   });
 });
