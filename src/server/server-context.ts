@@ -1,0 +1,31 @@
+import type { JobDestination, SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
+import type { JobService } from '../local/job-service.ts';
+
+export interface CredentialsStatus {
+  configured: boolean;
+  /** Where the token comes from. */
+  source: 'environment' | 'file' | 'none';
+  /** At most the last 4 characters of the token. */
+  tokenLast4: string | null;
+  advertiserId: string | null;
+  destination: JobDestination;
+}
+
+export interface CredentialsUpdate {
+  accessToken?: string;
+  advertiserId?: string;
+}
+
+/** What the HTTP API needs from the local composition (the seam tests fill with fakes). */
+export interface ServerContext {
+  dataDir: string;
+  jobs: JobService;
+  jobStore: SqliteJobStore;
+  /** Where new jobs upload to (changes when credentials are saved). */
+  destination(): JobDestination;
+  /** Schema of files (absolute paths inside the data folder); examples are masked. */
+  discoverSchema(absolutePaths: string[], options: { sampleRows?: number }): Promise<Record<string, unknown>>;
+  listAudiences(): Promise<{ advertiserId: string; audiences: unknown[] }>;
+  credentialsStatus(): Promise<CredentialsStatus>;
+  saveCredentials(update: CredentialsUpdate): Promise<CredentialsStatus>;
+}
