@@ -39,37 +39,53 @@ export const systemClock: Clock = { now: () => performance.now(), sleep };
 
 export const DEFAULT_TIKTOK_QPS = 10;
 
+/** Share of the budget kept unused, so that network jitter cannot squeeze N+1 requests into TikTok's one-second window. */
+export const DEFAULT_RATE_HEADROOM = 0.05;
+
 /**
  * A token bucket in its "virtual scheduling" form: each caller reserves the next free slot in call
  * order (first come, first served) and sleeps until it. With `burst` 1 (the default) requests are
- * spaced evenly at 1/rate, which stays under both token-bucket and sliding-window servers.
+ * spaced evenly at 1/(rate · (1 − headroom)), which stays under both token-bucket and rolling-window
+ * servers even when requests arrive a little late.
  */
 export class RequestRateLimiter {
+  #ratePerSecond: number;
+  #headroom: number;
   #intervalMs: number;
   #burst: number;
   #clock: Clock;
   /** Theoretical arrival time of the next request, in clock milliseconds. */
   #nextAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: { ratePerSecond?: number; burst?: number; clock?: Clock } = {}) {
-    this.#intervalMs = RequestRateLimiter.#interval(options.ratePerSecond ?? DEFAULT_TIKTOK_QPS);
+  constructor(options: { ratePerSecond?: number; burst?: number; headroom?: number; clock?: Clock } = {}) {
+    this.#ratePerSecond = options.ratePerSecond ?? DEFAULT_TIKTOK_QPS;
+    this.#headroom = options.headroom ?? DEFAULT_RATE_HEADROOM;
+    if (!(this.#headroom >= 0 && this.#headroom < 1)) throw new RangeError(`headroom must be in [0, 1) (got ${this.#headroom})`);
+    this.#intervalMs = this.#interval(this.#ratePerSecond);
     this.#burst = Math.max(1, Math.floor(options.burst ?? 1));
     this.#clock = options.clock ?? systemClock;
   }
 
-  static #interval(ratePerSecond: number): number {
+  #interval(ratePerSecond: number): number {
     if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0) {
       throw new RangeError(`The request rate must be a positive number of requests per second (got ${ratePerSecond})`);
     }
-    return 1000 / ratePerSecond;
+    return 1000 / (ratePerSecond * (1 - this.#headroom));
   }
 
+  /** The configured budget (requests per second), before headroom. */
   get ratePerSecond(): number {
-    return 1000 / this.#intervalMs;
+    return this.#ratePerSecond;
+  }
+
+  /** Milliseconds between two requests. */
+  get intervalMs(): number {
+    return this.#intervalMs;
   }
 
   setRate(ratePerSecond: number): void {
-    this.#intervalMs = RequestRateLimiter.#interval(ratePerSecond);
+    this.#intervalMs = this.#interval(ratePerSecond);
+    this.#ratePerSecond = ratePerSecond;
   }
 
   /** Milliseconds the next caller would wait (for tests and progress output). */
