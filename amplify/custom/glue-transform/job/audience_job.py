@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import itertools
 import json
 import os
 import posixpath
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterable, Iterator, Protocol, Sequence
@@ -21,6 +24,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+import audience_records as R
 import audience_transforms as T
 
 MANIFEST_FILE = "manifest.json"
@@ -48,9 +52,12 @@ class OutputStore(Protocol):
     def list(self, relative_folder: str) -> list[str]: ...
 
 
+IGNORED_NAMES = {"_SUCCESS", "manifest.json", "rejects.csv"}
+
+
 def is_data_file_name(name: str) -> bool:
-    """Part-file folders carry bookkeeping files: hidden ones, _SUCCESS and friends, *.crc."""
-    return not (name.startswith(".") or name.startswith("_") or name.endswith(".crc"))
+    """Folder inputs skip job artefacts and Spark/Hadoop markers: hidden, `_`-prefixed, *.crc, our own outputs."""
+    return not (name.startswith(".") or name.startswith("_") or name.endswith(".crc") or name in IGNORED_NAMES)
 
 
 class LocalInputStore:
@@ -58,15 +65,20 @@ class LocalInputStore:
         if os.path.isfile(path):
             return [(path, os.path.getsize(path))]
         if not os.path.isdir(path):
-            raise T.UsageError(f"Input {path} does not exist. Give a file or a folder of part files.")
-        found = []
+            raise T.UsageError(f'"{path}" does not exist or cannot be read. Check the path (relative paths start from the current folder).')
+        relatives = []
         for folder, subfolders, names in os.walk(path):
-            subfolders[:] = sorted(name for name in subfolders if is_data_file_name(name))
+            subfolders[:] = [name for name in subfolders if is_data_file_name(name)]
             for name in names:
-                if is_data_file_name(name):
-                    full = os.path.join(folder, name)
-                    found.append((full, os.path.getsize(full)))
-        return sorted(found)
+                full = os.path.join(folder, name)
+                if is_data_file_name(name) and os.path.isfile(full):
+                    relatives.append(os.path.relpath(full, path).replace(os.sep, "/"))
+        # Sorted by relative path; named like the engine names them (path.join, posix separators).
+        found = []
+        for relative in sorted(relatives):
+            full = posixpath.normpath(posixpath.join(path.replace(os.sep, "/"), relative))
+            found.append((full, os.path.getsize(full)))
+        return found
 
     def read_head(self, path: str, size: int) -> bytes:
         with open(path, "rb") as handle:
@@ -112,7 +124,12 @@ class LocalOutputStore:
 
 
 # ---------------------------------------------------------------------------------------------
-# Inputs
+# Inputs (mirrors src/core/readers/detect-format.ts and src/adapters/node/local-inputs.ts)
+
+SUPPORTED_FORMATS_TEXT = "JSON Lines (.jsonl), a JSON array (.json), CSV/TSV with a header row (.csv, .tsv), Parquet (.parquet), and any of them gzip-compressed (.gz)"
+EXTENSION_FORMATS = {"jsonl": "jsonl", "ndjson": "jsonl", "json": "json-array", "csv": "csv", "tsv": "tsv", "tab": "tsv", "parquet": "parquet", "pq": "parquet"}
+SCHEMA_SAMPLE_ROWS = 1000
+SCHEMA_SAMPLE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -122,46 +139,72 @@ class InputFile:
     format: str  # jsonl | json-array | csv | tsv | parquet
     compression: str  # none | gzip
     delimiter: str | None = None
-    columns: list[str] | None = None  # CSV/TSV header or Parquet schema; None for JSON (no schema)
 
 
-def _decompressed_head(head: bytes) -> bytes:
-    try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, _SNIFF_BYTES)
-    except zlib.error as error:
-        raise T.UsageError("A .gz input is not valid gzip data.") from error
+def unsupported_format(name: str, detail: str) -> T.UsageError:
+    return T.UsageError(
+        f'"{name}": {detail} Supported formats: {SUPPORTED_FORMATS_TEXT}. Export the data in one of the supported formats '
+        "(UTF-8 text for JSON and CSV), or remove this file from the input."
+    )
 
 
-def _first_line(text: str) -> str:
-    for line in text.lstrip("\ufeff").splitlines():
-        if line.strip():
-            return line
-    return ""
+def _extensions_of(name: str) -> tuple[bool, str | None, str]:
+    parts = posixpath.basename(name).lower().split(".")
+    gzipped = False
+    if len(parts) > 1 and parts[-1] in ("gz", "gzip"):
+        gzipped = True
+        parts.pop()
+    extension = parts[-1] if len(parts) > 1 else ""
+    return gzipped, EXTENSION_FORMATS.get(extension), extension
+
+
+def _gunzip_head(data: bytes, limit: int) -> bytes:
+    """The first decompressed bytes of a (possibly cut) gzip stream."""
+    return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, limit)
+
+
+def _detect_uncompressed(name: str, data: bytes, extension_format: str | None, extension: str) -> tuple[str, str | None]:
+    if data[:4] == b"PAR1":
+        return "parquet", None
+    if extension_format == "parquet":
+        raise unsupported_format(name, "the Parquet file is empty." if not data else "its name ends in .parquet but it is not a Parquet file (no PAR1 header).")
+    if data[:4] == b"PK\x03\x04":
+        raise unsupported_format(name, "it is a ZIP archive (or an Excel workbook).")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise unsupported_format(name, "it is UTF-16 text; only UTF-8 is read.")
+    if b"\x00" in data:
+        raise unsupported_format(name, "it is a binary file, not text.")
+    if extension in ("xlsx", "xls", "avro", "orc", "zip"):
+        raise unsupported_format(name, f".{extension} files are not read.")
+    text = R.decode_text(data)
+    stripped = text.lstrip(R.JS_TRIM_CHARACTERS)
+    if not stripped:  # empty: nothing to read whatever the format; keep the one the name promises
+        found = extension_format or "jsonl"
+        return found, {"csv": ",", "tsv": "\t"}.get(found)
+    if stripped[0] == "[":
+        return "json-array", None
+    if stripped[0] == "{":
+        return "jsonl", None
+    delimiter = R.detect_delimiter(text, "\t" if extension_format == "tsv" else ",")
+    return ("tsv" if delimiter == "\t" else "csv"), delimiter
 
 
 def detect_input(path: str, size: int, store: InputStore) -> InputFile:
-    """Format from the name, confirmed or decided by the first bytes (gzip magic, PAR1, '[' / '{')."""
-    head = store.read_head(path, _SNIFF_BYTES)
-    compression = "gzip" if head[:2] == b"\x1f\x8b" else "none"
-    content = _decompressed_head(head) if compression == "gzip" else head
-    name = posixpath.basename(path).lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
-    extension = name.rsplit(".", 1)[-1] if "." in name else ""
-    if content[:4] == b"PAR1" or extension == "parquet":
-        if compression == "gzip":
-            raise T.UsageError(f"{path}: gzip-compressed Parquet is not supported. Give the .parquet file itself (Parquet compresses internally).")
-        return InputFile(path, size, "parquet", "none")
-    text = content.decode("utf-8", "replace")
-    first_character = text.lstrip("\ufeff \t\r\n")[:1]
-    if extension in ("jsonl", "ndjson") or (extension in ("json", "") and first_character == "{"):
-        return InputFile(path, size, "jsonl", compression)
-    if extension == "json" or first_character == "[":
-        return InputFile(path, size, "json-array", compression)
-    header_line = _first_line(text)
-    delimiter = "\t" if extension in ("tsv", "tab") else T.detect_delimiter(header_line)
-    columns = T.csv_header(text, delimiter) if header_line else []
-    return InputFile(path, size, "tsv" if delimiter == "\t" else "csv", compression, delimiter, columns)
+    """Format from the content, the extension as tie-breaker: gzip → look inside; PAR1 → Parquet;
+    first non-space [ → JSON array, { → JSON Lines; otherwise CSV/TSV by the header's delimiter."""
+    head = store.read_head(path, _SNIFF_BYTES) if size > 0 else b""
+    gzipped_name, extension_format, extension = _extensions_of(path)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            inner = _gunzip_head(head, _SNIFF_BYTES)
+        except zlib.error as error:
+            raise unsupported_format(path, "it starts like a gzip file but could not be decompressed.") from error
+        found, delimiter = _detect_uncompressed(path, inner, extension_format, extension)
+        return InputFile(path, size, found, "gzip", delimiter)
+    if gzipped_name and head:
+        raise unsupported_format(path, "its name ends in .gz but it is not gzip-compressed.")
+    found, delimiter = _detect_uncompressed(path, head, extension_format, extension)
+    return InputFile(path, size, found, "none", delimiter)
 
 
 def list_inputs(paths: Sequence[str], store: InputStore) -> list[InputFile]:
@@ -169,22 +212,109 @@ def list_inputs(paths: Sequence[str], store: InputStore) -> list[InputFile]:
     for path in paths:
         listed = store.list_files(path)
         if not listed:
-            raise T.UsageError(f"Input {path} holds no data files (hidden files, _SUCCESS and *.crc are skipped).")
+            raise T.UsageError(
+                f'"{path}" contains no data files (hidden files, _SUCCESS, *.crc, manifest.json and rejects.csv are skipped). '
+                "Point at the folder that holds the result files, or at a file directly."
+            )
         files.extend(detect_input(file_path, size, store) for file_path, size in listed)
     return files
 
 
-def missing_column_error(column: str, source: str, columns: Iterable[str]) -> T.UsageError:
-    real = ", ".join(f'"{name}"' for name in columns) or "(none)"
-    return T.UsageError(f'Mapped column "{column}" is not in {source}. Its columns are: {real}. Map one of those columns instead.')
+def _sample_records(spark: SparkSession, source: InputFile, store: InputStore, wanted: int, byte_budget: int) -> tuple[list[dict | None], int]:
+    """The first records of a source, like the engine's schema sample: (records, bytes used)."""
+    if source.format == "parquet":
+        if source.compression == "gzip":
+            data = gzip.decompress(store.read_head(source.path, source.bytes))
+            records = list(itertools.islice(_parquet_bytes_records(data), wanted))
+        else:
+            frame = spark.read.parquet(store.spark_path(source.path))
+            records = [row.asDict() for row in frame.limit(wanted).collect()]
+        return records, 0
+    served = min(source.bytes, byte_budget)
+    truncated = source.bytes >= byte_budget
+    raw = store.read_head(source.path, served) if served > 0 else b""
+    if source.compression == "gzip":
+        try:
+            raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw)
+        except zlib.error:
+            raw = b""
+    sample = list(itertools.islice(R.iter_records(raw, source.format, source.delimiter), wanted))
+    if truncated and len(sample) < wanted and sample:
+        sample.pop()  # the record the byte limit cut through is incomplete
+    return sample, served
+
+
+def sample_columns(spark: SparkSession, inputs: Sequence[InputFile], store: InputStore) -> list[str]:
+    """Column names in the engine's schema sample (first 1000 records, 4 MiB), in first-seen order."""
+    names: dict[str, None] = {}
+    taken = 0
+    byte_budget = SCHEMA_SAMPLE_BYTES
+    for source in inputs:
+        if taken >= SCHEMA_SAMPLE_ROWS or byte_budget <= 0:
+            break
+        sample, served = _sample_records(spark, source, store, SCHEMA_SAMPLE_ROWS - taken, byte_budget)
+        byte_budget -= served
+        for record in sample[: SCHEMA_SAMPLE_ROWS - taken]:
+            taken += 1
+            if record is not None:
+                names.update(dict.fromkeys(record))
+    return list(names)
+
+
+def check_columns(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore) -> None:
+    """A mapped column that is in no sampled record is a mistake: say which columns exist."""
+    present = sample_columns(spark, inputs, store)
+    if not present:
+        return  # nothing to read: every mapped cell counts as empty
+    missing = list(dict.fromkeys(entry["column"] for entry in mapping if entry["column"] not in present))
+    if not missing:
+        return
+    quoted = ", ".join(f'"{column}"' for column in missing)
+    raise T.UsageError(
+        f"{quoted} {'is' if len(missing) == 1 else 'are'} not in the input. Its columns are: {', '.join(chr(34) + c + chr(34) for c in present)}. "
+        "Fix the mapping to use one of the input's column names (they are case-sensitive)."
+    )
+
+
+def _parquet_bytes_records(data: bytes) -> Iterator[dict]:
+    import pyarrow.parquet as pq  # only for gzip-compressed Parquet (Glue 5.0 ships pyarrow)
+
+    parquet = pq.ParquetFile(io.BytesIO(data))
+    for batch in parquet.iter_batches():
+        yield from batch.to_pylist()
 
 
 def _gunzip_if_needed(data: bytes) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
+def _file_rows(source_index: int, data: bytes, source: InputFile, columns: list[str]) -> Iterator[tuple]:
+    data = _gunzip_if_needed(data)
+    if source.format == "parquet":
+        return R.numbered_rows(source_index, _parquet_bytes_records(data), columns, exact_integers=True)
+    return R.numbered_rows(source_index, R.iter_records(data, source.format, source.delimiter), columns)
+
+
+def _json_line_rows(source_index: int, numbered_lines: Iterable[tuple[str, int]], columns: list[str]) -> Iterator[tuple]:
+    malformed_cells = (None, None) * len(columns)
+    for line, index in numbered_lines:
+        if index == 0 and line.startswith("\ufeff"):
+            line = line[1:]
+        record = R.json_line_record(line)
+        if record is None:
+            yield (source_index, index + 1, True) + malformed_cells
+        else:
+            yield (source_index, index + 1, False) + R.record_cells(record, columns)
+
+
+def _parquet_rows(source_index: int, numbered: Iterable[tuple[Any, int]], present: list[str], columns: list[str]) -> Iterator[tuple]:
+    for row, index in numbered:
+        record = dict(zip(present, row))
+        yield (source_index, index + 1, False) + R.record_cells(record, columns, exact_integers=True)
+
+
 def read_records(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore) -> DataFrame:
-    """All inputs as one records DataFrame (schema: audience_transforms.record_schema)."""
+    """All inputs as one records DataFrame (audience_transforms.record_schema), record numbers 1-based per source."""
     sc = spark.sparkContext
     columns = [entry["column"] for entry in mapping]
     schema = T.record_schema(len(columns))
@@ -193,64 +323,22 @@ def read_records(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequ
         location = store.spark_path(source.path)
         if source.bytes == 0:
             continue  # an empty file holds no records
-        if source.format == "parquet":
+        if source.format == "parquet" and source.compression == "none":
             frame = spark.read.parquet(location)
-            source.columns = list(frame.columns)
-            for column in columns:
-                if column not in source.columns:
-                    raise missing_column_error(column, source.path, source.columns)
-            selected = frame.select(*[F.col(f"`{column.replace('`', '``')}`") for column in columns])
-            rdds.append(selected.rdd.map(tuple).zipWithIndex().mapPartitions(lambda rows, i=source_index: T.value_rows(i, rows)))
-        elif source.format in ("csv", "tsv"):
-            if source.columns:
-                for column in columns:
-                    if column not in source.columns:
-                        raise missing_column_error(column, source.path, source.columns)
-            delimiter = source.delimiter or ","
-            rdds.append(sc.binaryFiles(location, 1).flatMap(lambda item, i=source_index, d=delimiter: T.csv_file_rows(i, _gunzip_if_needed(item[1]), columns, d)))
-        elif source.format == "json-array":
-            name = source.path
-            rdds.append(sc.binaryFiles(location, 1).flatMap(lambda item, i=source_index, n=name: T.json_array_file_rows(i, _gunzip_if_needed(item[1]), columns, n)))
-        elif source.compression == "gzip":
-            rdds.append(sc.binaryFiles(location, 1).flatMap(lambda item, i=source_index: T.json_lines_file_rows(i, _gunzip_if_needed(item[1]), columns)))
+            present = [column for column in dict.fromkeys(columns) if column in frame.columns]
+            selected = frame.select(*[F.col("`" + column.replace("`", "``") + "`") for column in present])
+            rdds.append(selected.rdd.map(tuple).zipWithIndex().mapPartitions(lambda rows, i=source_index, p=present: _parquet_rows(i, rows, p, columns)))
+        elif source.format == "jsonl" and source.compression == "none":
+            # Splittable: lines end at "\n" only (like the engine); zipWithIndex numbers records in file order.
+            lines = spark.read.option("lineSep", "\n").text(location).rdd.map(lambda row: row[0])
+            numbered = lines.filter(lambda line: not R.is_blank_line(line)).zipWithIndex()
+            rdds.append(numbered.mapPartitions(lambda rows, i=source_index: _json_line_rows(i, rows, columns)))
         else:
-            # Uncompressed JSON Lines split across tasks; zipWithIndex numbers records in file order.
-            lines = sc.textFile(location).filter(lambda line: not T.is_blank_line(line)).zipWithIndex()
-            rdds.append(lines.mapPartitions(lambda rows, i=source_index: T.json_line_rows(i, rows, columns)))
+            # gzip is not splittable and a JSON array / quoted CSV needs its whole text: one task per file.
+            rdds.append(sc.binaryFiles(location, 1).flatMap(lambda item, i=source_index, s=source: _file_rows(i, item[1], s, columns)))
     if not rdds:
         return spark.createDataFrame([], schema)
     return spark.createDataFrame(sc.union(rdds) if len(rdds) > 1 else rdds[0], schema)
-
-
-def json_keys_sample(spark: SparkSession, inputs: Sequence[InputFile], store: InputStore, limit: int = 1000) -> list[str]:
-    """Keys seen in the first records of the JSON inputs, for the missing-column message."""
-    keys: dict[str, None] = {}
-    for source in inputs:
-        if source.format not in ("jsonl", "json-array") or source.bytes == 0:
-            continue
-        data = _gunzip_if_needed(spark.sparkContext.binaryFiles(store.spark_path(source.path), 1).first()[1])
-        if source.format == "jsonl":
-            records = []
-            for line in T.split_lines(data):
-                if len(records) >= limit:
-                    break
-                if not T.is_blank_line(line):
-                    try:
-                        records.append(T.parse_json_text(line.lstrip("\ufeff")))
-                    except ValueError:
-                        pass
-        else:
-            try:
-                document = T.parse_json_text(data.decode("utf-8", "replace").lstrip("\ufeff"))
-            except ValueError:
-                document = []
-            records = document[:limit] if isinstance(document, list) else []
-        for record in records:
-            if isinstance(record, dict):
-                keys.update(dict.fromkeys(record))
-        if keys:
-            break
-    return list(keys)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,46 +437,35 @@ def run_transform(spark: SparkSession, config: JobConfig, input_store: InputStor
     spark.conf.set("spark.sql.caseSensitive", "true")
 
     inputs = list_inputs(config.inputs, input_store)
+    check_columns(spark, inputs, mapping, input_store)
     records = read_records(spark, inputs, mapping, input_store).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        return _transform_records(spark, records, inputs, mapping, options, config, input_store, output)
+        return _transform_records(spark, records, inputs, mapping, options, config, output)
     finally:
         records.unpersist()
 
 
-def _transform_records(spark, records, inputs, mapping, options, config, input_store, output) -> dict:
+def _transform_records(spark, records, inputs, mapping, options, config, output) -> dict:
     rules = config.rules
-    *present, well_formed = T.present_columns(records, len(mapping))
-    if well_formed > 0 and any(source.format in ("jsonl", "json-array") for source in inputs):
-        for index, entry in enumerate(mapping):
-            if present[index] == 0:
-                keys = json_keys_sample(spark, inputs, input_store)
-                sources = ", ".join(source.path for source in inputs if source.format in ("jsonl", "json-array"))
-                raise missing_column_error(entry["column"], sources, keys)
-    malformed_count = records.where(F.col("malformed")).count()
-    records_read = well_formed + malformed_count
+    tallies = records.groupBy("malformed").count().collect()
+    malformed_count = sum(row["count"] for row in tallies if row["malformed"])
+    records_read = sum(row["count"] for row in tallies)
 
     results = T.normalize_cells(T.records_to_cells(records, mapping), rules, options).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         outcomes = T.count_outcomes(results)
-
-        # A stale manifest must not announce a half-written output: remove it first, write it last.
-        output.remove(MANIFEST_FILE)
+        prepare_output(output, rules)
         types: dict[str, dict] = {}
-        for identifier_type, definition in rules["identifierTypes"].items():
-            if not any(entry["type"] == identifier_type for entry in mapping):
-                continue
-            folder = definition["outputFolder"]
-            for stale in output.list(folder):
-                output.remove(stale)
+        # Types in first-mapped order, like the engine.
+        for identifier_type in dict.fromkeys(entry["type"] for entry in mapping):
+            definition = rules["identifierTypes"][identifier_type]
             digests = (row["digest"] for row in T.unique_digests(results, identifier_type).toLocalIterator())
-            files = write_digest_parts(digests, folder, config.max_file_bytes, output)
-            counted = lambda status: sum(n for (t, s, _), n in outcomes.items() if t == identifier_type and s == status)  # noqa: E731
-            rejected = {
-                reason: n
-                for reason in rules["rejectReasons"]
-                if (n := outcomes.get((identifier_type, T.STATUS_REJECTED, reason), 0)) > 0
-            }
+            files = write_digest_parts(digests, definition["outputFolder"], config.max_file_bytes, output)
+
+            def counted(status: str, identifier_type: str = identifier_type) -> int:
+                return sum(n for (t, s, _), n in outcomes.items() if t == identifier_type and s == status)
+
+            rejected = {reason: n for reason in rules["rejectReasons"] if (n := outcomes.get((identifier_type, T.STATUS_REJECTED, reason), 0)) > 0}
             valid, prehashed = counted(T.STATUS_OK), counted(T.STATUS_PREHASHED)
             unique = sum(f["rows"] for f in files)
             types[identifier_type] = {
@@ -423,8 +500,19 @@ def _transform_records(spark, records, inputs, mapping, options, config, input_s
         "types": types,
         "rejects": {"path": REJECTS_FILE, "rows": rejects_count},
     }
+    # Written last and atomically: its appearance is the pipeline's trigger.
     output.write_atomically(MANIFEST_FILE, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return manifest
+
+
+def prepare_output(output: OutputStore, rules: dict) -> None:
+    """Removes what an earlier run of ours left — the manifest first, so a failing run leaves none."""
+    output.remove(MANIFEST_FILE)
+    output.remove(REJECTS_FILE)
+    for definition in rules["identifierTypes"].values():
+        for stale in output.list(definition["outputFolder"]):
+            if re.fullmatch(r"part-\d{5,}\.csv", stale.rsplit("/", 1)[-1]):
+                output.remove(stale)
 
 
 def local_spark(app_name: str = "audience-transform", cores: int = 2) -> SparkSession:
@@ -444,6 +532,6 @@ def local_spark(app_name: str = "audience-transform", cores: int = 2) -> SparkSe
 def ship_job_modules(spark: SparkSession) -> None:
     """Executors import the pure module by name: ship it with the job (Glue: --extra-py-files does the same)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    for module in ("audience_transforms.py", "audience_job.py"):
+    for module in ("audience_records.py", "audience_transforms.py", "audience_job.py"):
         spark.sparkContext.addPyFile(os.path.join(here, module))
 

@@ -1,55 +1,35 @@
-"""Pure functions of the Glue transform: cell kinds, record parsing and identifier normalization.
+"""Pure DataFrame functions of the Glue transform: identifier normalization and its tallies.
 
 The contract is docs/normalization.md (tiktok profile v1) and the shared rules file
 (src/core/identifiers/rules.json), read through a path and never copied here. The TypeScript
 engine (src/core/identifiers/normalize-identifier.ts) is the reference implementation: this module
 must agree with it byte for byte.
 
-Nothing here touches storage or awsglue: DataFrame in, DataFrame out, plus the plain-Python record
-parsers that run inside Spark tasks.
+Nothing here touches storage or awsglue: DataFrame in, DataFrame out. Record parsing (plain
+Python inside Spark tasks) is in audience_records.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import math
 import re
-import sys
 import unicodedata
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 import phonenumbers
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.functions import pandas_udf
-from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType, IntegerType
+from pyspark.sql.types import BooleanType, IntegerType, LongType, StringType, StructField, StructType
 
-# Cell kinds: what a raw cell was before normalization (normalization.md, shared step 2).
-KIND_TEXT = "t"  # a string, or an integer written in plain decimal
-KIND_NULL = "n"  # null / missing value
-KIND_ABSENT = "a"  # the key is not in this (JSON) record: counted as empty, used to find missing columns
-KIND_NOT_TEXT = "x"  # a float with a fraction, a boolean, an object or an array
+from audience_records import KIND_ABSENT, KIND_NOT_TEXT, KIND_NULL, KIND_TEXT
 
 STATUS_OK = "ok"
 STATUS_PREHASHED = "prehashed"
 STATUS_EMPTY = "empty"
 STATUS_REJECTED = "rejected"
-
 MALFORMED_RECORD = "malformed_record"
-
-# JS numbers are doubles: integers beyond 2**53 are rounded the way JSON.parse rounds them.
-_MAX_SAFE_INTEGER = 2**53
-_SURROGATE = re.compile("[\ud800-\udfff]")
-# JSON's own white space: a line holding only these is blank, not a record.
-_JSON_WHITE_SPACE = " \t\r\n"
-
-# Python's default cap on int→str digits would reject long digit strings that JS reads fine.
-if hasattr(sys, "set_int_max_str_digits"):
-    sys.set_int_max_str_digits(0)
-csv.field_size_limit(sys.maxsize)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,77 +74,14 @@ def validate_mapping(mapping: Any, rules: dict) -> list[dict]:
             raise UsageError('Each mapping entry needs a column name, e.g. {"column":"e-mail","type":"EMAIL"}.')
         if entry.get("type") not in types:
             raise UsageError(f"Unknown identifier type {entry.get('type')!r} for column {entry['column']!r}. Use one of {', '.join(types)}.")
+        if any(seen["column"] == entry["column"] and seen["type"] == entry["type"] for seen in result):
+            raise UsageError(f'Column "{entry["column"]}" is mapped to {entry["type"]} more than once. Map each column to a type only once.')
         result.append({"column": entry["column"], "type": entry["type"]})
     return result
 
 
-# ---------------------------------------------------------------------------------------------
-# Cell kinds (shared step 2) — runs in Spark tasks on parsed records
-
-
-def _well_formed_text(text: str) -> str:
-    # A lone surrogate (JSON "\ud800") cannot be UTF-8 encoded; Node's encoder writes U+FFFD for it.
-    if _SURROGATE.search(text) is None:
-        return text
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def integer_text(number: int) -> str:
-    """An integer as the engine writes it: JS reads JSON numbers as doubles, then BigInt(n).toString()."""
-    if -_MAX_SAFE_INTEGER <= number <= _MAX_SAFE_INTEGER:
-        return str(number)
-    return str(int(float(number)))
-
-
-def cell_kind(value: Any) -> tuple[str | None, str]:
-    """(text, kind) of one parsed cell: JSON values, CSV strings or Parquet values."""
-    if value is None:
-        return None, KIND_NULL
-    if isinstance(value, str):
-        return _well_formed_text(value), KIND_TEXT
-    if isinstance(value, bool):
-        return None, KIND_NOT_TEXT
-    if isinstance(value, int):
-        try:
-            return integer_text(value), KIND_TEXT
-        except OverflowError:  # beyond a double: JSON.parse gives Infinity, which is not text
-            return None, KIND_NOT_TEXT
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return str(int(value)), KIND_TEXT
-        return None, KIND_NOT_TEXT
-    # Parquet DECIMAL: a whole number is an integer; anything else (bytes, dates, rows, lists, maps) is not text.
-    if type(value).__name__ == "Decimal":
-        if value.is_finite() and value == value.to_integral_value():
-            return cell_kind(float(value))
-        return None, KIND_NOT_TEXT
-    return None, KIND_NOT_TEXT
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_json_text(text: str) -> Any:
-    """JSON.parse semantics: NaN/Infinity are not JSON; integers stay exact until cell_kind rounds them."""
-    return json.loads(text, parse_constant=_reject_constant)
-
-
-def record_cells(record: Any, columns: Sequence[str]) -> tuple | None:
-    """Flattened (text, kind) per mapped column of one JSON record, or None when it is not an object."""
-    if not isinstance(record, dict):
-        return None
-    cells: list = []
-    for column in columns:
-        if column in record:
-            cells.extend(cell_kind(record[column]))
-        else:
-            cells.extend((None, KIND_ABSENT))
-    return tuple(cells)
-
-
 def record_schema(column_count: int) -> StructType:
-    """Schema of parsed records: where they come from, whether they were readable, then text+kind per mapped column."""
+    """Parsed records: where they come from, whether they were readable, then text+kind per mapped column."""
     fields = [
         StructField("source_index", IntegerType(), False),
         StructField("record_number", LongType(), False),
@@ -174,110 +91,6 @@ def record_schema(column_count: int) -> StructType:
         fields.append(StructField(f"text_{index}", StringType(), True))
         fields.append(StructField(f"kind_{index}", StringType(), True))
     return StructType(fields)
-
-
-def _malformed_row(source_index: int, record_number: int, column_count: int) -> tuple:
-    return (source_index, record_number, True) + (None, None) * column_count
-
-
-def json_line_rows(source_index: int, numbered_lines: Iterable[tuple[str, int]], columns: Sequence[str]) -> Iterator[tuple]:
-    """Rows from (line, zero-based record index) pairs of a JSON Lines file (blank lines already removed)."""
-    for line, index in numbered_lines:
-        number = index + 1
-        if number == 1:
-            line = line.lstrip("\ufeff")
-        try:
-            cells = record_cells(parse_json_text(line), columns)
-        except ValueError:  # includes json.JSONDecodeError and RecursionError-free bad input
-            cells = None
-        except RecursionError:
-            cells = None
-        yield (source_index, number, False) + cells if cells is not None else _malformed_row(source_index, number, len(columns))
-
-
-def is_blank_line(line: str) -> bool:
-    return line.strip(_JSON_WHITE_SPACE + "\ufeff") == ""
-
-
-def split_lines(data: bytes) -> Iterator[str]:
-    """Lines of a decompressed file: \\n, \\r\\n or \\r ends (like Hadoop's line reader), invalid UTF-8 replaced."""
-    for raw in data.splitlines():
-        yield raw.decode("utf-8", "replace")
-
-
-def json_lines_file_rows(source_index: int, data: bytes, columns: Sequence[str]) -> Iterator[tuple]:
-    lines = (line for line in split_lines(data) if not is_blank_line(line))
-    return json_line_rows(source_index, ((line, index) for index, line in enumerate(lines)), columns)
-
-
-class UnreadableInputError(Exception):
-    """A whole file cannot be read (e.g. a JSON array that does not parse)."""
-
-
-def json_array_file_rows(source_index: int, data: bytes, columns: Sequence[str], name: str) -> Iterator[tuple]:
-    text = data.decode("utf-8", "replace").lstrip("\ufeff")
-    try:
-        document = parse_json_text(text)
-    except (ValueError, RecursionError) as error:
-        raise UnreadableInputError(f"{name} is not a valid JSON array ({error.__class__.__name__}).") from error
-    if not isinstance(document, list):
-        raise UnreadableInputError(f"{name} is JSON but not an array of records.")
-    for index, record in enumerate(document):
-        cells = record_cells(record, columns)
-        number = index + 1
-        yield (source_index, number, False) + cells if cells is not None else _malformed_row(source_index, number, len(columns))
-
-
-def detect_delimiter(header_line: str) -> str:
-    """The engine's candidates `,` `\\t` `;` `|`: the one occurring most in the header line (ties: that order)."""
-    best, best_count = ",", -1
-    for candidate in (",", "\t", ";", "|"):
-        count = header_line.count(candidate)
-        if count > best_count:
-            best, best_count = candidate, count
-    return best
-
-
-def csv_header(text_head: str, delimiter: str) -> list[str]:
-    """Column names from the first record of a CSV/TSV text (handles quoted names)."""
-    reader = csv.reader(io.StringIO(text_head.lstrip("\ufeff"), newline=""), delimiter=delimiter)
-    for row in reader:
-        if row:
-            return row
-    return []
-
-
-def csv_file_rows(source_index: int, data: bytes, columns: Sequence[str], delimiter: str) -> Iterator[tuple]:
-    """Rows of a CSV/TSV file: the header names the columns; a row with another field count is malformed."""
-    text = data.decode("utf-8", "replace").lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    positions: list[int] = []
-    number = 0
-    for row in reader:
-        if not row:  # a blank line is not a record
-            continue
-        if header is None:
-            header = row
-            positions = [header.index(column) if column in header else -1 for column in columns]
-            continue
-        number += 1
-        if len(row) != len(header):
-            yield _malformed_row(source_index, number, len(columns))
-            continue
-        cells: list = []
-        for position in positions:
-            cells.extend(cell_kind(row[position]) if position >= 0 else (None, KIND_ABSENT))
-        yield (source_index, number, False) + tuple(cells)
-
-
-def value_rows(source_index: int, numbered_rows: Iterable[tuple[Sequence[Any], int]]) -> Iterator[tuple]:
-    """Rows from (values of the mapped columns, zero-based index) of a typed source such as Parquet."""
-    for values, index in numbered_rows:
-        cells: list = []
-        for value in values:
-            cells.extend(cell_kind(value))
-        yield (source_index, index + 1, False) + tuple(cells)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,12 +268,3 @@ def unique_digests(results: DataFrame, identifier_type: str) -> DataFrame:
         .distinct()
         .orderBy("digest")
     )
-
-
-def present_columns(records: DataFrame, column_count: int) -> list[int]:
-    """Per mapped column: well-formed records where the key/column exists (0 means it is missing)."""
-    well_formed = records.where(~F.col("malformed"))
-    aggregates = [F.sum(F.when(F.col(f"kind_{i}") != KIND_ABSENT, 1).otherwise(0)).alias(f"present_{i}") for i in range(column_count)]
-    aggregates.append(F.count(F.lit(1)).alias("records"))
-    row = well_formed.agg(*aggregates).collect()[0]
-    return [int(row[f"present_{i}"] or 0) for i in range(column_count)] + [int(row["records"])]

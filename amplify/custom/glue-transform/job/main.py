@@ -176,7 +176,7 @@ def main(argv: list[str]) -> int:
             spark = job.local_spark()
         job.ship_job_modules(spark)
         manifest = job.run_transform(spark, config, input_store, output)
-    except (transforms.UsageError, transforms.UnreadableInputError) as error:
+    except transforms.UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     summary = {t: {"unique": c["unique"], "rejected": sum(c["rejected"].values())} for t, c in manifest["types"].items()}

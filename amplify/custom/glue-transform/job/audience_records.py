@@ -1,0 +1,325 @@
+"""Record parsing for the Glue job, in plain Python (runs inside Spark tasks and on the driver).
+
+Each reader follows the TypeScript engine's reader of the same format (src/core/readers/*), so a
+file gives the same records, record numbers and malformed records on both sides:
+- JSON Lines: lines end at "\\n"; a blank line is not a record; a line that does not parse, or is
+  not an object, is a malformed record.
+- JSON array: top-level elements; a non-object element is malformed; an unfinished array's last
+  element is malformed; a file that is not an array is one malformed record.
+- CSV/TSV: RFC 4180 with a header row; a row with another number of fields than the header is
+  malformed; blank lines are not records. Header names are trimmed, blanks named column_<n>,
+  repeats suffixed _2, _3.
+Then each record's mapped cells become (text, kind) pairs: the cell-kind rule of normalization.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from typing import Any, Iterable, Iterator, Sequence
+
+# Cell kinds: what a raw cell was before normalization (normalization.md, shared step 2).
+KIND_TEXT = "t"  # a string, or an integer written in plain decimal
+KIND_NULL = "n"  # null
+KIND_ABSENT = "a"  # the key is not in the record (counted as empty, like null)
+KIND_NOT_TEXT = "x"  # a float with a fraction, a boolean, an object or an array
+
+# JavaScript's String.prototype.trim() set (White_Space without U+0085, plus the BOM).
+JS_TRIM_CHARACTERS = "\t\n\u000b\u000c\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+# JSON numbers are doubles in JS: integers beyond 2**53 come out as JSON.parse rounds them.
+_MAX_SAFE_INTEGER = 2**53
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_ARRAY_SPECIAL = re.compile(r'["{}\[\],]')
+
+# Python caps int→str digits by default; JS reads long digit strings fine.
+if hasattr(sys, "set_int_max_str_digits"):
+    sys.set_int_max_str_digits(0)
+
+
+def js_trim(text: str) -> str:
+    return text.strip(JS_TRIM_CHARACTERS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cell kinds
+
+
+def _well_formed_text(text: str) -> str:
+    # A lone surrogate (JSON "\ud800") cannot be UTF-8 encoded; Node's encoder writes U+FFFD for it.
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def cell_kind(value: Any, exact_integers: bool = False) -> tuple[str | None, str]:
+    """(text, kind) of one parsed cell. JSON integers are doubles in the engine (exact_integers=False);
+    Parquet INT64 arrives there as a bigint (exact_integers=True)."""
+    if value is None:
+        return None, KIND_NULL
+    if isinstance(value, str):
+        return _well_formed_text(value), KIND_TEXT
+    if isinstance(value, bool):
+        return None, KIND_NOT_TEXT
+    if isinstance(value, int):
+        if exact_integers or -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER:
+            return str(value), KIND_TEXT
+        try:
+            return str(int(float(value))), KIND_TEXT
+        except OverflowError:  # beyond a double: JSON.parse gives Infinity, which is not text
+            return None, KIND_NOT_TEXT
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value)), KIND_TEXT
+        return None, KIND_NOT_TEXT
+    if type(value).__name__ == "Decimal":  # Parquet DECIMAL reaches the engine as a JS number
+        return cell_kind(float(value))
+    return None, KIND_NOT_TEXT  # bytes, dates, rows, lists, maps
+
+
+def record_cells(record: dict, columns: Sequence[str], exact_integers: bool = False) -> tuple:
+    """(text, kind) per mapped column, flattened."""
+    cells: list = []
+    for column in columns:
+        if column in record:
+            cells.extend(cell_kind(record[column], exact_integers))
+        else:
+            cells.extend((None, KIND_ABSENT))
+    return tuple(cells)
+
+
+def numbered_rows(source_index: int, records: Iterable[dict | None], columns: Sequence[str], first_number: int = 1, exact_integers: bool = False) -> Iterator[tuple]:
+    """Rows of the records schema (see audience_transforms.record_schema); None is a malformed record."""
+    malformed_cells = (None, None) * len(columns)
+    for offset, record in enumerate(records):
+        number = first_number + offset
+        if record is None:
+            yield (source_index, number, True) + malformed_cells
+        else:
+            yield (source_index, number, False) + record_cells(record, columns, exact_integers)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(text: str) -> Any:
+    """JSON.parse semantics: NaN and Infinity are not JSON."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def as_record(value: Any) -> dict | None:
+    return value if isinstance(value, dict) else None
+
+
+def json_line_record(line: str) -> dict | None:
+    try:
+        return as_record(parse_json(line))
+    except (ValueError, RecursionError):
+        return None
+
+
+def is_blank_line(line: str) -> bool:
+    """A line the engine skips: JSON.parse fails on it and it trims to nothing."""
+    return js_trim(line) == ""
+
+
+def decode_text(data: bytes) -> str:
+    """TextDecoder semantics: UTF-8, invalid bytes replaced, a leading BOM dropped."""
+    text = data.decode("utf-8", "replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def iter_json_lines(text: str) -> Iterator[dict | None]:
+    for line in text.split("\n"):
+        if not is_blank_line(line):
+            yield json_line_record(line)
+
+
+def _is_escaped(text: str, at: int) -> bool:
+    backslashes = 0
+    index = at - 1
+    while index >= 0 and text[index] == "\\":
+        backslashes += 1
+        index -= 1
+    return backslashes % 2 == 1
+
+
+def _json_array_element(text: str, ended_by_comma: bool) -> tuple[bool, dict | None]:
+    """(is a record at all, the record or None when malformed) — `[]` and a trailing comma give nothing."""
+    try:
+        return True, as_record(parse_json(text))
+    except (ValueError, RecursionError):
+        if js_trim(text) == "" and not ended_by_comma:
+            return False, None
+        return True, None
+
+
+def iter_json_array(text: str) -> Iterator[dict | None]:
+    """Top-level elements of a JSON array, scanned like the engine's streaming reader."""
+    length = len(text)
+    index = 0
+    while index < length and (ord(text[index]) <= 32 or text[index] == "\ufeff"):
+        index += 1
+    if index >= length:
+        return
+    if text[index] != "[":
+        yield None  # not an array: the whole rest is one malformed record
+        return
+    index += 1
+    element_start = index
+    depth = 0
+    while True:
+        match = _JSON_ARRAY_SPECIAL.search(text, index)
+        if match is None:
+            break
+        at = match.start()
+        character = text[at]
+        if character == '"':
+            quote = text.find('"', at + 1)
+            while quote != -1 and _is_escaped(text, quote):
+                quote = text.find('"', quote + 1)
+            if quote == -1:
+                index = length
+                break
+            index = quote + 1
+            continue
+        if character in "{[":
+            depth += 1
+        elif character == "}" or (character == "]" and depth > 0):
+            depth -= 1
+        elif character == "]":
+            present, record = _json_array_element(text[element_start:at], False)
+            if present:
+                yield record
+            return
+        elif character == "," and depth == 0:
+            present, record = _json_array_element(text[element_start:at], True)
+            if present:
+                yield record
+            element_start = at + 1
+        index = at + 1
+    # An array cut short: whatever element was left unfinished is malformed.
+    if js_trim(text[element_start:]) != "":
+        yield None
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV / TSV
+
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def detect_delimiter(text: str, fallback: str) -> str:
+    """The candidate occurring most often outside quotes in the header line (ties: the fallback, then order)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    in_quotes = False
+    for character in text:
+        if character == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and character in "\n\r":
+            break
+        elif not in_quotes and character in counts:
+            counts[character] += 1
+    best, best_count = fallback, counts.get(fallback, 0)
+    for delimiter, count in counts.items():
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+def header_names(fields: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for index, field in enumerate(fields):
+        name = js_trim(field) or f"column_{index + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return names
+
+
+def _find_either(text: str, start: int, delimiter: str) -> int:
+    newline = text.find("\n", start)
+    other = text.find(delimiter, start)
+    candidates = [position for position in (newline, other) if position != -1]
+    return min(candidates) if candidates else len(text)
+
+
+def iter_delimited_rows(text: str, delimiter: str) -> Iterator[list[str]]:
+    """Rows of RFC 4180 text: quoted fields with doubled quotes, delimiters and line breaks inside
+    quotes, CRLF or LF; stray text after a closing quote is kept; an unterminated quote keeps the rest."""
+    length = len(text)
+    position = 0
+    quote = -1
+    infinity = length + 1
+    while position < length:
+        newline = text.find("\n", position)
+        line_end = length if newline == -1 else newline
+        if quote < position:
+            found = text.find('"', position)
+            quote = infinity if found == -1 else found
+        if quote > line_end:
+            end = line_end
+            if end > position and text[end - 1] == "\r":
+                end -= 1
+            if end > position:
+                yield text[position:end].split(delimiter)
+            position = line_end + 1
+            continue
+        fields: list[str] = []
+        index = position
+        while True:
+            field = ""
+            if index < length and text[index] == '"':
+                index += 1
+                while True:
+                    closing = text.find('"', index)
+                    if closing == -1:
+                        field += text[index:]
+                        index = length
+                        break
+                    field += text[index:closing]
+                    if closing + 1 < length and text[closing + 1] == '"':
+                        field += '"'
+                        index = closing + 2
+                    else:
+                        index = closing + 1
+                        break
+            end = _find_either(text, index, delimiter)
+            rest = text[index:end]
+            if rest.endswith("\r") and (end >= length or text[end] == "\n"):
+                rest = rest[:-1]
+            fields.append(field + rest)
+            if end < length and text[end] != "\n":
+                index = end + len(delimiter)
+                continue
+            yield fields
+            position = end + 1
+            break
+
+
+def iter_delimited(text: str, delimiter: str) -> Iterator[dict | None]:
+    header: list[str] | None = None
+    for fields in iter_delimited_rows(text, delimiter):
+        if header is None:
+            header = header_names(fields)
+            continue
+        yield dict(zip(header, fields)) if len(fields) == len(header) else None
+
+
+def iter_records(data: bytes, format_name: str, delimiter: str | None = None) -> Iterator[dict | None]:
+    """Records of one decompressed text file in the given format."""
+    text = decode_text(data)
+    if format_name == "jsonl":
+        return iter_json_lines(text)
+    if format_name == "json-array":
+        return iter_json_array(text)
+    if format_name in ("csv", "tsv"):
+        return iter_delimited(text, delimiter or ("\t" if format_name == "tsv" else ","))
+    raise ValueError(f"not a text format: {format_name}")
