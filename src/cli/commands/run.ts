@@ -1,6 +1,158 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { UserError } from '../../core/errors.ts';
+import { IDENTIFIER_TYPES } from '../../core/identifiers/index.ts';
+import { jobPlanSchema } from '../../core/plan.ts';
+import { TERMINAL_JOB_STATES, type JobRecord } from '../../adapters/node/sqlite/job-store.ts';
+import { openLocalMode } from '../../local/open-local-mode.ts';
+import { fieldName } from '../../server/problem.ts';
+import { renderJob } from './jobs.ts';
 
-/** Placeholder until the `run` command lands. */
-export async function run(_args: string[]): Promise<number> {
-  throw new UserError({ code: 'not_implemented', title: 'Not available yet', detail: 'The "run" command is not implemented in this build.', resolution: 'Update to a newer version.', kind: 'failure' });
+const HELP = `Usage: audience-uploader run <input...> --map <column>=<TYPE> [--map ...] --audience <name> --action <action> [options]
+
+Transforms and uploads as ONE job in the local job store (DATA_DIR, default ./data), the same store
+the web app (npm start) shows. Without TikTok credentials it uploads to the bundled emulator
+("simulated TikTok"). Ctrl-C cancels the job; \`jobs show <id>\` shows it afterwards.
+
+  --map <column>=<TYPE>     ${IDENTIFIER_TYPES.join(', ')} (repeatable)
+  --audience <name>         audience base name (one audience per type: "<name> · EMAIL", …)
+  --audience-id <id>        an existing audience instead (single-type jobs)
+  --action <a>              create, append, remove or replace
+  --advertiser <id>         TikTok advertiser id (default: TIKTOK_ADVERTISER_ID / saved credentials)
+  --retention-days <n>      audience retention in days (1–365)
+  --phone-region <CC>       default country of phone numbers without + (default US)
+  --phone-format <f>        digits (default) or e164
+  --email-dots <d>          keep (default), strip-gmail or strip-all
+  --prehashed <p>           accept (default) or reject
+  --max-file-bytes <N>      largest partition file (default 50 MiB)
+  --data-dir <dir>          the job store's data folder (default: DATA_DIR or ./data)
+  --json                    print the finished job as JSON
+`;
+
+function usage(code: string, title: string, detail: string, resolution: string, field: string): UserError {
+  return new UserError({ code, title, detail, resolution, field });
+}
+
+/** `run`: one job, transform + upload, in the shared SQLite store; prints progress and the result. */
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        map: { type: 'string', multiple: true },
+        audience: { type: 'string' },
+        'audience-id': { type: 'string' },
+        action: { type: 'string' },
+        advertiser: { type: 'string' },
+        'retention-days': { type: 'string' },
+        'phone-region': { type: 'string' },
+        'phone-format': { type: 'string' },
+        'email-dots': { type: 'string' },
+        prehashed: { type: 'string' },
+        'max-file-bytes': { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw usage('bad_arguments', 'Unknown or incomplete option', error instanceof Error ? error.message : String(error), 'Run `audience-uploader run --help` for the options.', 'arguments');
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw usage('missing_input', 'No input given', 'run needs a file or folder to read.', 'Run `audience-uploader run <file> --map <column>=<TYPE> --audience <name> --action create`.', 'input');
+  const mapping = (values.map ?? []).map((entry) => {
+    const at = entry.lastIndexOf('=');
+    if (at <= 0) throw usage('bad_map', 'Invalid --map', `"${entry}" is not <column>=<TYPE>.`, `Write e.g. --map email=EMAIL (types: ${IDENTIFIER_TYPES.join(', ')}).`, '--map');
+    return { column: entry.slice(0, at), type: entry.slice(at + 1).toUpperCase() };
+  });
+  const number = (raw: string | undefined) => (raw === undefined ? undefined : Number(raw));
+  const candidate = {
+    inputs: positionals.map((input) => resolve(input)),
+    mapping,
+    options: {
+      ...(values['phone-region'] === undefined ? {} : { phoneRegion: values['phone-region'] }),
+      ...(values['phone-format'] === undefined ? {} : { phoneFormat: values['phone-format'] }),
+      ...(values['email-dots'] === undefined ? {} : { emailDots: values['email-dots'] }),
+      ...(values.prehashed === undefined ? {} : { prehashed: values.prehashed }),
+    },
+    ...(values['max-file-bytes'] === undefined ? {} : { maxFileBytes: number(values['max-file-bytes']) }),
+    audience: {
+      action: values.action,
+      ...(values.audience === undefined ? {} : { name: values.audience }),
+      ...(values['audience-id'] === undefined ? {} : { audienceId: values['audience-id'] }),
+      ...(values.advertiser === undefined ? {} : { advertiserId: values.advertiser }),
+      ...(values['retention-days'] === undefined ? {} : { retentionInDays: number(values['retention-days']) }),
+    },
+  };
+  const plan = jobPlanSchema.safeParse(candidate);
+  if (!plan.success) {
+    const issue = plan.error.issues[0];
+    const field = fieldName(issue?.path ?? []);
+    const flag = FLAG_OF_FIELD.find(([prefix]) => field.startsWith(prefix))?.[1] ?? field;
+    throw usage('invalid_plan', 'Invalid job', `${flag}: ${issue?.message ?? 'invalid value'}`, 'Fix that option; `audience-uploader run --help` lists them.', flag);
+  }
+
+  const dataDir = resolve(values['data-dir'] ?? process.env.DATA_DIR ?? './data');
+  const app = openLocalMode({ dataDir, worker: { concurrency: 1, label: 'cli' } });
+  const leaseMs = 30_000;
+  try {
+    const { job, message } = app.jobs.create(plan.data, 'cli', { owner: app.owner, leaseMs });
+    const destination = job.destination;
+    process.stderr.write(`Job ${job.id} → ${destination.label}${destination.kind === 'emulator' ? ' (bundled emulator: nothing reaches TikTok)' : ''}\n`);
+    const onInterrupt = () => {
+      process.stderr.write('\nCancelling…\n');
+      app.jobs.cancel(job.id);
+    };
+    process.once('SIGINT', onInterrupt);
+    let lastLine = '';
+    const report = setInterval(() => {
+      const current = app.jobStore.get(job.id);
+      if (!current) return;
+      const line = progressLine(current);
+      if (line !== lastLine) process.stderr.write(`${line}\n`);
+      lastLine = line;
+    }, 500);
+    try {
+      await app.worker?.runClaimed(message);
+    } finally {
+      clearInterval(report);
+      process.removeListener('SIGINT', onInterrupt);
+    }
+    const finished = app.jobStore.get(job.id) ?? job;
+    if (!TERMINAL_JOB_STATES.has(finished.state)) {
+      process.stderr.write(`The job hit a temporary problem and is queued for another attempt: ${finished.reason ?? ''}\nStart the server (npm start) to let it finish, then \`jobs show ${job.id}\`.\n`);
+      return 1;
+    }
+    process.stdout.write(values.json ? `${JSON.stringify(finished, null, 2)}\n` : renderJob(finished));
+    return finished.state === 'completed' ? 0 : 1;
+  } finally {
+    await app.close();
+  }
+}
+
+const FLAG_OF_FIELD: Array<[string, string]> = [
+  ['mapping', '--map'],
+  ['inputs', 'input'],
+  ['audience.name', '--audience'],
+  ['audience.audienceId', '--audience-id'],
+  ['audience.action', '--action'],
+  ['audience.advertiserId', '--advertiser'],
+  ['audience.retentionInDays', '--retention-days'],
+  ['options.phoneRegion', '--phone-region'],
+  ['options.phoneFormat', '--phone-format'],
+  ['options.emailDots', '--email-dots'],
+  ['options.prehashed', '--prehashed'],
+  ['maxFileBytes', '--max-file-bytes'],
+];
+
+function progressLine(job: JobRecord): string {
+  const p = job.progress;
+  const detail = p.stage === 'transform' ? ` ${p.recordsRead ?? 0} records read` : p.filesTotal ? ` ${p.filesUploaded ?? 0}/${p.filesTotal} files` : '';
+  return `  ${job.state}${p.percent === undefined ? '' : ` ${p.percent}%`}${detail}`;
 }
