@@ -62,8 +62,11 @@ interface AudienceRecord {
   ids: Set<string>;
   /** Matched ids among `ids` under the current match rate. */
   matched: number;
-  /** Every id ever received for adding (create / APPEND / REPLACE), to count repeats. */
-  received: Set<string>;
+  /**
+   * Ids received for adding (create / APPEND / REPLACE) that the audience no longer holds (removed
+   * or replaced). With `ids` it is every id ever received, which is what counting repeats needs.
+   */
+  receivedNotHeld: Set<string>;
   idsReceivedTotal: number;
   duplicateIdsReceived: number;
   removeIdsReceivedTotal: number;
@@ -216,20 +219,24 @@ export class EmulatorState {
     return now >= audience.calculatingUntil ? audience.matched : audience.coverBefore;
   }
 
-  /** Adds every line of the files to the audience; returns [rows received, distinct ids newly added]. */
-  private receive(audience: AudienceRecord, files: Array<{ ids: string[] }>): [number, number] {
+  /**
+   * Adds every line of the files to the audience; returns [rows received, distinct ids newly added].
+   * `previous` is the set a REPLACE is replacing: ids in it were received before too.
+   */
+  private receive(audience: AudienceRecord, files: Array<{ ids: string[] }>, previous?: Set<string>): [number, number] {
     let rows = 0;
     let added = 0;
     for (const file of files) {
       for (const id of file.ids) {
         rows += 1;
-        if (audience.received.has(id)) audience.duplicateIdsReceived += 1;
-        else audience.received.add(id);
-        if (!audience.ids.has(id)) {
-          audience.ids.add(id);
-          added += 1;
-          if (isSimulatedMatch(id, this.matchRate)) audience.matched += 1;
+        if (audience.ids.has(id)) {
+          audience.duplicateIdsReceived += 1;
+          continue;
         }
+        if (audience.receivedNotHeld.delete(id) || previous?.has(id)) audience.duplicateIdsReceived += 1;
+        audience.ids.add(id);
+        added += 1;
+        if (isSimulatedMatch(id, this.matchRate)) audience.matched += 1;
       }
     }
     audience.idsReceivedTotal += rows;
@@ -259,7 +266,7 @@ export class EmulatorState {
       calculateType: input.calculateType,
       ids: new Set(),
       matched: 0,
-      received: new Set(),
+      receivedNotHeld: new Set(),
       idsReceivedTotal: 0,
       duplicateIdsReceived: 0,
       removeIdsReceivedTotal: 0,
@@ -285,7 +292,7 @@ export class EmulatorState {
   /** Type and busy checks shared by every update; returns the audience. */
   private requireIdle(advertiserId: string, audienceId: string, now: number): AudienceRecord {
     const audience = this.requireAudience(advertiserId, audienceId);
-    if (now < audience.calculatingUntil) throw parameterError(`${BUSY_MESSAGE} (audience ${audienceId})`);
+    if (now < audience.calculatingUntil) throw parameterError(BUSY_MESSAGE);
     return audience;
   }
 
@@ -322,10 +329,13 @@ export class EmulatorState {
       const before = audience.ids;
       audience.ids = new Set();
       audience.matched = 0;
-      [rows, added] = this.receive(audience, files);
-      for (const id of before) if (!audience.ids.has(id)) removed += 1;
-      added = 0;
-      for (const id of audience.ids) if (!before.has(id)) added += 1;
+      [rows] = this.receive(audience, files, before);
+      for (const id of before) {
+        if (audience.ids.has(id)) continue;
+        removed += 1;
+        audience.receivedNotHeld.add(id);
+      }
+      added = audience.ids.size - (before.size - removed);
     } else {
       const toRemove = new Set<string>();
       for (const file of files) for (const id of file.ids) if (audience.ids.has(id)) toRemove.add(id);
@@ -334,6 +344,7 @@ export class EmulatorState {
       for (const file of files) rows += file.ids.length;
       for (const id of toRemove) {
         audience.ids.delete(id);
+        audience.receivedNotHeld.add(id);
         if (isSimulatedMatch(id, this.matchRate)) audience.matched -= 1;
       }
       removed = toRemove.size;
@@ -471,10 +482,10 @@ export class EmulatorState {
       nextAudienceSeq: this.nextAudienceSeq,
       nextOperationSeq: this.nextOperationSeq,
       files: [...this.files.values()],
-      audiences: [...this.audiences.values()].map(({ ids, received, matched: _matched, ...rest }) => ({
+      audiences: [...this.audiences.values()].map(({ ids, receivedNotHeld, matched: _matched, ...rest }) => ({
         ...rest,
         ids: [...ids],
-        receivedNotHeld: [...received].filter((id) => !ids.has(id)),
+        receivedNotHeld: [...receivedNotHeld],
       })),
       operations: this.operationLog,
     };
@@ -491,16 +502,14 @@ export class EmulatorState {
     for (const file of persisted.files) state.files.set(file.filePath, file);
     for (const { ids, receivedNotHeld, ...rest } of persisted.audiences) {
       const held = new Set(ids);
-      const received = new Set(held);
-      for (const id of receivedNotHeld) received.add(id);
-      state.audiences.set(rest.audienceId, { ...rest, ids: held, received, matched: state.countMatched(held) });
+      state.audiences.set(rest.audienceId, { ...rest, ids: held, receivedNotHeld: new Set(receivedNotHeld), matched: state.countMatched(held) });
     }
     state.operationLog = persisted.operations;
     return state;
   }
 }
 
-type PersistedAudience = Omit<AudienceRecord, 'ids' | 'received' | 'matched'> & { ids: string[]; receivedNotHeld: string[] };
+type PersistedAudience = Omit<AudienceRecord, 'ids' | 'receivedNotHeld' | 'matched'> & { ids: string[]; receivedNotHeld: string[] };
 
 export interface PersistedState {
   format: 'tiktok-emulator-state';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Deterministic stand-in for TikTok's matching: an id "matches" iff the first 32 bits of
@@ -8,6 +8,6 @@ import { createHash } from 'node:crypto';
 export function isSimulatedMatch(id: string, matchRate: number): boolean {
   if (matchRate >= 1) return true;
   if (matchRate <= 0) return false;
-  const digest = createHash('sha256').update(id, 'utf8').digest();
-  return digest.readUInt32BE(0) / 4294967296 < matchRate;
+  // crypto.hash (one call, no Hash object) is several times faster than createHash for short inputs.
+  return hash('sha256', id, 'buffer').readUInt32BE(0) / 4294967296 < matchRate;
 }

@@ -69,6 +69,19 @@ describe('EmulatorState', () => {
     expect(() => EmulatorState.fromJSON({ format: 'other' } as unknown as PersistedState, 1)).toThrow('Not a TikTok emulator state file');
   });
 
+  it('counts repeats across REPLACE and REMOVE: an id received once and sent again is a repeat', () => {
+    const state = new EmulatorState(1);
+    const a = digests(1500);
+    const b = [...digests(1000, 10_000), ...a.slice(0, 200)];
+    const audienceId = state.create({ advertiserId: ADVERTISER, name: 'a', calculateType: 'EMAIL_SHA256', filePaths: [addFile(state, a)] }, context(0, 0));
+    state.updateFiles({ advertiserId: ADVERTISER, audienceId, filePaths: [addFile(state, b)], action: 'REPLACE' }, context(1, 0));
+    expect(state.audienceViews(2)[0]).toMatchObject({ idCount: 1200, idsReceivedTotal: 2700, duplicateIdsReceived: 200 });
+    expect(state.operations()[1]).toMatchObject({ action: 'REPLACE', idsReceived: 1200, idsAdded: 1000, idsRemoved: 1300, sizeAfter: 1200 });
+    state.updateFiles({ advertiserId: ADVERTISER, audienceId, filePaths: [addFile(state, a)], action: 'APPEND' }, context(3, 0));
+    expect(state.audienceViews(4)[0]).toMatchObject({ idCount: 2500, idsReceivedTotal: 4200, duplicateIdsReceived: 1700 });
+    expect(state.audienceIds(audienceId)).toEqual([...new Set([...a, ...b])].sort());
+  });
+
   it('keeps audience ids unique across a clear', () => {
     const state = new EmulatorState(1);
     const file = addFile(state, digests(5));
