@@ -4,12 +4,15 @@ import type { RecordBatch } from './input-record.ts';
 import { BatchBuilder, type ReaderContext } from './reader-context.ts';
 import { unsupportedFormat } from './detect-format.ts';
 
+const FOOTER_FETCH_BYTES = 64 * 1024;
+
 /**
  * Parquet through hyparquet, one row group at a time via `readRange`, so memory is bounded by a
  * row group, not the file. Values keep their Parquet types: INT64 arrives as `bigint`, strings as
- * strings, so a phone stored as an integer is never turned into a float.
+ * strings, so a phone stored as an integer is never turned into a float. `limit` stops after that
+ * many rows (a bounded sample).
  */
-export async function* readParquet(source: ByteSource, context: ReaderContext): AsyncGenerator<RecordBatch> {
+export async function* readParquet(source: ByteSource, context: ReaderContext, limit = Number.POSITIVE_INFINITY): AsyncGenerator<RecordBatch> {
   const size = await source.size();
   let served = 0;
   const file: AsyncBuffer = {
@@ -24,18 +27,22 @@ export async function* readParquet(source: ByteSource, context: ReaderContext): 
   };
   let metadata;
   try {
-    metadata = await parquetMetadataAsync(file);
+    // Footers are usually a few KiB; hyparquet's default first fetch is 512 KiB.
+    metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES });
   } catch (error) {
     throw unsupportedFormat(source.name, 'it starts like a Parquet file but its footer could not be read (truncated or corrupt).', error);
   }
   const batch = new BatchBuilder(context);
   let rowStart = 0;
   for (const rowGroup of metadata.row_groups) {
+    if (rowStart >= limit) return;
     context.signal?.throwIfAborted();
-    const rowEnd = rowStart + Number(rowGroup.num_rows);
+    const groupEnd = rowStart + Number(rowGroup.num_rows);
+    const rowEnd = Math.min(groupEnd, limit);
     let rows: Array<Record<string, unknown>>;
     try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+      // For a sample (rowEnd inside the group), the offset index lets hyparquet fetch only the first pages.
+      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, useOffsetIndex: rowEnd < groupEnd });
     } catch (error) {
       throw unsupportedFormat(source.name, `row group starting at row ${rowStart + 1} could not be decoded (corrupt, or a compression codec other than Snappy/uncompressed).`, error);
     }
@@ -44,6 +51,6 @@ export async function* readParquet(source: ByteSource, context: ReaderContext): 
       batch.records = rows.slice(offset, offset + context.batchSize);
       yield batch.take();
     }
-    rowStart = rowEnd;
+    rowStart = groupEnd;
   }
 }

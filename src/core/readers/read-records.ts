@@ -17,6 +17,8 @@ export interface ReadRecordsOptions {
   /** Records per batch (default 8192). */
   batchSize?: number;
   signal?: AbortSignal;
+  /** Stop after this many records (a sample): Parquet then reads only the pages it needs. */
+  limit?: number;
   /**
    * Gzip-compressed Parquet needs random access to the decompressed bytes. By default they are
    * decompressed into memory; the Node adapter passes `gunzipToTemporaryFile` to spill to disk.
@@ -29,6 +31,21 @@ export interface ReadRecordsOptions {
  * of them gzip-compressed. Memory does not grow with the file. Record numbers are 1-based per source.
  */
 export async function* readRecords(source: ByteSource, options: ReadRecordsOptions = {}): AsyncGenerator<RecordBatch> {
+  if (options.limit === undefined) {
+    yield* readAllRecords(source, options);
+    return;
+  }
+  let left = options.limit;
+  for await (const batch of readAllRecords(source, options)) {
+    if (left <= 0) return;
+    if (batch.records.length > left) batch.records.length = left;
+    left -= batch.records.length;
+    yield batch;
+    if (left <= 0) return;
+  }
+}
+
+async function* readAllRecords(source: ByteSource, options: ReadRecordsOptions): AsyncGenerator<RecordBatch> {
   const format = options.format ?? (await detectFormat(source));
   const context: ReaderContext = {
     source: source.name,
@@ -38,14 +55,14 @@ export async function* readRecords(source: ByteSource, options: ReadRecordsOptio
   };
   if (format.format === 'parquet') {
     if (format.compression === 'none') {
-      yield* readParquet(source, context);
+      yield* readParquet(source, context, options.limit);
       return;
     }
     const inflated = options.materializeGunzipped
       ? await options.materializeGunzipped(source, options.signal)
       : memoryByteSource(source.name, await collectBytes(gunzipChunks(source.stream(options.signal), options.signal)));
     const compressedSize = await source.size();
-    for await (const batch of readParquet(inflated, context)) {
+    for await (const batch of readParquet(inflated, context, options.limit)) {
       // Progress is reported in the source's own (compressed) bytes, all read by now.
       yield { ...batch, bytesRead: compressedSize };
     }

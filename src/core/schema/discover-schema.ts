@@ -35,7 +35,10 @@ export interface DiscoveredSchema {
 export interface DiscoverSchemaOptions {
   /** Rows to sample (default 1000). */
   sampleRows?: number;
-  /** Bytes of the sources to read at most (default 4 MiB); Parquet reads at most its first row group. */
+  /**
+   * Bytes of the sources to stream at most (default 4 MiB). Parquet is read by range instead: the
+   * footer and the first pages of each column (the first row group if it has no offset index).
+   */
   maxSampleBytes?: number;
 }
 
@@ -70,7 +73,7 @@ export async function discoverSchema(sources: ByteSource[], options: DiscoverSch
     const sample: Array<Record<string, unknown> | null> = [];
     let enough = false;
     try {
-      for await (const batch of readRecords(limited, { format: sourceFormat, batchSize: 256 })) {
+      for await (const batch of readRecords(limited, { format: sourceFormat, batchSize: 256, limit: sampleRows - records.length - malformedRows })) {
         sample.push(...batch.records);
         if (records.length + malformedRows + sample.length >= sampleRows) {
           enough = true;

@@ -136,3 +136,16 @@ describe('readRecords: cancellation', () => {
     expect(seen.length).toBeLessThan(100);
   });
 });
+
+describe('readRecords: limit', () => {
+  it('stops after `limit` records, in every format', async () => {
+    const records = Array.from({ length: 50 }, (_, index) => ({ n: String(index) }));
+    const jsonl = records.map((record) => JSON.stringify(record)).join('\n');
+    const csv = `n\n${records.map((record) => record.n).join('\n')}\n`;
+    for (const source of [textSource('x.jsonl', jsonl), textSource('x.json', JSON.stringify(records)), textSource('x.csv', csv)]) {
+      const batches = await readAllBatches(source, { limit: 7, batchSize: 3 });
+      expect(batches.flatMap((batch) => batch.records)).toEqual(records.slice(0, 7));
+      expect(batches.map((batch) => batch.firstRecordNumber)).toEqual([1, 4, 7]);
+    }
+  });
+});

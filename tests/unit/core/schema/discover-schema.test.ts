@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { discoverSchema, type DiscoveredColumn } from '../../../../src/core/schema/discover-schema.ts';
 import { memoryByteSource } from '../../../../src/core/readers/memory-byte-source.ts';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { countingSource, textSource } from '../readers/record-sources.ts';
 
 const FIXTURE = new URL('../../../fixtures/clean-rooms-sample.jsonl', import.meta.url);
@@ -96,6 +97,23 @@ describe('discoverSchema reads a bounded sample', () => {
     expect(schema.sampledRows).toBeGreaterThan(100);
     expect(schema.malformedRows).toBe(0);
     expect(source.served()).toBeLessThan(compressed.byteLength / 4);
+  });
+
+  it('reads only the first pages of a large Parquet row group', async () => {
+    const rows = 200_000;
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [{ name: 'email', data: Array.from({ length: rows }, (_, index) => `user${index}@example.com`), type: 'STRING' }],
+        pageSize: 16 * 1024,
+        rowGroupSize: rows,
+      }),
+    );
+    const source = countingSource(memoryByteSource('big.parquet', bytes));
+    const schema = await discoverSchema([source]);
+    expect(schema.format).toEqual({ format: 'parquet', compression: 'none' });
+    expect(schema.sampledRows).toBe(1000);
+    expect(schema.suggestedMapping).toEqual([{ column: 'email', type: 'EMAIL' }]);
+    expect(source.served()).toBeLessThan(bytes.byteLength / 4);
   });
 
   it('continues into the next part file when the first has too few rows', async () => {
