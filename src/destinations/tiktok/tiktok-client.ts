@@ -465,3 +465,9 @@ function parseListItem(value: unknown): AudienceListItem {
     expiredTime: stringOrNull(item.expired_time),
   };
 }
+
+/** A client on the process-wide token bucket, set to `qps` (TIKTOK_QPS). */
+export function createTikTokClient(settings: { baseUrl: string; accessToken: string; qps?: number } & Omit<Partial<TikTokClientOptions>, 'baseUrl' | 'accessToken'>): TikTokClient {
+  const { qps, ...options } = settings;
+  return new TikTokClient({ limiter: processRequestRateLimiter(qps), ...options });
+}

@@ -1,3 +1,5 @@
+import { UserError } from '../../core/errors.ts';
+
 /**
  * One error taxonomy for TikTok answers. `classifyTikTokCode` is the only place that turns an
  * envelope code into a kind; the client is the only place that builds these errors.
@@ -153,4 +155,33 @@ export class TikTokApiError extends Error {
 
 export function isTikTokApiError(error: unknown): error is TikTokApiError {
   return error instanceof TikTokApiError;
+}
+
+const TITLES: Record<TikTokErrorKind, string> = {
+  throttled: 'TikTok kept refusing requests as too frequent',
+  retryable: 'TikTok did not complete the request',
+  busy: 'The TikTok audience stayed busy',
+  credentials: 'TikTok refused the access token',
+  not_found: 'TikTok could not find it',
+  invalid: 'TikTok rejected the request',
+  file: 'TikTok rejected an uploaded file',
+  file_expired: 'An uploaded file expired at TikTok',
+  signature_mismatch: 'TikTok received a different file than was sent',
+};
+
+/** The person-facing form of a TikTok failure: cause (with TikTok's message and request_id) and fix. */
+export function tikTokErrorToUserError(error: TikTokApiError): UserError {
+  const parts = [error.tiktokMessage];
+  if (error.code !== null) parts.push(`code ${error.code}`);
+  else if (error.httpStatus) parts.push(`HTTP ${error.httpStatus}`);
+  if (error.requestId) parts.push(`request_id ${error.requestId}`);
+  if (error.attempts > 1) parts.push(`after ${error.attempts} attempts`);
+  return new UserError({
+    code: `tiktok_${error.kind}`,
+    title: TITLES[error.kind],
+    detail: `${error.endpoint}: ${parts.join('; ')}.`,
+    resolution: error.resolution,
+    kind: 'failure',
+    cause: error,
+  });
 }

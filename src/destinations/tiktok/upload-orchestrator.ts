@@ -363,8 +363,10 @@ class UploadRun {
           await this.#client.updateAudience({ advertiserId: this.#advertiserId, audienceId: entry.audienceId as string, filePaths, action: operation, signal });
         }
       } catch (error) {
-        if (error instanceof TikTokApiError && error.outcomeUnknown && attempt < MAX_WRITE_ATTEMPTS) {
-          // No answer: find out whether TikTok did it before sending it again.
+        if (error instanceof TikTokApiError && error.outcomeUnknown) {
+          // No answer: find out whether TikTok did it before sending it again. After too many
+          // tries the marker stays, so the next run reconciles first.
+          if (attempt >= MAX_WRITE_ATTEMPTS) throw error;
           if (await this.#reconcile(entry)) return;
           continue;
         }
@@ -426,12 +428,15 @@ class UploadRun {
     const poll = this.#request.poll ?? DEFAULT_POLL;
     const started = Date.now();
     let details: AudienceDetails | undefined;
+    let pause = 0;
     for (;;) {
       [details] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: 10, signal: this.#request.signal });
       const elapsedMs = Date.now() - started;
       if (!details || details.isValid || elapsedMs >= poll.timeoutMs) break;
       this.#emit({ kind: 'waiting-for-audience', type: entry.type, audienceId, elapsedMs });
-      await this.#sleep(Math.min(poll.intervalMs, Math.max(0, poll.timeoutMs - elapsedMs)), this.#request.signal);
+      // Short first pauses (the emulator calculates in seconds), growing to the configured interval.
+      pause = Math.min(poll.intervalMs, pause === 0 ? Math.min(1000, poll.intervalMs) : pause * 2);
+      await this.#sleep(Math.min(pause, Math.max(0, poll.timeoutMs - elapsedMs)), this.#request.signal);
     }
     const isValid = details?.isValid ?? false;
     const coverNum = details?.coverNum ?? undefined;
