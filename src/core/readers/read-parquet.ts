@@ -1,4 +1,5 @@
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import type { ByteSource } from './byte-source.ts';
 import type { RecordBatch } from './input-record.ts';
 import { BatchBuilder, type ReaderContext } from './reader-context.ts';
@@ -8,7 +9,8 @@ const FOOTER_FETCH_BYTES = 64 * 1024;
 
 /**
  * Parquet through hyparquet, one row group at a time via `readRange`, so memory is bounded by a
- * row group, not the file. Values keep their Parquet types: INT64 arrives as `bigint`, strings as
+ * row group, not the file. Every codec Spark and Athena write (Snappy, gzip, zstd, Brotli, LZ4)
+ * decodes through hyparquet-compressors. Values keep their Parquet types: INT64 arrives as `bigint`, strings as
  * strings, so a phone stored as an integer is never turned into a float. `limit` stops after that
  * many rows (a bounded sample).
  */
@@ -42,9 +44,9 @@ export async function* readParquet(source: ByteSource, context: ReaderContext, l
     let rows: Array<Record<string, unknown>>;
     try {
       // For a sample (rowEnd inside the group), the offset index lets hyparquet fetch only the first pages.
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, useOffsetIndex: rowEnd < groupEnd });
+      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors, useOffsetIndex: rowEnd < groupEnd });
     } catch (error) {
-      throw unsupportedFormat(source.name, `row group starting at row ${rowStart + 1} could not be decoded (corrupt, or a compression codec other than Snappy/uncompressed).`, error);
+      throw unsupportedFormat(source.name, `row group starting at row ${rowStart + 1} could not be decoded (corrupt, or an unsupported compression codec such as LZO).`, error);
     }
     context.progress.bytesRead = Math.min(size, Math.max(context.progress.bytesRead, served));
     for (let offset = 0; offset < rows.length; offset += context.batchSize) {

@@ -1,3 +1,6 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { parquetMetadata } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { memoryByteSource } from '../../../../src/core/readers/memory-byte-source.ts';
 import { UserError } from '../../../../src/core/errors.ts';
@@ -33,6 +36,19 @@ describe('readRecords: Parquet', () => {
     ]);
     expect(batches.flatMap((batch) => batch.records.map((record) => record?.email))).toEqual(emails);
     expect(batches.at(-1)?.bytesRead).toBeLessThanOrEqual(bytes.byteLength);
+  });
+
+  it.each(['GZIP', 'BROTLI', 'UNCOMPRESSED'] as const)('reads Parquet whose pages are compressed with %s', async (codec) => {
+    const emails = Array.from({ length: 300 }, (_, index) => `user${index}@example.com`);
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [{ name: 'email', data: emails, type: 'STRING' }],
+        codec,
+        compressors: { GZIP: (input) => new Uint8Array(gzipSync(input)), BROTLI: (input) => new Uint8Array(brotliCompressSync(input)) },
+      }),
+    );
+    expect(parquetMetadata(bytes).row_groups[0]?.columns[0]?.meta_data?.codec).toBe(codec);
+    expect((await readAll(memoryByteSource('x.parquet', bytes))).map((record) => record?.email)).toEqual(emails);
   });
 
   it('reads gzip-compressed Parquet (decompressed for random access)', async () => {
