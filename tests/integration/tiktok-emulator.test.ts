@@ -241,6 +241,18 @@ describe('TikTok emulator over HTTP: credentials, advertisers, paths', () => {
     expect((await upload({ bytes: fileOf(emailDigests(2)), advertiserId: '999' })).code).toBe(40300);
   });
 
+  it('answers 40001 when the token may not reach an existing advertiser, and 40105 once a token is revoked', async () => {
+    emulator.configure({ tokenAdvertisers: { [TOKEN]: [ADVERTISER] } });
+    expect((await list({})).code).toBe(0);
+    const denied = await list({ advertiser_id: OTHER_ADVERTISER });
+    expect(denied.code).toBe(40001);
+    emulator.configure({ tokens: ['another-token'] });
+    const revoked = await list({});
+    expect(revoked.code).toBe(40105);
+    expect(revoked.message).toContain('…1234');
+    expect(revoked.message).not.toContain(TOKEN);
+  });
+
   it('gives a real HTTP 404 without the trailing slash and for unknown paths, 405 for the wrong method', async () => {
     const noSlash = await fetch(`${emulator.baseUrl}/dmp/custom_audience/list?advertiser_id=${ADVERTISER}`, { headers: { 'Access-Token': TOKEN } });
     expect(noSlash.status).toBe(404);
@@ -598,6 +610,23 @@ describe('TikTok emulator over HTTP: throttling and faults', () => {
     expect(emulator.operations()).toHaveLength(first.filter((code) => code === '0').length);
     emulator.reset();
     expect(await outcomes()).toEqual(first);
+  });
+});
+
+describe('TikTok emulator over HTTP: volume', () => {
+  it('holds 250,000 ids from four files exactly, with matchRate 1 cover_num = distinct ids', async () => {
+    await start({ matchRate: 1 });
+    const ids = emailDigests(250_000);
+    const parts = [0, 1, 2, 3].map((part) => ids.slice(part * 62_500, (part + 1) * 62_500));
+    const filePaths: string[] = [];
+    for (const part of parts) filePaths.push(await uploadIds(part));
+    const audienceId = await createOk(filePaths.slice(0, 2));
+    expect((await update({ custom_audience_id: audienceId, file_paths: filePaths.slice(2), action: 'APPEND' })).code).toBe(0);
+    const held = emulator.audienceIds(audienceId);
+    expect(held.length).toBe(250_000);
+    expect(held).toEqual([...ids].sort());
+    expect(emulator.audiences()[0]).toMatchObject({ idCount: 250_000, idsReceivedTotal: 250_000, duplicateIdsReceived: 0 });
+    expect((await get([audienceId])).data.list[0]?.audience_details.cover_num).toBe(250_000);
   });
 });
 

@@ -2,7 +2,11 @@ import { parseArgs } from 'node:util';
 import type { EmulatorOptions } from './tiktok-emulator.ts';
 
 export const EMULATOR_USAGE = `Usage: npm run tiktok-emulator -- [--port <p>] [--qps 10] [--match-rate 0.6] [--calculating-ms 2000]
-  [--fault-rate 0] [--latency-ms 0] [--seed <n>] [--file-ttl-ms 3600000] [--token <t>]... [--advertiser <id>]... [--state <file>]`;
+  [--fault-rate 0] [--fault serverError|throttle|timeout|drop=<rate>]... [--latency-ms 0] [--seed <n>]
+  [--file-ttl-ms 3600000] [--max-file-bytes 52428800] [--timeout-hang-ms 30000]
+  [--token <t>]... [--advertiser <id>]... [--state <file>]`;
+
+const FAULT_KINDS = ['serverError', 'throttle', 'timeout', 'drop'] as const;
 
 function numberOption(values: Record<string, unknown>, name: string): number | undefined {
   const value = values[name];
@@ -25,6 +29,9 @@ export function parseEmulatorArgs(args: string[]): Partial<EmulatorOptions> {
       'latency-ms': { type: 'string' },
       seed: { type: 'string' },
       'file-ttl-ms': { type: 'string' },
+      'max-file-bytes': { type: 'string' },
+      'timeout-hang-ms': { type: 'string' },
+      fault: { type: 'string', multiple: true },
       token: { type: 'string', multiple: true },
       advertiser: { type: 'string', multiple: true },
       state: { type: 'string' },
@@ -49,6 +56,19 @@ export function parseEmulatorArgs(args: string[]): Partial<EmulatorOptions> {
   if (seed !== undefined) options.seed = seed;
   const fileTtlMs = numberOption(values, 'file-ttl-ms');
   if (fileTtlMs !== undefined) options.fileTtlMs = fileTtlMs;
+  const maxFileBytes = numberOption(values, 'max-file-bytes');
+  if (maxFileBytes !== undefined) options.maxFileBytes = maxFileBytes;
+  const timeoutHangMs = numberOption(values, 'timeout-hang-ms');
+  if (timeoutHangMs !== undefined) options.timeoutHangMs = timeoutHangMs;
+  for (const fault of values.fault ?? []) {
+    const [kind, rate] = fault.split('=');
+    const known = FAULT_KINDS.find((candidate) => candidate === kind);
+    const share = Number(rate);
+    if (!known || rate === undefined || rate.trim() === '' || !Number.isFinite(share)) {
+      throw new Error(`--fault must be <kind>=<rate> with kind one of ${FAULT_KINDS.join(', ')}, got "${fault}"`);
+    }
+    options.faults = { ...options.faults, [known]: share };
+  }
   if (values.token) options.tokens = values.token;
   if (values.advertiser) options.advertisers = values.advertiser;
   if (values.state) options.statePath = values.state;

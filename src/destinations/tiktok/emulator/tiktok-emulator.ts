@@ -63,8 +63,10 @@ export interface EmulatorOptions {
   latencyMs: number;
   /** Accepted `Access-Token` values. */
   tokens: string[];
-  /** Advertiser ids every accepted token can reach. */
+  /** Advertiser ids that exist; every accepted token reaches all of them unless `tokenAdvertisers` says otherwise. */
   advertisers: string[];
+  /** Per token, the advertisers it may reach; another existing advertiser answers 40001 (no permission). */
+  tokenAdvertisers?: Record<string, string[]>;
   /** When set, state is saved there (atomically, before each answer to a change) and loaded on start. */
   statePath?: string;
   /** Lifetime of an uploaded file_path; after it, using it answers 40910. */
@@ -132,6 +134,7 @@ export function resolveEmulatorOptions(partial: Partial<EmulatorOptions>, base: 
   const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<EmulatorOptions>;
   const options: EmulatorOptions = { ...base, ...defined, tokens: [...(defined.tokens ?? base.tokens)], advertisers: [...(defined.advertisers ?? base.advertisers)] };
   if (defined.faults !== undefined) options.faults = { ...defined.faults };
+  if (defined.tokenAdvertisers !== undefined) options.tokenAdvertisers = Object.fromEntries(Object.entries(defined.tokenAdvertisers).map(([token, ids]) => [token, [...ids]]));
   const share = (name: string, value: number | undefined): void => {
     if (value !== undefined && !(value >= 0 && value <= 1)) throw new Error(`${name} must be between 0 and 1, got ${value}`);
   };
@@ -153,10 +156,16 @@ export function resolveEmulatorOptions(partial: Partial<EmulatorOptions>, base: 
   return options;
 }
 
+const maskToken = (token: string): string => `…${token.slice(-4)}`;
+
 /** Options as shown over HTTP: tokens reduced to their last 4 characters. */
 function publicOptions(options: EmulatorOptions): Record<string, unknown> {
-  const { tokens, ...rest } = options;
-  return { ...rest, tokens: tokens.map((token) => `…${token.slice(-4)}`) };
+  const { tokens, tokenAdvertisers, ...rest } = options;
+  return {
+    ...rest,
+    tokens: tokens.map(maskToken),
+    ...(tokenAdvertisers ? { tokenAdvertisers: Object.fromEntries(Object.entries(tokenAdvertisers).map(([token, ids]) => [maskToken(token), ids])) } : {}),
+  };
 }
 
 type Route =
@@ -284,7 +293,7 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       if (typeof token !== 'string' || token === '') {
         throw new EmulatorApiError(TikTokCode.tokenEmpty, 'Access token is empty: send it in the Access-Token header');
       }
-      if (!options.tokens.includes(token)) throw new EmulatorApiError(TikTokCode.tokenInvalid, `Access token is invalid or revoked (token ending …${token.slice(-4)})`);
+      if (!options.tokens.includes(token)) throw new EmulatorApiError(TikTokCode.tokenInvalid, `Access token is invalid or revoked (token ${maskToken(token)})`);
 
       const contentType = request.headers['content-type'] ?? '';
       let params: RequestParams;
@@ -323,7 +332,11 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
 
       const advertiserId = requiredId(params, 'advertiser_id');
       entry.advertiserId = advertiserId;
-      if (!options.advertisers.includes(advertiserId)) throw new EmulatorApiError(TikTokCode.advertiserNotFound, `Advertiser ${advertiserId} does not exist or this token cannot reach it`);
+      if (!options.advertisers.includes(advertiserId)) throw new EmulatorApiError(TikTokCode.advertiserNotFound, `Advertiser ${advertiserId} does not exist`);
+      const reachable = options.tokenAdvertisers?.[token];
+      if (reachable && !reachable.includes(advertiserId)) {
+        throw new EmulatorApiError(TikTokCode.noPermission, `No permission: this access token is not authorized for advertiser ${advertiserId}`);
+      }
 
       const now = Date.now();
       state.sweepExpiredFiles(now);

@@ -8,6 +8,17 @@ describe('parseEmulatorArgs', () => {
     ).toEqual({ port: 8787, qps: 5, matchRate: 1, calculatingMs: 100, faultRate: 0.2, tokens: ['a', 'b'], advertisers: ['1', '2'], statePath: 'data/emulator.json' });
   });
 
+  it('reads fault rates per kind and the file and hang limits', () => {
+    expect(parseEmulatorArgs(['--fault', 'serverError=0.1', '--fault', 'drop=0.05', '--max-file-bytes', '1000', '--timeout-hang-ms', '500', '--seed', '9'])).toEqual({
+      faults: { serverError: 0.1, drop: 0.05 },
+      maxFileBytes: 1000,
+      timeoutHangMs: 500,
+      seed: 9,
+    });
+    expect(() => parseEmulatorArgs(['--fault', 'explode=0.1'])).toThrow('--fault must be <kind>=<rate>');
+    expect(() => parseEmulatorArgs(['--fault', 'drop'])).toThrow('--fault must be <kind>=<rate>');
+  });
+
   it('leaves unspecified options to the defaults', () => {
     expect(parseEmulatorArgs([])).toEqual({});
   });
