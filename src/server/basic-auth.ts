@@ -8,9 +8,11 @@ import type { IncomingMessage } from 'node:http';
 export function isAuthorized(request: IncomingMessage, password: string): boolean {
   const header = request.headers.authorization ?? '';
   let given: string | undefined;
-  const [scheme, value = ''] = header.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer') given = value.trim();
-  else if (scheme?.toLowerCase() === 'basic') {
+  const space = header.indexOf(' ');
+  const scheme = space === -1 ? header : header.slice(0, space);
+  const value = space === -1 ? '' : header.slice(space + 1);
+  if (scheme.toLowerCase() === 'bearer') given = value.trim();
+  else if (scheme.toLowerCase() === 'basic') {
     const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     given = colon === -1 ? decoded : decoded.slice(colon + 1);
