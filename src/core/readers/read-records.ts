@@ -23,7 +23,7 @@ export interface ReadRecordsOptions {
    * Gzip-compressed Parquet needs random access to the decompressed bytes. By default they are
    * decompressed into memory; the Node adapter passes `gunzipToTemporaryFile` to spill to disk.
    */
-  materializeGunzipped?: (source: ByteSource, signal?: AbortSignal) => Promise<ByteSource>;
+  materializeGunzipped?: (source: ByteSource, signal?: AbortSignal) => Promise<ByteSource & { dispose?: () => Promise<void> }>;
 }
 
 /**
@@ -58,13 +58,17 @@ async function* readAllRecords(source: ByteSource, options: ReadRecordsOptions):
       yield* readParquet(source, context, options.limit);
       return;
     }
-    const inflated = options.materializeGunzipped
+    const inflated: ByteSource & { dispose?: () => Promise<void> } = options.materializeGunzipped
       ? await options.materializeGunzipped(source, options.signal)
       : memoryByteSource(source.name, await collectBytes(gunzipChunks(source.stream(options.signal), options.signal)));
     const compressedSize = await source.size();
-    for await (const batch of readParquet(inflated, context, options.limit)) {
-      // Progress is reported in the source's own (compressed) bytes, all read by now.
-      yield { ...batch, bytesRead: compressedSize };
+    try {
+      for await (const batch of readParquet(inflated, context, options.limit)) {
+        // Progress is reported in the source's own (compressed) bytes, all read by now.
+        yield { ...batch, bytesRead: compressedSize };
+      }
+    } finally {
+      await inflated.dispose?.();
     }
     return;
   }
