@@ -256,6 +256,7 @@ describe('TikTok emulator over HTTP: credentials, advertisers, paths', () => {
   it('gives a real HTTP 404 without the trailing slash and for unknown paths, 405 for the wrong method', async () => {
     const noSlash = await fetch(`${emulator.baseUrl}/dmp/custom_audience/list?advertiser_id=${ADVERTISER}`, { headers: { 'Access-Token': TOKEN } });
     expect(noSlash.status).toBe(404);
+    expect(noSlash.headers.get('content-type')).toContain('text/plain');
     const otherVersion = await fetch(`${emulator.baseUrl.replace('v1.3', 'v1.2')}/dmp/custom_audience/list/`, { headers: { 'Access-Token': TOKEN } });
     expect(otherVersion.status).toBe(404);
     const wrongMethod = await fetch(`${emulator.baseUrl}/dmp/custom_audience/create/`, { headers: { 'Access-Token': TOKEN } });
@@ -318,7 +319,7 @@ describe('TikTok emulator over HTTP: create', () => {
     const emails = await uploadIds(emailDigests(5));
     const mixed = await create([emails, phones]);
     expect(mixed.code).toBe(40002);
-    expect(mixed.message).toContain('calculate_type');
+    expect(mixed.message).toContain('type mismatch');
     expect((await create([emails], 'x', 'EMAIL_PLAIN')).code).toBe(40002);
     expect(emulator.audiences()).toHaveLength(0);
   });

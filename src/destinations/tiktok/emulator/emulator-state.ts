@@ -193,7 +193,7 @@ export class EmulatorState {
         throw new EmulatorApiError(TikTokCode.fileExpired, `File expired: file_path ${filePath} expired at ${formatTikTokTime(file.expiresAt)}; upload the file again`);
       }
       if (file.calculateType !== calculateType) {
-        throw parameterError(`calculate_type mismatch: file_path ${filePath} was uploaded as ${file.calculateType}, the audience is ${calculateType}`);
+        throw parameterError(`Identifier type mismatch: file_path ${filePath} holds ${file.calculateType} ids, the audience takes ${calculateType}`);
       }
       return file as StoredFile & { ids: string[] };
     });
@@ -313,7 +313,7 @@ export class EmulatorState {
   ): void {
     const audience = this.requireIdle(input.advertiserId, input.audienceId, context.now);
     if (input.calculateType !== undefined && input.calculateType !== audience.calculateType) {
-      throw parameterError(`calculate_type mismatch: the audience is ${audience.calculateType}, the request says ${input.calculateType}`);
+      throw parameterError(`Identifier type mismatch: the audience takes ${audience.calculateType} ids, the request says ${input.calculateType}`);
     }
     const files = this.resolveFiles(input.advertiserId, audience.calculateType, input.filePaths, context.now);
     const coverBefore = this.displayedCover(audience, context.now);

@@ -253,9 +253,18 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       sendJson(response, status, { code, message, request_id: requestId, data });
     };
 
+    // Like TikTok's gateway, a wrong path or method gets a plain HTTP error, not an envelope.
+    const plainError = (status: number, text: string): void => {
+      entry.httpStatus = status;
+      entry.message = text;
+      entry.durationMs = Math.round(performance.now() - started);
+      log(entry);
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      response.end(text);
+    };
     const route = ROUTES[url.pathname.slice(API_PREFIX.length)];
-    if (!route) return answer(40400, `Not Found: no endpoint at ${url.pathname} (paths end with "/")`, {}, 404);
-    if (route.method !== method) return answer(40000, `Method ${method} not allowed; use ${route.method}`, {}, 405);
+    if (!route) return plainError(404, `404 Not Found: no endpoint at ${url.pathname} (TikTok paths end with "/")`);
+    if (route.method !== method) return plainError(405, `405 Method Not Allowed: use ${route.method} for ${url.pathname}`);
 
     if (!limiter.tryAcquire(performance.now())) {
       entry.throttled = true;
@@ -395,7 +404,11 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     const handler = url.pathname.startsWith(API_PREFIX) ? handleApi : url.pathname.startsWith(INSPECTION_PREFIX) ? handleInspection : null;
-    if (!handler) return sendJson(response, 404, { code: 40400, message: `Not Found: ${url.pathname} (TikTok paths are under ${API_PREFIX})`, request_id: newRequestId(), data: {} });
+    if (!handler) {
+      const text = `404 Not Found: ${url.pathname} (TikTok paths are under ${API_PREFIX})`;
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      return void response.end(text);
+    }
     handler(request, response, url).catch((error: unknown) => {
       console.error('TikTok emulator: failed to answer a request', error);
       if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
