@@ -387,6 +387,10 @@ export class TikTokClient {
       });
     }
     const requestId = typeof parsed.request_id === 'string' ? parsed.request_id : null;
+    if (status === 404) {
+      // The endpoint itself is missing: a wrong base URL or a path without its trailing slash.
+      throw new TikTokApiError({ kind: 'not_found', code: parsed.code, httpStatus: status, requestId, tiktokMessage: typeof parsed.message === 'string' ? parsed.message : 'Not Found', endpoint: spec.path, resolution: `Check the API base URL (${this.baseUrl}): it must end in /open_api/${TIKTOK_API_VERSION}, e.g. ${TIKTOK_PRODUCTION_BASE_URL} or the emulator's address.` });
+    }
     if (parsed.code === 0 || parsed.code === PARTIAL_SUCCESS_CODE) return { data: parsed.data, requestId };
     const message = typeof parsed.message === 'string' ? parsed.message : '';
     throw new TikTokApiError({ kind: classifyTikTokCode(parsed.code, message, this.#isBusy), code: parsed.code, httpStatus: status, requestId, tiktokMessage: message, endpoint: spec.path });

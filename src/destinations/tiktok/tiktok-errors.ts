@@ -33,8 +33,8 @@ export const PARTIAL_SUCCESS_CODE = 20001;
  */
 export type BusyMessageMatcher = (message: string) => boolean;
 
-const FINAL_40002 = /(1,?000|minimum|at least|fewer than|less than|below)/i;
-const BUSY_40002 = /(busy|calculat|being (updated|processed|calculated)|in progress|processing|try again later|not ready)/i;
+const FINAL_40002 = /(1,?000|minimum|at least|fewer than|less than|below|calculate_type|mismatch|invalid|not exist)/i;
+const BUSY_40002 = /(busy|being (calculated|updated|processed)|(is|still|in|under) calculat(ing|ion)|in progress|try again later|not ready)/i;
 
 export const defaultBusyMessageMatcher: BusyMessageMatcher = (message) =>
   BUSY_40002.test(message) && !FINAL_40002.test(message);

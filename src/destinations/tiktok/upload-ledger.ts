@@ -40,10 +40,17 @@ export type PendingOperation =
       kind: 'update';
       action: AudienceAction;
       md5s: string[];
-      /** The audience's history before the update was sent (entry count and newest entry). */
-      historyBefore: { count: number; newest: AudienceHistoryEntry | null };
+      /** The audience's history before the update was sent. */
+      historyBefore: HistoryMarker;
       startedAt: string;
     };
+
+/** Entry count and both ends of an audience's history (up to 100 entries). */
+export interface HistoryMarker {
+  count: number;
+  first: AudienceHistoryEntry | null;
+  last: AudienceHistoryEntry | null;
+}
 
 export interface LedgerTypeResult {
   coverNum?: number;

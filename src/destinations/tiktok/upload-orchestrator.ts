@@ -10,6 +10,7 @@ import { TikTokApiError } from './tiktok-errors.ts';
 import {
   UPLOAD_LEDGER_VERSION,
   type LedgerAudience,
+  type HistoryMarker,
   type LedgerPartition,
   type PendingOperation,
   type UploadLedgerState,
@@ -100,8 +101,9 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-function historyMarker(details: AudienceDetails): { count: number; newest: AudienceHistoryEntry | null } {
-  return { count: details.history.length, newest: details.history.at(-1) ?? null };
+/** What the history looked like; TikTok's order (newest first or last) is not documented, so both ends are kept. */
+function historyMarker(details: AudienceDetails): HistoryMarker {
+  return { count: details.history.length, first: details.history[0] ?? null, last: details.history.at(-1) ?? null };
 }
 
 function sameEntry(a: AudienceHistoryEntry | null, b: AudienceHistoryEntry | null): boolean {
@@ -219,7 +221,13 @@ class UploadRun {
   async #resolveAudience(entry: LedgerAudience): Promise<void> {
     const plan = this.#request.audience;
     if (plan.audienceId !== undefined) {
-      const [details] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [plan.audienceId], signal: this.#request.signal });
+      const details = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [plan.audienceId], signal: this.#request.signal }).then(
+        ([found]) => found,
+        (error: unknown) => {
+          if (error instanceof TikTokApiError && error.kind === 'not_found' && error.code === 40007) return undefined;
+          throw error;
+        },
+      );
       if (!details || details.audienceId === '') {
         throw new UserError({ code: 'audience_not_found', title: 'Audience not found', detail: `Audience ${plan.audienceId} does not exist for advertiser ${this.#advertiserId}.`, resolution: 'Check the id with `audiences list`, or use --audience <name> --action create.', field: 'audienceId', kind: 'failure' });
       }
@@ -409,9 +417,10 @@ class UploadRun {
     } else {
       const audienceId = entry.audienceId as string;
       const [after] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: HISTORY_SIZE, signal });
-      const now = after ? historyMarker(after) : { count: 0, newest: null };
+      const now = after ? historyMarker(after) : { count: 0, first: null, last: null };
       // Updates of one audience are serialized by this ledger, so any new entry is ours.
-      happened = now.count > pending.historyBefore.count || !sameEntry(now.newest, pending.historyBefore.newest);
+      const before = pending.historyBefore;
+      happened = now.count > before.count || !sameEntry(now.first, before.first) || !sameEntry(now.last, before.last);
       if (happened) {
         this.#markApplied(entry, pending.md5s, pending.action);
         this.#emit({ kind: 'audience-updated', type: entry.type, audienceId, action: pending.action, files: pending.md5s.length, reconciled: true });
