@@ -100,7 +100,14 @@ function detectUncompressed(name: string, bytes: Uint8Array, extensionFormat: In
   }
   const firstChar = text[first];
   if (firstChar === '[') return { format: 'json-array', compression: 'none' };
-  if (firstChar === '{') return { format: 'jsonl', compression: 'none' };
+  if (firstChar === '{') {
+    // A line that is just `{` starts a pretty-printed object: JSON Lines would read every line as malformed.
+    const lineEnd = text.indexOf('\n', first);
+    if (lineEnd !== -1 && text.slice(first, lineEnd).trim() === '{') {
+      throw unsupportedFormat(name, 'it holds JSON objects spread over several lines, not JSON Lines (one object per line) or a JSON array of objects.');
+    }
+    return { format: 'jsonl', compression: 'none' };
+  }
   const delimiter = detectDelimiter(text, extensionFormat === 'tsv' ? '\t' : ',');
   return { format: delimiter === '\t' ? 'tsv' : 'csv', compression: 'none', delimiter };
 }

@@ -1,5 +1,5 @@
 import type { RecordBatch } from './input-record.ts';
-import { BatchBuilder, type ReaderContext } from './reader-context.ts';
+import { BatchBuilder, MAX_RECORD_CHARS, recordTooLarge, type ReaderContext } from './reader-context.ts';
 
 /**
  * CSV/TSV with a header row (RFC 4180): quoted fields with doubled quotes, delimiters and line
@@ -33,6 +33,9 @@ export async function* readDelimitedText(chunks: AsyncIterable<Uint8Array>, deli
   for await (const chunk of chunks) {
     context.signal?.throwIfAborted();
     parser.push(decoder.decode(chunk, { stream: true }), false, accept);
+    if (parser.pendingChars > (context.maxRecordChars ?? MAX_RECORD_CHARS)) {
+      throw recordTooLarge(context.source, batch.nextRecordNumber, context.maxRecordChars ?? MAX_RECORD_CHARS);
+    }
     while (batch.records.length >= context.batchSize) yield takeAtMost(batch, context.batchSize);
   }
   parser.push(decoder.decode(), true, accept);
@@ -65,6 +68,11 @@ export class DelimitedTextParser {
   private buffer = '';
 
   constructor(private readonly delimiter: string) {}
+
+  /** Characters of the unfinished row held back until more text arrives. */
+  get pendingChars(): number {
+    return this.buffer.length;
+  }
 
   push(text: string, final: boolean, onRow: (fields: string[]) => void): void {
     const buffer = this.buffer + text;

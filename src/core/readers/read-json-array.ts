@@ -1,5 +1,5 @@
 import type { RecordBatch } from './input-record.ts';
-import { asRecord, BatchBuilder, type ReaderContext, type SourceRecord } from './reader-context.ts';
+import { asRecord, BatchBuilder, MAX_RECORD_CHARS, recordTooLarge, type ReaderContext, type SourceRecord } from './reader-context.ts';
 
 const QUOTE = 34; // "
 const BACKSLASH = 92;
@@ -20,6 +20,7 @@ const CLOSE_BRACKET = 93;
 export async function* readJsonArray(chunks: AsyncIterable<Uint8Array>, context: ReaderContext): AsyncGenerator<RecordBatch> {
   const decoder = new TextDecoder();
   const batch = new BatchBuilder(context);
+  const maxRecordChars = context.maxRecordChars ?? MAX_RECORD_CHARS;
   let phase = 'before' as 'before' | 'inside' | 'after';
   // `buffer` holds the text from the start of the current element; `index` is how far it was scanned.
   let buffer = '';
@@ -89,6 +90,7 @@ export async function* readJsonArray(chunks: AsyncIterable<Uint8Array>, context:
     context.signal?.throwIfAborted();
     buffer += decoder.decode(chunk, { stream: true });
     scan();
+    if (buffer.length > maxRecordChars) throw recordTooLarge(context.source, batch.nextRecordNumber, maxRecordChars);
     while (batch.records.length >= context.batchSize) yield takeAtMost(batch, context.batchSize);
   }
   buffer += decoder.decode();

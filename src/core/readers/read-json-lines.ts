@@ -1,5 +1,5 @@
 import type { RecordBatch } from './input-record.ts';
-import { asRecord, BatchBuilder, type ReaderContext } from './reader-context.ts';
+import { asRecord, BatchBuilder, MAX_RECORD_CHARS, recordTooLarge, type ReaderContext } from './reader-context.ts';
 
 /**
  * JSON Lines: one object per line. Blank lines are not records; a line that does not parse or is
@@ -8,6 +8,7 @@ import { asRecord, BatchBuilder, type ReaderContext } from './reader-context.ts'
 export async function* readJsonLines(chunks: AsyncIterable<Uint8Array>, context: ReaderContext): AsyncGenerator<RecordBatch> {
   const decoder = new TextDecoder();
   const batch = new BatchBuilder(context);
+  const maxRecordChars = context.maxRecordChars ?? MAX_RECORD_CHARS;
   let rest = '';
   for await (const chunk of chunks) {
     context.signal?.throwIfAborted();
@@ -24,6 +25,7 @@ export async function* readJsonLines(chunks: AsyncIterable<Uint8Array>, context:
       newline = text.indexOf('\n', start);
     }
     rest = text.slice(start);
+    if (rest.length > maxRecordChars) throw recordTooLarge(context.source, batch.nextRecordNumber, maxRecordChars);
   }
   const last = parseLine(rest + decoder.decode());
   if (last !== undefined) batch.records.push(last);

@@ -17,6 +17,8 @@ export interface ReadRecordsOptions {
   /** Records per batch (default 8192). */
   batchSize?: number;
   signal?: AbortSignal;
+  /** Longest record in characters before giving up with `record_too_large` (default 32 Mi). */
+  maxRecordChars?: number;
   /** Stop after this many records (a sample): Parquet then reads only the pages it needs. */
   limit?: number;
   /**
@@ -52,6 +54,7 @@ async function* readAllRecords(source: ByteSource, options: ReadRecordsOptions):
     batchSize: Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE),
     progress: { bytesRead: 0 },
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.maxRecordChars ? { maxRecordChars: options.maxRecordChars } : {}),
   };
   if (format.format === 'parquet') {
     if (format.compression === 'none') {

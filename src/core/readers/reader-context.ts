@@ -1,10 +1,30 @@
+import { UserError } from '../errors.ts';
 import type { RecordBatch } from './input-record.ts';
+
+/**
+ * The longest record (in UTF-16 characters) a reader holds while looking for its end. Keeps memory
+ * bounded when a file is not what it seems (no line breaks, an unclosed quote or bracket).
+ */
+export const MAX_RECORD_CHARS = 32 * 1024 * 1024;
+
+export function recordTooLarge(source: string, recordNumber: number, limit: number): UserError {
+  return new UserError({
+    code: 'record_too_large',
+    title: 'Record too large',
+    detail: `"${source}": record ${recordNumber} is longer than ${Math.round(limit / (1024 * 1024))} MiB without ending (a file without line breaks, an unclosed quote or bracket?).`,
+    resolution: 'Check that the file is in the format its content suggests (JSON Lines: one object per line; CSV: balanced quotes), and re-export it.',
+    field: 'input',
+    kind: 'failure',
+  });
+}
 
 /** What every format reader gets besides the bytes: where they come from and how to batch. */
 export interface ReaderContext {
   /** ByteSource.name, copied into every batch. */
   source: string;
   batchSize: number;
+  /** Longest record in characters (default MAX_RECORD_CHARS); smaller in tests. */
+  maxRecordChars?: number;
   /** Raw (compressed, for gzip) bytes pulled from the source so far; updated by the caller. */
   progress: { bytesRead: number };
   signal?: AbortSignal;
@@ -18,6 +38,11 @@ export class BatchBuilder {
   private firstRecordNumber = 1;
 
   constructor(private readonly context: ReaderContext) {}
+
+  /** The number the next record added will get. */
+  get nextRecordNumber(): number {
+    return this.firstRecordNumber + this.records.length;
+  }
 
   get full(): boolean {
     return this.records.length >= this.context.batchSize;

@@ -46,6 +46,7 @@ describe('detectFormat', () => {
     ['utf16.csv', new Uint8Array([0xff, 0xfe, 0x61, 0x00]), /UTF-16/],
     ['fake.parquet', new TextEncoder().encode('email\nx\n'), /not a Parquet file/],
     ['fake.csv.gz', new TextEncoder().encode('email\nx\n'), /not gzip-compressed/],
+    ['pretty.json', new TextEncoder().encode('{\n  "email": "a@b.co"\n}\n'), /spread over several lines/],
     ['broken.gz', new Uint8Array([0x1f, 0x8b, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0]), /could not be decompressed/],
   ])('rejects %s with a user error naming the file and the supported formats', async (name, bytes, detail) => {
     const error: unknown = await detectFormat(memoryByteSource(name, bytes)).catch((caught: unknown) => caught);

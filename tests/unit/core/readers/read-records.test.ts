@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readRecords } from '../../../../src/core/readers/read-records.ts';
 import { memoryByteSource } from '../../../../src/core/readers/memory-byte-source.ts';
+import { UserError } from '../../../../src/core/errors.ts';
 import { gzipSource, readAll, readAllBatches, textSource } from './record-sources.ts';
 
 describe('readRecords: JSON Lines', () => {
@@ -147,5 +148,18 @@ describe('readRecords: limit', () => {
       expect(batches.flatMap((batch) => batch.records)).toEqual(records.slice(0, 7));
       expect(batches.map((batch) => batch.firstRecordNumber)).toEqual([1, 4, 7]);
     }
+  });
+});
+
+describe('readRecords: records that never end', () => {
+  it.each([
+    ['x.jsonl', `{"a":1}\n{"a":"${'x'.repeat(5000)}`],
+    ['x.json', `[{"a":1},{"a":"${'x'.repeat(5000)}`],
+    ['x.csv', `a,b\n1,2\n"${'x'.repeat(5000)}`],
+  ])('%s: stops with record_too_large instead of growing without bound', async (name, text) => {
+    const error: unknown = await readAll(textSource(name, text, 256), { maxRecordChars: 1000 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe('record_too_large');
+    expect((error as UserError).detail).toContain(`"${name}": record 2 `);
   });
 });
