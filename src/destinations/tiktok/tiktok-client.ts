@@ -325,6 +325,10 @@ export class TikTokClient {
     return url.toString();
   }
 
+  #missingEndpointResolution(): string {
+    return `Check the API base URL (${this.baseUrl}, TIKTOK_API_BASE_URL): it must end in /open_api/${TIKTOK_API_VERSION}, e.g. ${TIKTOK_PRODUCTION_BASE_URL} or the emulator's address.`;
+  }
+
   #malformed(endpoint: string, requestId: string | null, detail: string): TikTokApiError {
     return new TikTokApiError({ kind: 'retryable', code: null, requestId, tiktokMessage: `Unexpected answer from TikTok: ${detail}`, endpoint });
   }
@@ -380,8 +384,9 @@ export class TikTokClient {
         kind,
         code: null,
         httpStatus: status,
-        tiktokMessage: `HTTP ${status} without a TikTok answer${status === 404 ? ' (is the base URL right? it must end in /open_api/' + TIKTOK_API_VERSION + ')' : ''}`,
+        tiktokMessage: `HTTP ${status} without a TikTok answer${text ? `: ${text.slice(0, 200)}` : ''}`,
         endpoint: spec.path,
+        ...(status === 404 ? { resolution: this.#missingEndpointResolution() } : {}),
         // A gateway error may come after the API did the work.
         outcomeUnknown: status >= 500,
       });
@@ -389,7 +394,7 @@ export class TikTokClient {
     const requestId = typeof parsed.request_id === 'string' ? parsed.request_id : null;
     if (status === 404) {
       // The endpoint itself is missing: a wrong base URL or a path without its trailing slash.
-      throw new TikTokApiError({ kind: 'not_found', code: parsed.code, httpStatus: status, requestId, tiktokMessage: typeof parsed.message === 'string' ? parsed.message : 'Not Found', endpoint: spec.path, resolution: `Check the API base URL (${this.baseUrl}): it must end in /open_api/${TIKTOK_API_VERSION}, e.g. ${TIKTOK_PRODUCTION_BASE_URL} or the emulator's address.` });
+      throw new TikTokApiError({ kind: 'not_found', code: parsed.code, httpStatus: status, requestId, tiktokMessage: typeof parsed.message === 'string' ? parsed.message : 'Not Found', endpoint: spec.path, resolution: this.#missingEndpointResolution() });
     }
     if (parsed.code === 0 || parsed.code === PARTIAL_SUCCESS_CODE) return { data: parsed.data, requestId };
     const message = typeof parsed.message === 'string' ? parsed.message : '';
