@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -386,6 +386,17 @@ describe('TikTok emulator over HTTP: update', () => {
     expect(view?.appliedFilePaths).toEqual([baseFile, extraFile, extraFile]);
   });
 
+  it('serializes concurrent updates of one audience: the second is refused as busy', async () => {
+    emulator.configure({ calculatingMs: 5000 });
+    const [a, b] = [await uploadIds(emailDigests(10, 60_000)), await uploadIds(emailDigests(10, 70_000))];
+    const answers = await Promise.all([
+      update({ custom_audience_id: audienceId, file_paths: [a], action: 'APPEND' }),
+      update({ custom_audience_id: audienceId, file_paths: [b], action: 'APPEND' }),
+    ]);
+    expect(answers.map((answer) => answer.code).sort()).toEqual([0, 40002]);
+    expect(emulator.audienceIds(audienceId)).toHaveLength(1510);
+  });
+
   it('REMOVE takes ids out and REPLACE swaps the whole set', async () => {
     const removeFile = await uploadIds(base.slice(0, 400));
     expect((await update({ custom_audience_id: audienceId, file_paths: [removeFile], action: 'REMOVE' })).code).toBe(0);
@@ -588,6 +599,17 @@ describe('TikTok emulator over HTTP: throttling and faults', () => {
     expect((await list({})).code).toBe(0);
   });
 
+  it('lostResponse performs the create and then drops the connection', async () => {
+    await start();
+    const filePath = await uploadIds(emailDigests(3));
+    emulator.configure({ faults: { lostResponse: 1 } });
+    await expect(create([filePath], 'Maybe created')).rejects.toThrow();
+    emulator.configure({ faults: {} });
+    const listed = await list({});
+    expect(listed.data.list.map((item) => item.name)).toEqual(['Maybe created']);
+    expect(emulator.requestLog().find((entry) => entry.fault === 'lostResponse')).toMatchObject({ code: 0, httpStatus: null });
+  });
+
   it('with a seed, a random fault mix replays exactly and only answered creates exist', async () => {
     const outcomes = async (): Promise<string[]> => {
       const filePath = await uploadIds(emailDigests(3));
@@ -648,6 +670,9 @@ describe('TikTok emulator: persistence and inspection', () => {
     const ids = emailDigests(1500);
     const filePath = await uploadIds(ids);
     const audienceId = await createOk([filePath]);
+    // Saved before the answer: a killed emulator loses nothing it has confirmed.
+    const saved = JSON.parse(await readFile(statePath, 'utf8')) as { audiences: Array<{ audienceId: string; ids: string[] }> };
+    expect(saved.audiences.map((audience) => [audience.audienceId, audience.ids.length])).toEqual([[audienceId, 1500]]);
     const extra = emailDigests(10, 7000);
     const extraFile = await uploadIds(extra);
     await emulator.close();

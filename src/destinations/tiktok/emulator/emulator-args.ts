@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import type { EmulatorOptions } from './tiktok-emulator.ts';
 
 export const EMULATOR_USAGE = `Usage: npm run tiktok-emulator -- [--port <p>] [--qps 10] [--match-rate 0.6] [--calculating-ms 2000]
-  [--fault-rate 0] [--fault serverError|throttle|timeout|drop=<rate>]... [--latency-ms 0] [--seed <n>]
+  [--fault-rate 0] [--fault serverError|throttle|timeout|drop|lostResponse=<rate>]... [--latency-ms 0] [--seed <n>]
   [--file-ttl-ms 3600000] [--max-file-bytes 52428800] [--timeout-hang-ms 30000]
   [--token <t>]... [--advertiser <id>]... [--state <file>]`;
 
-const FAULT_KINDS = ['serverError', 'throttle', 'timeout', 'drop'] as const;
+const FAULT_KINDS = ['serverError', 'throttle', 'timeout', 'drop', 'lostResponse'] as const;
 
 function numberOption(values: Record<string, unknown>, name: string): number | undefined {
   const value = values[name];

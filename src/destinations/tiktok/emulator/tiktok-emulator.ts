@@ -42,6 +42,11 @@ export interface EmulatorFaultRates {
   timeout?: number;
   /** Destroy the socket without an answer. */
   drop?: number;
+  /**
+   * Perform the request, then destroy the socket instead of answering: the "did my create happen?"
+   * case a client must reconcile. Never part of the `faultRate` mix.
+   */
+  lostResponse?: number;
 }
 
 export type EmulatorFaultKind = keyof EmulatorFaultRates;
@@ -218,7 +223,7 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
   const pickFault = (): EmulatorFaultKind | null => {
     const rates = options.faults ?? {};
     let draw = random();
-    for (const kind of ['serverError', 'throttle', 'timeout', 'drop'] as const) {
+    for (const kind of ['serverError', 'throttle', 'timeout', 'drop', 'lostResponse'] as const) {
       const rate = rates[kind] ?? 0;
       if (draw < rate) return kind;
       draw -= rate;
@@ -245,11 +250,12 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       durationMs: 0,
     };
     const answer = (code: number, message: string, data: EndpointData = {}, status = 200): void => {
-      entry.httpStatus = status;
       entry.code = code;
       entry.message = message;
       entry.durationMs = Math.round(performance.now() - started);
       log(entry);
+      if (entry.fault === 'lostResponse') return void request.socket.destroy();
+      entry.httpStatus = status;
       sendJson(response, status, { code, message, request_id: requestId, data });
     };
 
@@ -272,7 +278,8 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
     }
     if (options.latencyMs > 0) await sleep(options.latencyMs);
 
-    // An injected fault is decided before anything is read or performed, so a retry is always safe.
+    // An injected fault is decided before anything is read or performed, so a retry is always safe
+    // (except `lostResponse`, whose whole point is an operation performed but never answered).
     const fault = pickFault();
     entry.fault = fault;
     if (fault === 'drop') {
