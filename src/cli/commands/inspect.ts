@@ -63,6 +63,9 @@ export function renderSchema(schema: DiscoveredSchema): string {
     ...rows.map(line),
     '',
   ];
+  if (schema.columns.some((column) => column.suggestedType === 'PHONE' && column.confidence < 0.5)) {
+    out.push('Few phone numbers are valid in the default region (US): if they lack a country code, add --phone-region <country>, e.g. --phone-region GB.', '');
+  }
   if (schema.suggestedMapping.length === 0) {
     out.push('No identifier column recognized; map columns yourself with --map <column>=<EMAIL|PHONE|IDFA|GAID|MAID>.');
   } else {

@@ -190,7 +190,9 @@ function suggest(name: string, filled: unknown[], shareAs: (type: IdentifierType
   const fromName = identifierTypeFromName(name);
   if (fromName !== null) {
     const share = shareAs(fromName);
-    if (filled.length === 0 || share >= NAME_AGREEMENT) return { suggestedType: fromName, confidence: share };
+    // Phones from another country fail the default region yet are still phones: the low confidence tells the person to set the region.
+    const agreement = fromName === 'PHONE' ? Math.max(share, phoneLikeShare(filled)) : share;
+    if (filled.length === 0 || agreement >= NAME_AGREEMENT) return { suggestedType: fromName, confidence: share };
   }
   if (filled.length === 0) return { suggestedType: null, confidence: 0 };
   // Pre-hashed digests pass as every type, so values alone must include some plain identifiers.
@@ -202,4 +204,17 @@ function suggest(name: string, filled: unknown[], shareAs: (type: IdentifierType
     if (share >= VALUE_AGREEMENT && (best === null || share > best.share) && plain(type) > 0) best = { type, share };
   }
   return best ? { suggestedType: best.type, confidence: best.share } : { suggestedType: null, confidence: 0 };
+}
+
+const PHONE_LIKE = /^[\d\s()+\-./]+$/u;
+
+/** Share of values shaped like a phone number in some country: phone characters and 7–15 digits. */
+function phoneLikeShare(filled: unknown[]): number {
+  let phoneLike = 0;
+  for (const value of filled) {
+    const text = typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'bigint' ? String(value) : '';
+    const digits = text.replace(/\D/gu, '').length;
+    if (PHONE_LIKE.test(text) && digits >= 7 && digits <= 15) phoneLike++;
+  }
+  return filled.length === 0 ? 0 : phoneLike / filled.length;
 }

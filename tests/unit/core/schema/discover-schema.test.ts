@@ -158,6 +158,14 @@ describe('discoverSchema suggestions and statistics', () => {
     expect(column(schema.columns, 'digest').confidence).toBe(0);
   });
 
+  it('keeps a phone column whose numbers lack a country code, with the low confidence that tells so', async () => {
+    const records = Array.from({ length: 20 }, (_, index) => ({ phone: `020 7946 ${String(index).padStart(4, '0')}`, phone_verified: index % 2 === 0 }));
+    const schema = await discoverSchema([textSource('x.jsonl', jsonl(records))]);
+    expect(column(schema.columns, 'phone').suggestedType).toBe('PHONE');
+    expect(column(schema.columns, 'phone').confidence).toBe(0);
+    expect(column(schema.columns, 'phone_verified').suggestedType).toBeNull();
+  });
+
   it('counts kinds per row (missing keys as null) and fill rate over non-blank values', async () => {
     const records = [
       { value: 'text', other: 1 },
