@@ -158,7 +158,7 @@ export class JobRunner {
     });
     progress.flush();
     jobs.mergeResult(job.id, { upload: outcome.summary });
-    if (outcome.state === 'completed') jobs.setProgress(job.id, { stage: 'processing', percent: 100 });
+    if (outcome.state === 'completed') jobs.setProgress(job.id, { ...(jobs.get(job.id)?.progress ?? {}), percent: 100 });
     return jobs.setState(job.id, {
       state: outcome.state,
       reason: outcome.reason,
