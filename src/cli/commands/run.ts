@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../../core/errors.ts';
@@ -66,6 +67,9 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw usage('missing_input', 'No input given', 'run needs a file or folder to read.', 'Run `audience-uploader run <file> --map <column>=<TYPE> --audience <name> --action create`.', 'input');
+  for (const input of positionals) {
+    if (!existsSync(input)) throw usage('input_not_found', 'Input not found', `"${input}" does not exist or cannot be read.`, 'Check the path (relative paths start from the current folder).', 'input');
+  }
   const mapping = (values.map ?? []).map((entry) => {
     const at = entry.lastIndexOf('=');
     if (at <= 0) throw usage('bad_map', 'Invalid --map', `"${entry}" is not <column>=<TYPE>.`, `Write e.g. --map email=EMAIL (types: ${IDENTIFIER_TYPES.join(', ')}).`, '--map');
