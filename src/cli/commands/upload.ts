@@ -9,7 +9,7 @@ import { JsonFileUploadLedgerStore } from '../../adapters/node/json-file-upload-
 import { loadTikTokSettings, missingCredentialsError } from '../../adapters/node/tiktok-credentials.ts';
 import { createTikTokClient, type TikTokRetryEvent } from '../../destinations/tiktok/tiktok-client.ts';
 import { isTikTokApiError, tikTokErrorToUserError } from '../../destinations/tiktok/tiktok-errors.ts';
-import { uploadTransformOutput, type UploadProgressEvent, type UploadResult } from '../../destinations/tiktok/upload-orchestrator.ts';
+import { DEFAULT_BATCH_SIZE, uploadTransformOutput, type UploadProgressEvent, type UploadResult } from '../../destinations/tiktok/upload-orchestrator.ts';
 
 export const UPLOAD_LEDGER_FILE = '.upload-ledger.json';
 
@@ -27,6 +27,7 @@ uploaded or applied twice and no audience is created twice; an interrupted uploa
   --retention-days N     audience retention, 1–365 days (create only)
   --no-wait              do not wait for TikTok to finish calculating the audience
   --wait-minutes N       how long to wait for it (default 5)
+  --batch-size N         files per create/update call (default ${DEFAULT_BATCH_SIZE}, TikTok allows 1–500)
   --json                 print the result as JSON
 
 Credentials: TIKTOK_ACCESS_TOKEN and TIKTOK_ADVERTISER_ID (or .audience-uploader/tiktok-credentials.json);
@@ -51,6 +52,7 @@ function parseArguments(args: string[]) {
         'retention-days': { type: 'string' },
         'no-wait': { type: 'boolean' },
         'wait-minutes': { type: 'string' },
+        'batch-size': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -96,6 +98,8 @@ export async function run(args: string[]): Promise<number> {
   const retention = values['retention-days'] === undefined ? undefined : Number(values['retention-days']);
   const waitMinutes = values['wait-minutes'] === undefined ? 5 : Number(values['wait-minutes']);
   if (!Number.isFinite(waitMinutes) || waitMinutes < 0) throw usageError('--wait-minutes must be a number of minutes (0 or more).', '--wait-minutes');
+  const batchSize = values['batch-size'] === undefined ? DEFAULT_BATCH_SIZE : Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 500) throw usageError('--batch-size must be a whole number from 1 to 500.', '--batch-size');
   const settings = loadTikTokSettings();
   const parsedPlan = audiencePlanSchema.safeParse({ name: values.audience, audienceId: values['audience-id'], action: values.action, advertiserId: values.advertiser ?? settings.advertiserId, retentionInDays: retention });
   if (!parsedPlan.success) {
@@ -129,6 +133,7 @@ export async function run(args: string[]): Promise<number> {
       onProgress: progress,
       signal: controller.signal,
       poll: { timeoutMs: values['no-wait'] ? 0 : waitMinutes * 60_000, intervalMs: 10_000 },
+      batchSize,
     });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderUploadResult(result, settings.baseUrl));
     return 0;
