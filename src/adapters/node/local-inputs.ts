@@ -1,11 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import type { ByteSource } from '../../core/readers/byte-source.ts';
+import { fileByteSource } from './file-byte-source.ts';
 
-/** Large reads keep the per-chunk overhead of the readers low. */
-const STREAM_CHUNK_BYTES = 1 << 20;
+export { fileByteSource } from './file-byte-source.ts';
 
 /** Files a folder input never counts as data: job artefacts and Spark/Hadoop markers. */
 const IGNORED_NAMES = new Set(['_SUCCESS', 'manifest.json', 'rejects.csv']);
@@ -13,35 +12,6 @@ const IGNORED_NAMES = new Set(['_SUCCESS', 'manifest.json', 'rejects.csv']);
 /** Whether a file inside a folder input is skipped (hidden, `_`-prefixed Spark markers, checksums, our own outputs). */
 export function isIgnoredInputFile(name: string): boolean {
   return name.startsWith('.') || name.startsWith('_') || name.endsWith('.crc') || IGNORED_NAMES.has(name);
-}
-
-/** A ByteSource over a local file; `name` (default: the path) is what reports show. */
-export function fileByteSource(filePath: string, name: string = filePath): ByteSource {
-  return {
-    name,
-    async size() {
-      return (await stat(filePath)).size;
-    },
-    stream(signal?: AbortSignal): AsyncIterable<Uint8Array> {
-      return createReadStream(filePath, { highWaterMark: STREAM_CHUNK_BYTES, ...(signal ? { signal } : {}) });
-    },
-    async readRange(start: number, endExclusive: number): Promise<Uint8Array> {
-      const handle = await open(filePath, 'r');
-      try {
-        const length = Math.max(0, endExclusive - start);
-        const buffer = new Uint8Array(length);
-        let filled = 0;
-        while (filled < length) {
-          const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-        return filled === length ? buffer : buffer.subarray(0, filled);
-      } finally {
-        await handle.close();
-      }
-    },
-  };
 }
 
 /**

@@ -11,4 +11,10 @@ export interface ByteSource {
   stream(signal?: AbortSignal): AsyncIterable<Uint8Array>;
   /** Bytes [start, endExclusive): used by Parquet footers and bounded samples. */
   readRange(start: number, endExclusive: number): Promise<Uint8Array>;
+  /**
+   * Optional. Gzip-compressed Parquet needs random access to its decompressed bytes: a source that
+   * can hold them somewhere cheaper than memory (the Node adapter: a temporary file) provides them
+   * here; `dispose` frees them. Without it, readers decompress into memory.
+   */
+  gunzipForRandomAccess?(signal?: AbortSignal): Promise<ByteSource & { dispose?(): Promise<void> }>;
 }

@@ -21,11 +21,6 @@ export interface ReadRecordsOptions {
   maxRecordChars?: number;
   /** Stop after this many records (a sample): Parquet then reads only the pages it needs. */
   limit?: number;
-  /**
-   * Gzip-compressed Parquet needs random access to the decompressed bytes. By default they are
-   * decompressed into memory; the Node adapter passes `gunzipToTemporaryFile` to spill to disk.
-   */
-  materializeGunzipped?: (source: ByteSource, signal?: AbortSignal) => Promise<ByteSource & { dispose?: () => Promise<void> }>;
 }
 
 /**
@@ -61,8 +56,9 @@ async function* readAllRecords(source: ByteSource, options: ReadRecordsOptions):
       yield* readParquet(source, context, options.limit);
       return;
     }
-    const inflated: ByteSource & { dispose?: () => Promise<void> } = options.materializeGunzipped
-      ? await options.materializeGunzipped(source, options.signal)
+    // Random access to the decompressed bytes: where the source offers (a temporary file), else memory.
+    const inflated: ByteSource & { dispose?(): Promise<void> } = source.gunzipForRandomAccess
+      ? await source.gunzipForRandomAccess(options.signal)
       : memoryByteSource(source.name, await collectBytes(gunzipChunks(source.stream(options.signal), options.signal)));
     const compressedSize = await source.size();
     try {

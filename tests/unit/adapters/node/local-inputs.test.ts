@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileByteSource, openLocalInputs } from '../../../../src/adapters/node/local-inputs.ts';
+import { openLocalInputs } from '../../../../src/adapters/node/local-inputs.ts';
 import { readRecords } from '../../../../src/core/readers/read-records.ts';
 import { UserError } from '../../../../src/core/errors.ts';
 
@@ -21,20 +21,6 @@ async function write(relative: string, content: string): Promise<string> {
   await writeFile(file, content);
   return file;
 }
-
-describe('fileByteSource', () => {
-  it('serves size, ranges and a stream of the file', async () => {
-    const file = await write('one.txt', '0123456789');
-    const source = fileByteSource(file, 'shown-name');
-    expect(source.name).toBe('shown-name');
-    expect(await source.size()).toBe(10);
-    expect(new TextDecoder().decode(await source.readRange(2, 5))).toBe('234');
-    expect(new TextDecoder().decode(await source.readRange(8, 100))).toBe('89');
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of source.stream()) chunks.push(chunk);
-    expect(Buffer.concat(chunks).toString()).toBe('0123456789');
-  });
-});
 
 describe('openLocalInputs', () => {
   it('turns a folder of part files into sorted sources, skipping markers and hidden files', async () => {

@@ -1,0 +1,59 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { ByteSource } from '../../core/readers/byte-source.ts';
+
+/** Large reads keep the per-chunk overhead of the readers low. */
+const STREAM_CHUNK_BYTES = 1 << 20;
+
+/** A ByteSource over a local file; `name` (default: the path) is what reports show. */
+export function fileByteSource(filePath: string, name: string = filePath): ByteSource {
+  const source: ByteSource = {
+    name,
+    async size() {
+      return (await stat(filePath)).size;
+    },
+    stream(signal?: AbortSignal): AsyncIterable<Uint8Array> {
+      return createReadStream(filePath, { highWaterMark: STREAM_CHUNK_BYTES, ...(signal ? { signal } : {}) });
+    },
+    async readRange(start: number, endExclusive: number): Promise<Uint8Array> {
+      const handle = await open(filePath, 'r');
+      try {
+        const length = Math.max(0, endExclusive - start);
+        const buffer = new Uint8Array(length);
+        let filled = 0;
+        while (filled < length) {
+          const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return filled === length ? buffer : buffer.subarray(0, filled);
+      } finally {
+        await handle.close();
+      }
+    },
+    gunzipForRandomAccess: (signal?: AbortSignal) => gunzipToTemporaryFile(source, signal),
+  };
+  return source;
+}
+
+/**
+ * Decompresses a gzip source into a temporary file and serves that by range (gzip Parquet needs
+ * random access; a file keeps memory flat however large it is). `dispose` removes the file.
+ */
+export async function gunzipToTemporaryFile(source: ByteSource, signal?: AbortSignal): Promise<ByteSource & { dispose(): Promise<void> }> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'audience-uploader-gunzip-'));
+  const file = path.join(folder, 'inflated');
+  try {
+    await pipeline(Readable.from(source.stream(signal)), createGunzip(), createWriteStream(file), ...(signal ? [{ signal }] : []));
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+  const { gunzipForRandomAccess: _alreadyInflated, ...inflated } = fileByteSource(file, source.name);
+  return { ...inflated, dispose: () => rm(folder, { recursive: true, force: true }) };
+}
