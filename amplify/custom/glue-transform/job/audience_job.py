@@ -288,14 +288,14 @@ def _gunzip_if_needed(data: bytes) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
-def _file_rows(source_index: int, data: bytes, source: InputFile, columns: list[str]) -> Iterator[tuple]:
+def _file_rows(source_index: int, data: bytes, source: InputFile, columns: list[str], invisible: str) -> Iterator[tuple]:
     data = _gunzip_if_needed(data)
     if source.format == "parquet":
-        return R.numbered_rows(source_index, _parquet_bytes_records(data), columns, exact_integers=True)
-    return R.numbered_rows(source_index, R.iter_records(data, source.format, source.delimiter), columns)
+        return R.numbered_rows(source_index, _parquet_bytes_records(data), columns, invisible, exact_integers=True)
+    return R.numbered_rows(source_index, R.iter_records(data, source.format, source.delimiter), columns, invisible)
 
 
-def _json_line_rows(source_index: int, numbered_lines: Iterable[tuple[str, int]], columns: list[str]) -> Iterator[tuple]:
+def _json_line_rows(source_index: int, numbered_lines: Iterable[tuple[str, int]], columns: list[str], invisible: str) -> Iterator[tuple]:
     malformed_cells = (None, None) * len(columns)
     for line, index in numbered_lines:
         if index == 0 and line.startswith("\ufeff"):
@@ -304,18 +304,19 @@ def _json_line_rows(source_index: int, numbered_lines: Iterable[tuple[str, int]]
         if record is None:
             yield (source_index, index + 1, True) + malformed_cells
         else:
-            yield (source_index, index + 1, False) + R.record_cells(record, columns)
+            yield (source_index, index + 1, False) + R.record_cells(record, columns, invisible)
 
 
-def _parquet_rows(source_index: int, numbered: Iterable[tuple[Any, int]], present: list[str], columns: list[str]) -> Iterator[tuple]:
+def _parquet_rows(source_index: int, numbered: Iterable[tuple[Any, int]], present: list[str], columns: list[str], invisible: str) -> Iterator[tuple]:
     for row, index in numbered:
         record = dict(zip(present, row))
-        yield (source_index, index + 1, False) + R.record_cells(record, columns, exact_integers=True)
+        yield (source_index, index + 1, False) + R.record_cells(record, columns, invisible, exact_integers=True)
 
 
-def read_records(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore) -> DataFrame:
+def read_records(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore, rules: dict) -> DataFrame:
     """All inputs as one records DataFrame (audience_transforms.record_schema), record numbers 1-based per source."""
     sc = spark.sparkContext
+    invisible = rules["invisibleClass"]
     columns = [entry["column"] for entry in mapping]
     schema = T.record_schema(len(columns))
     rdds = []
@@ -327,15 +328,15 @@ def read_records(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequ
             frame = spark.read.parquet(location)
             present = [column for column in dict.fromkeys(columns) if column in frame.columns]
             selected = frame.select(*[F.col("`" + column.replace("`", "``") + "`") for column in present])
-            rdds.append(selected.rdd.map(tuple).zipWithIndex().mapPartitions(lambda rows, i=source_index, p=present: _parquet_rows(i, rows, p, columns)))
+            rdds.append(selected.rdd.map(tuple).zipWithIndex().mapPartitions(lambda rows, i=source_index, p=present: _parquet_rows(i, rows, p, columns, invisible)))
         elif source.format == "jsonl" and source.compression == "none":
             # Splittable: lines end at "\n" only (like the engine); zipWithIndex numbers records in file order.
             lines = spark.read.option("lineSep", "\n").text(location).rdd.map(lambda row: row[0])
             numbered = lines.filter(lambda line: not R.is_blank_line(line)).zipWithIndex()
-            rdds.append(numbered.mapPartitions(lambda rows, i=source_index: _json_line_rows(i, rows, columns)))
+            rdds.append(numbered.mapPartitions(lambda rows, i=source_index: _json_line_rows(i, rows, columns, invisible)))
         else:
             # gzip is not splittable and a JSON array / quoted CSV needs its whole text: one task per file.
-            rdds.append(sc.binaryFiles(location, 1).flatMap(lambda item, i=source_index, s=source: _file_rows(i, item[1], s, columns)))
+            rdds.append(sc.binaryFiles(location, 1).flatMap(lambda item, i=source_index, s=source: _file_rows(i, item[1], s, columns, invisible)))
     if not rdds:
         return spark.createDataFrame([], schema)
     return spark.createDataFrame(sc.union(rdds) if len(rdds) > 1 else rdds[0], schema)
@@ -438,7 +439,7 @@ def run_transform(spark: SparkSession, config: JobConfig, input_store: InputStor
 
     inputs = list_inputs(config.inputs, input_store)
     check_columns(spark, inputs, mapping, input_store)
-    records = read_records(spark, inputs, mapping, input_store).persist(StorageLevel.MEMORY_AND_DISK)
+    records = read_records(spark, inputs, mapping, input_store, rules).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         return _transform_records(spark, records, inputs, mapping, options, config, output)
     finally:
@@ -455,12 +456,17 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
     try:
         outcomes = T.count_outcomes(results)
         prepare_output(output, rules)
+        mapped_types = list(dict.fromkeys(entry["type"] for entry in mapping))  # first-mapped order, like the engine
+        files_by_type: dict[str, list[dict]] = {identifier_type: [] for identifier_type in mapped_types}
+        sorted_pairs = T.unique_digests(results).toLocalIterator()
+        for identifier_type, pairs in itertools.groupby(sorted_pairs, key=lambda row: row["identifier_type"]):
+            folder = rules["identifierTypes"][identifier_type]["outputFolder"]
+            files_by_type[identifier_type] = write_digest_parts((row["digest"] for row in pairs), folder, config.max_file_bytes, output)
+
         types: dict[str, dict] = {}
-        # Types in first-mapped order, like the engine.
-        for identifier_type in dict.fromkeys(entry["type"] for entry in mapping):
+        for identifier_type in mapped_types:
             definition = rules["identifierTypes"][identifier_type]
-            digests = (row["digest"] for row in T.unique_digests(results, identifier_type).toLocalIterator())
-            files = write_digest_parts(digests, definition["outputFolder"], config.max_file_bytes, output)
+            files = files_by_type[identifier_type]
 
             def counted(status: str, identifier_type: str = identifier_type) -> int:
                 return sum(n for (t, s, _), n in outcomes.items() if t == identifier_type and s == status)
@@ -521,6 +527,7 @@ def local_spark(app_name: str = "audience-transform", cores: int = 2) -> SparkSe
         SparkSession.builder.master(f"local[{cores}]")
         .appName(app_name)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.extraJavaOptions", "-Duser.language=en -Duser.country=US")

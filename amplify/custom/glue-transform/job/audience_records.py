@@ -14,10 +14,12 @@ Then each record's mapped cells become (text, kind) pairs: the cell-kind rule of
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 import sys
+import unicodedata
 from typing import Any, Iterable, Iterator, Sequence
 
 # Cell kinds: what a raw cell was before normalization (normalization.md, shared step 2).
@@ -47,20 +49,33 @@ def js_trim(text: str) -> str:
 # Cell kinds
 
 
-def _well_formed_text(text: str) -> str:
-    # A lone surrogate (JSON "\ud800") cannot be UTF-8 encoded; Node's encoder writes U+FFFD for it.
-    if _SURROGATE.search(text) is None:
+_NEEDS_UNICODE_WORK = re.compile(r"[^\x20-\x7e]")
+
+
+@functools.lru_cache(maxsize=4)
+def _invisible_pattern(invisible_class: str) -> re.Pattern:
+    return re.compile(invisible_class)
+
+
+def unicode_clean(text: str, invisible_class: str) -> str:
+    """Step 3 before the edge trim: NFKC, then the invisible characters of rules.json removed anywhere.
+    Spark has no NFKC, so this runs in the Python task that parses the record. Like the engine,
+    printable ASCII skips it (NFKC is the identity there). A lone surrogate (JSON "\\ud800") cannot be
+    UTF-8 encoded; Node's encoder writes U+FFFD for it, so it becomes U+FFFD here."""
+    if _NEEDS_UNICODE_WORK.search(text) is None:
         return text
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if _SURROGATE.search(text) is not None:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _invisible_pattern(invisible_class).sub("", unicodedata.normalize("NFKC", text))
 
 
-def cell_kind(value: Any, exact_integers: bool = False) -> tuple[str | None, str]:
-    """(text, kind) of one parsed cell. JSON integers are doubles in the engine (exact_integers=False);
-    Parquet INT64 arrives there as a bigint (exact_integers=True)."""
+def cell_kind(value: Any, invisible_class: str, exact_integers: bool = False) -> tuple[str | None, str]:
+    """(text, kind) of one parsed cell, the text already through unicode_clean. JSON integers are
+    doubles in the engine (exact_integers=False); Parquet INT64 arrives there as a bigint (True)."""
     if value is None:
         return None, KIND_NULL
     if isinstance(value, str):
-        return _well_formed_text(value), KIND_TEXT
+        return unicode_clean(value, invisible_class), KIND_TEXT
     if isinstance(value, bool):
         return None, KIND_NOT_TEXT
     if isinstance(value, int):
@@ -75,30 +90,30 @@ def cell_kind(value: Any, exact_integers: bool = False) -> tuple[str | None, str
             return str(int(value)), KIND_TEXT
         return None, KIND_NOT_TEXT
     if type(value).__name__ == "Decimal":  # Parquet DECIMAL reaches the engine as a JS number
-        return cell_kind(float(value))
+        return cell_kind(float(value), invisible_class)
     return None, KIND_NOT_TEXT  # bytes, dates, rows, lists, maps
 
 
-def record_cells(record: dict, columns: Sequence[str], exact_integers: bool = False) -> tuple:
+def record_cells(record: dict, columns: Sequence[str], invisible_class: str, exact_integers: bool = False) -> tuple:
     """(text, kind) per mapped column, flattened."""
     cells: list = []
     for column in columns:
         if column in record:
-            cells.extend(cell_kind(record[column], exact_integers))
+            cells.extend(cell_kind(record[column], invisible_class, exact_integers))
         else:
             cells.extend((None, KIND_ABSENT))
     return tuple(cells)
 
 
-def numbered_rows(source_index: int, records: Iterable[dict | None], columns: Sequence[str], first_number: int = 1, exact_integers: bool = False) -> Iterator[tuple]:
+def numbered_rows(source_index: int, records: Iterable[dict | None], columns: Sequence[str], invisible_class: str, exact_integers: bool = False) -> Iterator[tuple]:
     """Rows of the records schema (see audience_transforms.record_schema); None is a malformed record."""
     malformed_cells = (None, None) * len(columns)
     for offset, record in enumerate(records):
-        number = first_number + offset
+        number = 1 + offset
         if record is None:
             yield (source_index, number, True) + malformed_cells
         else:
-            yield (source_index, number, False) + record_cells(record, columns, exact_integers)
+            yield (source_index, number, False) + record_cells(record, columns, invisible_class, exact_integers)
 
 
 # ---------------------------------------------------------------------------------------------

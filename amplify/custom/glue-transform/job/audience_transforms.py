@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from typing import Any, Sequence
 
 import pandas as pd
@@ -97,26 +96,6 @@ def record_schema(column_count: int) -> StructType:
 # Normalization on Spark columns (normalization.md steps; mirrors normalize-identifier.ts)
 
 
-def unicode_clean_udf(rules: dict):
-    """NFKC, then invisible characters removed (step 3). Spark has no NFKC: a vectorized UDF.
-
-    Like the engine, plain printable ASCII skips the pass (NFKC is the identity there).
-    """
-    invisible = re.compile(rules["invisibleClass"])
-    needs_unicode_work = re.compile(r"[^\x20-\x7e]")
-
-    def clean(text: Any) -> Any:
-        if text is None or needs_unicode_work.search(text) is None:
-            return text
-        return invisible.sub("", unicodedata.normalize("NFKC", text))
-
-    @pandas_udf(StringType())
-    def unicode_clean(texts: pd.Series) -> pd.Series:
-        return texts.map(clean)
-
-    return unicode_clean
-
-
 def phone_normalizer(region: str, phone_format: str):
     """The phone steps of normalization.md for one cleaned text: the normalized value, or None if invalid."""
     not_phone_character = re.compile(r"[^0-9+]")
@@ -171,8 +150,9 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
     is_phone = identifier_type == "PHONE"
     is_email = identifier_type == "EMAIL"
 
-    # Step 3 in its own column so the Python UDF runs once per cell.
-    staged = cells.withColumn("cleaned", F.regexp_replace(unicode_clean_udf(rules)(F.col("text")), edge_white_space, ""))
+    # Step 3: `text` arrives through audience_records.unicode_clean (NFKC and invisible characters,
+    # in the Python task that parsed the record: Spark has no NFKC); the edge trim is Spark's.
+    staged = cells.withColumn("cleaned", F.regexp_replace(F.col("text"), edge_white_space, ""))
     cleaned = F.col("cleaned")
     is_not_text = kind == KIND_NOT_TEXT
     is_empty = kind.isin(KIND_NULL, KIND_ABSENT) | ((kind == KIND_TEXT) & (cleaned == ""))
@@ -260,11 +240,12 @@ def count_outcomes(results: DataFrame) -> dict[tuple[str, str, str | None], int]
     return {(row["identifier_type"], row["status"], row["reason"]): row["count"] for row in rows}
 
 
-def unique_digests(results: DataFrame, identifier_type: str) -> DataFrame:
-    """The distinct digests of one type, sorted ascending (the engine writes them sorted)."""
+def unique_digests(results: DataFrame) -> DataFrame:
+    """Distinct (identifier_type, digest) pairs sorted by type, then digest ascending — the engine
+    writes each type's digests sorted; one sort serves every type."""
     return (
-        results.where((F.col("identifier_type") == identifier_type) & F.col("digest").isNotNull())
-        .select("digest")
+        results.where(F.col("digest").isNotNull())
+        .select("identifier_type", "digest")
         .distinct()
-        .orderBy("digest")
+        .orderBy("identifier_type", "digest")
     )
