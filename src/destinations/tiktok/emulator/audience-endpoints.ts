@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { EmulatorApiError, TikTokCode, parameterError } from './emulator-api-error.ts';
 import { type ApplyContext, type EmulatorState, MAX_FILE_PATHS, MAX_NAME_LENGTH, canonicalCalculateType, linePatternFor } from './emulator-state.ts';
+import { simulatedMatchKey } from './simulated-match.ts';
+import { IDS_PER_SLICE, yieldToEventLoop } from './yield-to-event-loop.ts';
 import { type RequestParams, optionalInteger, optionalString, optionalStringList, requiredId, requiredString, requiredStringList } from './request-params.ts';
 
 /** What every endpoint handler receives besides its parameters. */
@@ -12,6 +14,7 @@ export interface EndpointContext extends ApplyContext {
 }
 
 export type EndpointData = Record<string, unknown>;
+export type EndpointHandler = (context: EndpointContext, params: RequestParams) => Promise<EndpointData>;
 
 function requiredName(params: RequestParams): string {
   const name = requiredString(params, 'custom_audience_name');
@@ -34,7 +37,7 @@ export interface UploadedFileFields {
   file: { name: string; bytes: Buffer } | undefined;
 }
 
-export function uploadFile(context: EndpointContext, fields: UploadedFileFields): EndpointData {
+export async function uploadFile(context: EndpointContext, fields: UploadedFileFields): Promise<EndpointData> {
   if (!fields.calculateType) throw parameterError('calculate_type: required');
   const calculateType = canonicalCalculateType(fields.calculateType);
   if (!calculateType) {
@@ -50,7 +53,7 @@ export function uploadFile(context: EndpointContext, fields: UploadedFileFields)
   if (fields.fileSignature.toLowerCase() !== md5) {
     throw new EmulatorApiError(TikTokCode.fileSignatureMismatch, 'file_signature does not match the MD5 of the file received');
   }
-  const ids = parseIdLines(bytes, calculateType);
+  const { ids, matchKeys } = await parseIdLines(bytes, calculateType);
   if (ids.length === 0) throw new EmulatorApiError(TikTokCode.fileEmpty, 'File holds no ids');
   const stored = context.state.addFile({
     advertiserId: context.advertiserId,
@@ -62,43 +65,53 @@ export function uploadFile(context: EndpointContext, fields: UploadedFileFields)
     uploadedAt: context.now,
     expiresAt: context.now + context.fileTtlMs,
     ids,
+    matchKeys,
   });
   return { file_path: stored.filePath, size: bytes.length };
 }
 
-/** One digest per line, no header; CRLF and one final newline are fine, any other blank line is not. */
-function parseIdLines(bytes: Buffer, calculateType: string): string[] {
-  const lines = bytes.toString('utf8').split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
+/**
+ * One digest per line, no header; CRLF and one final newline are fine, any other blank line is not.
+ * Each line becomes its own small string (not a slice pinning the whole file), with its match key.
+ */
+async function parseIdLines(bytes: Buffer, calculateType: string): Promise<{ ids: string[]; matchKeys: Uint32Array }> {
   const pattern = linePatternFor(calculateType);
   const ids: string[] = [];
-  for (let index = 0; index < lines.length; index += 1) {
-    let line = lines[index] ?? '';
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+  const keys: number[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(10, start);
+    const next = end === -1 ? bytes.length : end + 1;
+    if (end === -1) end = bytes.length;
+    if (end > start && bytes[end - 1] === 13) end -= 1;
+    const line = bytes.toString('latin1', start, end);
     if (!pattern.test(line)) {
       // Never echo the line: it could be a raw identifier.
-      throw new EmulatorApiError(TikTokCode.fileNotToSpec, `File not to spec: line ${index + 1} is not a lowercase hex ${calculateType.endsWith('_MD5') ? 'MD5' : 'SHA-256'} digest`);
+      throw new EmulatorApiError(TikTokCode.fileNotToSpec, `File not to spec: line ${ids.length + 1} is not a lowercase hex ${calculateType.endsWith('_MD5') ? 'MD5' : 'SHA-256'} digest`);
     }
     ids.push(line);
+    keys.push(simulatedMatchKey(line));
+    if (ids.length % IDS_PER_SLICE === 0) await yieldToEventLoop();
+    start = next;
   }
-  return ids;
+  return { ids, matchKeys: Uint32Array.from(keys) };
 }
 
-export function createAudience(context: EndpointContext, params: RequestParams): EndpointData {
+export async function createAudience(context: EndpointContext, params: RequestParams): Promise<EndpointData> {
   const name = requiredName(params);
   const rawType = requiredString(params, 'calculate_type');
   const calculateType = canonicalCalculateType(rawType);
   if (!calculateType) throw parameterError(`calculate_type ${rawType} is not supported`);
   const filePaths = filePathsOf(params);
   const retentionInDays = retentionOf(params);
-  const audienceId = context.state.create(
+  const audienceId = await context.state.create(
     { advertiserId: context.advertiserId, name, calculateType, filePaths, ...(retentionInDays === undefined ? {} : { retentionInDays }) },
     context,
   );
   return { custom_audience_id: audienceId };
 }
 
-export function updateAudience(context: EndpointContext, params: RequestParams): EndpointData {
+export async function updateAudience(context: EndpointContext, params: RequestParams): Promise<EndpointData> {
   const audienceId = requiredId(params, 'custom_audience_id');
   const name = params.custom_audience_name === undefined ? undefined : requiredName(params);
   const filePaths = params.file_paths === undefined ? undefined : filePathsOf(params);
@@ -114,7 +127,7 @@ export function updateAudience(context: EndpointContext, params: RequestParams):
   }
   if (rawAction !== undefined && filePaths === undefined) throw parameterError('action needs file_paths');
   if (filePaths !== undefined) {
-    context.state.updateFiles(
+    await context.state.updateFiles(
       { advertiserId: context.advertiserId, audienceId, filePaths, action, ...(calculateType === undefined ? {} : { calculateType }) },
       context,
     );
@@ -125,13 +138,13 @@ export function updateAudience(context: EndpointContext, params: RequestParams):
   return {};
 }
 
-export function getAudiences(context: EndpointContext, params: RequestParams): EndpointData {
+export async function getAudiences(context: EndpointContext, params: RequestParams): Promise<EndpointData> {
   const audienceIds = requiredStringList(params, 'custom_audience_ids', { min: 1, max: 100 });
   const historySize = optionalInteger(params, 'history_size', { min: 1, max: 100 }) ?? 10;
   return { list: context.state.get({ advertiserId: context.advertiserId, audienceIds, historySize }, context.now) };
 }
 
-export function listAudiences(context: EndpointContext, params: RequestParams): EndpointData {
+export async function listAudiences(context: EndpointContext, params: RequestParams): Promise<EndpointData> {
   const page = optionalInteger(params, 'page', { min: 1, max: Number.MAX_SAFE_INTEGER }) ?? 1;
   const pageSize = optionalInteger(params, 'page_size', { min: 1, max: 100 }) ?? 10;
   const audienceIds = optionalStringList(params, 'custom_audience_ids', { min: 1, max: 100 });
@@ -143,7 +156,7 @@ export function listAudiences(context: EndpointContext, params: RequestParams): 
   };
 }
 
-export function deleteAudiences(context: EndpointContext, params: RequestParams): EndpointData {
+export async function deleteAudiences(context: EndpointContext, params: RequestParams): Promise<EndpointData> {
   const audienceIds = requiredStringList(params, 'custom_audience_ids', { min: 1, max: 100 });
   context.state.delete({ advertiserId: context.advertiserId, audienceIds }, context);
   return {};

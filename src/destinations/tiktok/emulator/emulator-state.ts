@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BUSY_MESSAGE, EmulatorApiError, FLOOR_MESSAGE, TikTokCode, parameterError } from './emulator-api-error.ts';
-import { isSimulatedMatch } from './simulated-match.ts';
+import { isMatchKey, isSimulatedMatch, simulatedMatchKey } from './simulated-match.ts';
+import { IDS_PER_SLICE, yieldToEventLoop } from './yield-to-event-loop.ts';
 
 /** calculate_type values the emulator accepts, with TikTok's aliases mapped to their canonical name. */
 const CALCULATE_TYPES: Record<string, string> = {
@@ -46,6 +47,15 @@ export interface StoredFile {
   expiresAt: number;
   /** Lines of the file; null once expired (the ids are released, the tombstone answers 40910). */
   ids: string[] | null;
+  /** `simulatedMatchKey` of each line, computed at upload; null with `ids`. */
+  matchKeys: Uint32Array | null;
+}
+
+/** A usable file's lines, captured when an operation starts (expiry during the operation cannot pull them away). */
+interface ResolvedFile {
+  filePath: string;
+  ids: string[];
+  matchKeys: Uint32Array;
 }
 
 interface HistoryEntry {
@@ -73,6 +83,8 @@ interface AudienceRecord {
   appliedFilePaths: string[];
   createdAt: number;
   updatedAt: number;
+  /** True while an update is being applied (it yields to the event loop on large files). */
+  applying: boolean;
   calculatingUntil: number;
   /** cover_num shown while calculating: the value before the running operation. */
   coverBefore: number;
@@ -143,6 +155,8 @@ export interface ApplyContext {
   now: number;
   requestId: string;
   calculatingMs: number;
+  /** The time when applying ends (calculating starts then); `now` when absent. */
+  clock?: () => number;
 }
 
 /** All audiences and uploaded files of the emulated TikTok, and the domain rules applied to them. */
@@ -180,22 +194,27 @@ export class EmulatorState {
 
   /** Releases the ids of expired files; their tombstones keep answering 40910. */
   sweepExpiredFiles(now: number): void {
-    for (const file of this.files.values()) if (file.ids !== null && file.expiresAt <= now) file.ids = null;
+    for (const file of this.files.values()) {
+      if (file.ids !== null && file.expiresAt <= now) {
+        file.ids = null;
+        file.matchKeys = null;
+      }
+    }
   }
 
-  private resolveFiles(advertiserId: string, calculateType: string, filePaths: string[], now: number): Array<StoredFile & { ids: string[] }> {
+  private resolveFiles(advertiserId: string, calculateType: string, filePaths: string[], now: number): ResolvedFile[] {
     return filePaths.map((filePath) => {
       const file = this.files.get(filePath);
       if (!file || file.advertiserId !== advertiserId) {
         throw new EmulatorApiError(TikTokCode.fileNotFound, `File not found: file_path ${filePath} does not exist for advertiser ${advertiserId}`);
       }
-      if (file.ids === null || file.expiresAt <= now) {
+      if (file.ids === null || file.matchKeys === null || file.expiresAt <= now) {
         throw new EmulatorApiError(TikTokCode.fileExpired, `File expired: file_path ${filePath} expired at ${formatTikTokTime(file.expiresAt)}; upload the file again`);
       }
       if (file.calculateType !== calculateType) {
         throw parameterError(`Identifier type mismatch: file_path ${filePath} holds ${file.calculateType} ids, the audience takes ${calculateType}`);
       }
-      return file as StoredFile & { ids: string[] };
+      return { filePath, ids: file.ids, matchKeys: file.matchKeys };
     });
   }
 
@@ -215,19 +234,25 @@ export class EmulatorState {
     return matched;
   }
 
+  private isValid(audience: AudienceRecord, now: number): boolean {
+    return !audience.applying && now >= audience.calculatingUntil;
+  }
+
   private displayedCover(audience: AudienceRecord, now: number): number {
-    return now >= audience.calculatingUntil ? audience.matched : audience.coverBefore;
+    return this.isValid(audience, now) ? audience.matched : audience.coverBefore;
   }
 
   /**
    * Adds every line of the files to the audience; returns [rows received, distinct ids newly added].
    * `previous` is the set a REPLACE is replacing: ids in it were received before too.
    */
-  private receive(audience: AudienceRecord, files: Array<{ ids: string[] }>, previous?: Set<string>): [number, number] {
+  private async receive(audience: AudienceRecord, files: ResolvedFile[], previous?: Set<string>): Promise<[number, number]> {
     let rows = 0;
     let added = 0;
-    for (const file of files) {
-      for (const id of file.ids) {
+    for (const { ids, matchKeys } of files) {
+      for (let index = 0; index < ids.length; index += 1) {
+        if (index % IDS_PER_SLICE === IDS_PER_SLICE - 1) await yieldToEventLoop();
+        const id = ids[index] as string;
         rows += 1;
         if (audience.ids.has(id)) {
           audience.duplicateIdsReceived += 1;
@@ -236,7 +261,7 @@ export class EmulatorState {
         if (audience.receivedNotHeld.delete(id) || previous?.has(id)) audience.duplicateIdsReceived += 1;
         audience.ids.add(id);
         added += 1;
-        if (isSimulatedMatch(id, this.matchRate)) audience.matched += 1;
+        if (isMatchKey(matchKeys[index] ?? 0, this.matchRate)) audience.matched += 1;
       }
     }
     audience.idsReceivedTotal += rows;
@@ -244,19 +269,21 @@ export class EmulatorState {
   }
 
   private startCalculating(audience: AudienceRecord, context: ApplyContext, coverBefore: number): void {
+    const appliedAt = context.clock ? context.clock() : context.now;
     audience.coverBefore = coverBefore;
-    audience.calculatingUntil = context.now + context.calculatingMs;
-    audience.updatedAt = context.now;
+    audience.calculatingUntil = appliedAt + context.calculatingMs;
+    audience.updatedAt = appliedAt;
   }
 
   private record(operation: Omit<EmulatorOperation, 'seq' | 'at'>, now: number): void {
     this.operationLog.push({ seq: this.nextOperationSeq++, at: new Date(now).toISOString(), ...operation });
   }
 
-  create(
+  /** Creates an audience; it becomes visible once its files are applied. */
+  async create(
     input: { advertiserId: string; name: string; calculateType: string; filePaths: string[]; retentionInDays?: number },
     context: ApplyContext,
-  ): string {
+  ): Promise<string> {
     const files = this.resolveFiles(input.advertiserId, input.calculateType, input.filePaths, context.now);
     const audienceId = (this.idBase + BigInt(this.nextAudienceSeq++)).toString();
     const audience: AudienceRecord = {
@@ -273,12 +300,13 @@ export class EmulatorState {
       appliedFilePaths: [...input.filePaths],
       createdAt: context.now,
       updatedAt: context.now,
+      applying: false,
       calculatingUntil: context.now,
       coverBefore: 0,
       retentionInDays: input.retentionInDays ?? DEFAULT_RETENTION_DAYS,
       history: [],
     };
-    const [rows, added] = this.receive(audience, files);
+    const [rows, added] = await this.receive(audience, files);
     this.startCalculating(audience, context, 0);
     audience.history.push({ action: 'CREATE', msg: `Created from ${files.length} file(s) with ${rows} rows`, at: context.now });
     this.audiences.set(audienceId, audience);
@@ -292,7 +320,7 @@ export class EmulatorState {
   /** Type and busy checks shared by every update; returns the audience. */
   private requireIdle(advertiserId: string, audienceId: string, now: number): AudienceRecord {
     const audience = this.requireAudience(advertiserId, audienceId);
-    if (now < audience.calculatingUntil) throw parameterError(BUSY_MESSAGE);
+    if (audience.applying || now < audience.calculatingUntil) throw parameterError(BUSY_MESSAGE);
     return audience;
   }
 
@@ -307,10 +335,11 @@ export class EmulatorState {
     );
   }
 
-  updateFiles(
+  /** APPEND, REMOVE or REPLACE; refused (changing nothing) when busy, mistyped or below the floor. */
+  async updateFiles(
     input: { advertiserId: string; audienceId: string; filePaths: string[]; action: 'APPEND' | 'REMOVE' | 'REPLACE'; calculateType?: string },
     context: ApplyContext,
-  ): void {
+  ): Promise<void> {
     const audience = this.requireIdle(input.advertiserId, input.audienceId, context.now);
     if (input.calculateType !== undefined && input.calculateType !== audience.calculateType) {
       throw parameterError(`Identifier type mismatch: the audience takes ${audience.calculateType} ids, the request says ${input.calculateType}`);
@@ -320,35 +349,54 @@ export class EmulatorState {
     let rows = 0;
     let added = 0;
     let removed = 0;
-    if (input.action === 'APPEND') {
-      [rows, added] = this.receive(audience, files);
-    } else if (input.action === 'REPLACE') {
-      const next = new Set<string>();
-      for (const file of files) for (const id of file.ids) next.add(id);
-      if (next.size < AUDIENCE_FLOOR) throw parameterError(`${FLOOR_MESSAGE}: REPLACE would leave ${next.size} ids`);
-      const before = audience.ids;
-      audience.ids = new Set();
-      audience.matched = 0;
-      [rows] = this.receive(audience, files, before);
-      for (const id of before) {
-        if (audience.ids.has(id)) continue;
-        removed += 1;
-        audience.receivedNotHeld.add(id);
+    audience.coverBefore = coverBefore;
+    audience.applying = true; // concurrent updates are refused as busy from here on
+    try {
+      if (input.action === 'APPEND') {
+        [rows, added] = await this.receive(audience, files);
+      } else if (input.action === 'REPLACE') {
+        const next = new Set<string>();
+        for (const file of files) {
+          for (let index = 0; index < file.ids.length; index += 1) {
+            if (index % IDS_PER_SLICE === IDS_PER_SLICE - 1) await yieldToEventLoop();
+            next.add(file.ids[index] as string);
+          }
+        }
+        if (next.size < AUDIENCE_FLOOR) throw parameterError(`${FLOOR_MESSAGE}: REPLACE would leave ${next.size} ids`);
+        const before = audience.ids;
+        audience.ids = new Set();
+        audience.matched = 0;
+        [rows] = await this.receive(audience, files, before);
+        let index = 0;
+        for (const id of before) {
+          if ((index += 1) % IDS_PER_SLICE === 0) await yieldToEventLoop();
+          if (audience.ids.has(id)) continue;
+          removed += 1;
+          audience.receivedNotHeld.add(id);
+        }
+        added = audience.ids.size - (before.size - removed);
+      } else {
+        const toRemove = new Map<string, number>();
+        for (const file of files) {
+          rows += file.ids.length;
+          for (let index = 0; index < file.ids.length; index += 1) {
+            if (index % IDS_PER_SLICE === IDS_PER_SLICE - 1) await yieldToEventLoop();
+            const id = file.ids[index] as string;
+            if (audience.ids.has(id)) toRemove.set(id, file.matchKeys[index] ?? 0);
+          }
+        }
+        const remaining = audience.ids.size - toRemove.size;
+        if (remaining < AUDIENCE_FLOOR) throw parameterError(`${FLOOR_MESSAGE}: REMOVE would leave ${remaining} ids`);
+        for (const [id, key] of toRemove) {
+          audience.ids.delete(id);
+          audience.receivedNotHeld.add(id);
+          if (isMatchKey(key, this.matchRate)) audience.matched -= 1;
+        }
+        removed = toRemove.size;
+        audience.removeIdsReceivedTotal += rows;
       }
-      added = audience.ids.size - (before.size - removed);
-    } else {
-      const toRemove = new Set<string>();
-      for (const file of files) for (const id of file.ids) if (audience.ids.has(id)) toRemove.add(id);
-      const remaining = audience.ids.size - toRemove.size;
-      if (remaining < AUDIENCE_FLOOR) throw parameterError(`${FLOOR_MESSAGE}: REMOVE would leave ${remaining} ids`);
-      for (const file of files) rows += file.ids.length;
-      for (const id of toRemove) {
-        audience.ids.delete(id);
-        audience.receivedNotHeld.add(id);
-        if (isSimulatedMatch(id, this.matchRate)) audience.matched -= 1;
-      }
-      removed = toRemove.size;
-      audience.removeIdsReceivedTotal += rows;
+    } finally {
+      audience.applying = false;
     }
     audience.appliedFilePaths.push(...input.filePaths);
     this.startCalculating(audience, context, coverBefore);
@@ -379,7 +427,7 @@ export class EmulatorState {
 
   /** The `audience_details` object of `get` and the items of `list`. */
   describe(audience: AudienceRecord, now: number): Record<string, unknown> {
-    const isValid = now >= audience.calculatingUntil;
+    const isValid = this.isValid(audience, now);
     const expiresAt = audience.updatedAt + audience.retentionInDays * 86_400_000;
     return {
       audience_id: audience.audienceId,
@@ -427,7 +475,7 @@ export class EmulatorState {
       idCount: audience.ids.size,
       coverNum: this.displayedCover(audience, now),
       matchedCount: audience.matched,
-      isValid: now >= audience.calculatingUntil,
+      isValid: this.isValid(audience, now),
       calculatingUntil: new Date(audience.calculatingUntil).toISOString(),
       appliedFilePaths: [...audience.appliedFilePaths],
       idsReceivedTotal: audience.idsReceivedTotal,
@@ -481,7 +529,7 @@ export class EmulatorState {
       idBase: this.idBase.toString(),
       nextAudienceSeq: this.nextAudienceSeq,
       nextOperationSeq: this.nextOperationSeq,
-      files: [...this.files.values()],
+      files: [...this.files.values()].map(({ matchKeys: _matchKeys, ...file }) => file),
       audiences: [...this.audiences.values()].map(({ ids, receivedNotHeld, matched: _matched, ...rest }) => ({
         ...rest,
         ids: [...ids],
@@ -499,10 +547,13 @@ export class EmulatorState {
     state.idBase = BigInt(persisted.idBase);
     state.nextAudienceSeq = persisted.nextAudienceSeq;
     state.nextOperationSeq = persisted.nextOperationSeq;
-    for (const file of persisted.files) state.files.set(file.filePath, file);
+    for (const file of persisted.files) {
+      state.files.set(file.filePath, { ...file, matchKeys: file.ids ? Uint32Array.from(file.ids, simulatedMatchKey) : null });
+    }
     for (const { ids, receivedNotHeld, ...rest } of persisted.audiences) {
       const held = new Set(ids);
-      state.audiences.set(rest.audienceId, { ...rest, ids: held, receivedNotHeld: new Set(receivedNotHeld), matched: state.countMatched(held) });
+      // An update cut short by a crash mid-apply is not resumed: the audience is simply usable again.
+      state.audiences.set(rest.audienceId, { ...rest, applying: false, ids: held, receivedNotHeld: new Set(receivedNotHeld), matched: state.countMatched(held) });
     }
     state.operationLog = persisted.operations;
     return state;
@@ -517,7 +568,7 @@ export interface PersistedState {
   idBase: string;
   nextAudienceSeq: number;
   nextOperationSeq: number;
-  files: StoredFile[];
+  files: Array<Omit<StoredFile, 'matchKeys'>>;
   audiences: PersistedAudience[];
   operations: EmulatorOperation[];
 }

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import {
   type EndpointContext,
   type EndpointData,
+  type EndpointHandler,
   createAudience,
   deleteAudiences,
   getAudiences,
@@ -174,7 +175,7 @@ function publicOptions(options: EmulatorOptions): Record<string, unknown> {
 }
 
 type Route =
-  | { kind: 'json'; method: 'GET' | 'POST'; mutates: boolean; handle: (context: EndpointContext, params: RequestParams) => EndpointData }
+  | { kind: 'json'; method: 'GET' | 'POST'; mutates: boolean; handle: EndpointHandler }
   | { kind: 'upload'; method: 'POST'; mutates: true };
 
 const ROUTES: Record<string, Route> = {
@@ -362,10 +363,14 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
         now,
         requestId,
         calculatingMs: options.calculatingMs,
+        clock: Date.now,
         fileTtlMs: options.fileTtlMs,
         maxFileBytes: options.maxFileBytes,
       };
-      const data = route.kind === 'upload' ? uploadFile(context, { calculateType: upload?.calculateType, fileSignature: upload?.fileSignature, file: upload?.file }) : route.handle(context, params);
+      const data =
+        route.kind === 'upload'
+          ? await uploadFile(context, { calculateType: upload?.calculateType, fileSignature: upload?.fileSignature, file: upload?.file })
+          : await route.handle(context, params);
       if (route.mutates && stateFile) await stateFile.save();
       answer(TikTokCode.ok, 'OK', data);
     } catch (error) {
