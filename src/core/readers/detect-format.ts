@@ -108,7 +108,7 @@ function detectUncompressed(name: string, bytes: Uint8Array, extensionFormat: In
     }
     return { format: 'jsonl', compression: 'none' };
   }
-  const delimiter = detectDelimiter(text, extensionFormat === 'tsv' ? '\t' : ',');
+  const delimiter = detectDelimiter(text.slice(text.lastIndexOf('\n', first) + 1), extensionFormat === 'tsv' ? '\t' : ',');
   return { format: delimiter === '\t' ? 'tsv' : 'csv', compression: 'none', delimiter };
 }
 

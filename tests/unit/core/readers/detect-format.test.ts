@@ -18,6 +18,8 @@ describe('detectFormat', () => {
     // Delimiters inside quotes do not count.
     ['data.csv', '"a;b;c;d",e\n', { format: 'csv', compression: 'none', delimiter: ',' }],
     ['data.csv', '\uFEFFemail;phone\r\nx;y\r\n', { format: 'csv', compression: 'none', delimiter: ';' }],
+    // Blank lines before the header are skipped, as the reader does.
+    ['data.csv', '\r\n\r\nemail|phone\r\n', { format: 'csv', compression: 'none', delimiter: '|' }],
     // One column: the extension decides.
     ['emails.tsv', 'email\nx\n', { format: 'tsv', compression: 'none', delimiter: '\t' }],
     ['emails.csv', 'email\nx\n', { format: 'csv', compression: 'none', delimiter: ',' }],
