@@ -1,0 +1,58 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UserError } from '../../../../src/core/errors.ts';
+import { JsonFileUploadLedgerStore } from '../../../../src/adapters/node/json-file-upload-ledger.ts';
+import type { UploadLedgerState } from '../../../../src/destinations/tiktok/upload-ledger.ts';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'au-ledger-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function state(advertiserId: string): UploadLedgerState {
+  return { version: 1, advertiserId, action: 'create', audiences: { EMAIL: { type: 'EMAIL', calculateType: 'EMAIL_SHA256', audienceName: 'A · EMAIL', created: false, partitions: { abc: { path: 'email_sha256/part-00000.csv', rows: 3, filePath: 'fp', uploadedAt: '2026-01-01T00:00:00.000Z' } } } }, createdAt: 'x', updatedAt: 'y' };
+}
+
+describe('JsonFileUploadLedgerStore', () => {
+  it('keeps several ledgers in one 0600 file and reads them back', async () => {
+    const path = join(dir, '.upload-ledger.json');
+    const store = new JsonFileUploadLedgerStore(path);
+    expect(await store.load('one')).toBeUndefined();
+    await store.save('one', state('1'));
+    await store.save('two', state('2'));
+    const reopened = new JsonFileUploadLedgerStore(path);
+    expect(await reopened.load('one')).toEqual(state('1'));
+    expect((await reopened.load('two'))?.advertiserId).toBe('2');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(path, 'utf8')).version).toBe(1);
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('serializes concurrent saves so none is lost', async () => {
+    const store = new JsonFileUploadLedgerStore(join(dir, 'l.json'));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.save(`id-${i}`, state(String(i)))));
+    for (let i = 0; i < 20; i += 1) expect((await store.load(`id-${i}`))?.advertiserId).toBe(String(i));
+  });
+
+  it('stores a snapshot, not a live reference', async () => {
+    const store = new JsonFileUploadLedgerStore(join(dir, 'l.json'));
+    const live = state('1');
+    const saving = store.save('one', live);
+    live.advertiserId = 'changed';
+    await saving;
+    expect((await store.load('one'))?.advertiserId).toBe('1');
+  });
+
+  it('says what to do with a damaged ledger', async () => {
+    const path = join(dir, 'l.json');
+    await writeFile(path, '{ not json');
+    await expect(new JsonFileUploadLedgerStore(path).load('x')).rejects.toBeInstanceOf(UserError);
+  });
+});
