@@ -173,35 +173,48 @@ function describeColumn(name: string, values: unknown[]): DiscoveredColumn {
       examples.push(maskIdentifier(text));
     }
   }
-  const shareAs = (type: IdentifierType): number => {
-    if (filled.length === 0) return 0;
-    let valid = 0;
-    for (const value of filled) {
-      const status = normalizeIdentifier(type, value, DEFAULT_NORMALIZE_OPTIONS).status;
-      if (status === 'ok' || status === 'prehashed') valid++;
-    }
-    return valid / filled.length;
-  };
-  const { suggestedType, confidence } = suggest(name, filled, shareAs);
+  const { suggestedType, confidence } = suggest(name, filled, valueEvidence(filled));
   return { name, kinds, fillRate: values.length === 0 ? 0 : filled.length / values.length, examples, suggestedType, confidence };
 }
 
-function suggest(name: string, filled: unknown[], shareAs: (type: IdentifierType) => number): { suggestedType: IdentifierType | null; confidence: number } {
+/** For each type: share of the values that normalize ok or pre-hashed, and whether any is a plain (not hashed) identifier. */
+type ValueEvidence = (type: IdentifierType) => { share: number; anyPlain: boolean };
+
+/** Normalizes every value once per rule family (IDFA, GAID and MAID share one) and remembers the tally. */
+function valueEvidence(filled: unknown[]): ValueEvidence {
+  const tallies = new Map<IdentifierType, { share: number; anyPlain: boolean }>();
+  return (type) => {
+    const family: IdentifierType = type === 'IDFA' || type === 'GAID' ? 'MAID' : type;
+    let tally = tallies.get(family);
+    if (tally === undefined) {
+      let valid = 0;
+      let plain = 0;
+      for (const value of filled) {
+        const { status } = normalizeIdentifier(family, value, DEFAULT_NORMALIZE_OPTIONS);
+        if (status === 'ok') plain++;
+        if (status === 'ok' || status === 'prehashed') valid++;
+      }
+      tally = { share: filled.length === 0 ? 0 : valid / filled.length, anyPlain: plain > 0 };
+      tallies.set(family, tally);
+    }
+    return tally;
+  };
+}
+
+function suggest(name: string, filled: unknown[], evidence: ValueEvidence): { suggestedType: IdentifierType | null; confidence: number } {
   const fromName = identifierTypeFromName(name);
   if (fromName !== null) {
-    const share = shareAs(fromName);
+    const { share } = evidence(fromName);
     // Phones from another country fail the default region yet are still phones: the low confidence tells the person to set the region.
     const agreement = fromName === 'PHONE' ? Math.max(share, phoneLikeShare(filled)) : share;
     if (filled.length === 0 || agreement >= NAME_AGREEMENT) return { suggestedType: fromName, confidence: share };
   }
   if (filled.length === 0) return { suggestedType: null, confidence: 0 };
   // Pre-hashed digests pass as every type, so values alone must include some plain identifiers.
-  const plain = (type: IdentifierType): number =>
-    filled.filter((value) => normalizeIdentifier(type, value, DEFAULT_NORMALIZE_OPTIONS).status === 'ok').length;
   let best: { type: IdentifierType; share: number } | null = null;
   for (const type of VALUE_CANDIDATES) {
-    const share = shareAs(type);
-    if (share >= VALUE_AGREEMENT && (best === null || share > best.share) && plain(type) > 0) best = { type, share };
+    const { share, anyPlain } = evidence(type);
+    if (share >= VALUE_AGREEMENT && anyPlain && (best === null || share > best.share)) best = { type, share };
   }
   return best ? { suggestedType: best.type, confidence: best.share } : { suggestedType: null, confidence: 0 };
 }
