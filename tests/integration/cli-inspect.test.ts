@@ -75,6 +75,12 @@ describe.concurrent('audience-uploader inspect', () => {
     expect(stderr).toContain('What to do:');
   });
 
+  it('exits 2 on a bad --sample-rows', async () => {
+    const { code, stderr } = await inspect(fixture, '--sample-rows', 'many');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--sample-rows');
+  });
+
   it('exits 2 naming a missing input', async () => {
     const missing = path.join(root, 'missing.jsonl');
     const { code, stderr } = await inspect(missing);
