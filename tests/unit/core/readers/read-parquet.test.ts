@@ -59,6 +59,11 @@ describe('readRecords: Parquet', () => {
     expect(batches.at(-1)?.bytesRead).toBe(await source.size());
   });
 
+  it('reads a Parquet file without rows as no records', async () => {
+    const bytes = parquetBytes([{ name: 'email', data: [], type: 'STRING' }]);
+    expect(await readAll(memoryByteSource('empty.parquet', bytes))).toEqual([]);
+  });
+
   it('reports a truncated Parquet file as an unsupported format error', async () => {
     const bytes = parquetBytes([{ name: 'email', data: ['a@b.co'], type: 'STRING' }]);
     const error: unknown = await readAll(memoryByteSource('cut.parquet', bytes.subarray(0, bytes.byteLength - 10))).catch((caught: unknown) => caught);
