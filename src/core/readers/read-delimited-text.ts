@@ -15,14 +15,21 @@ export async function* readDelimitedText(chunks: AsyncIterable<Uint8Array>, deli
   const batch = new BatchBuilder(context);
   const parser = new DelimitedTextParser(delimiter);
   let header: string[] | undefined;
+  // A column named `__proto__` must become an own property, which plain assignment would not make.
+  let plainAssignment = true;
 
   const accept = (fields: string[]): void => {
     if (header === undefined) {
       header = headerNames(fields);
+      plainAssignment = !header.includes('__proto__');
       return;
     }
     if (fields.length !== header.length) {
       batch.records.push(null);
+      return;
+    }
+    if (!plainAssignment) {
+      batch.records.push(Object.fromEntries(header.map((name, index) => [name, fields[index]])));
       return;
     }
     const record: Record<string, string> = {};
@@ -36,20 +43,11 @@ export async function* readDelimitedText(chunks: AsyncIterable<Uint8Array>, deli
     if (parser.pendingChars > (context.maxRecordChars ?? MAX_RECORD_CHARS)) {
       throw recordTooLarge(context.source, batch.nextRecordNumber, context.maxRecordChars ?? MAX_RECORD_CHARS);
     }
-    while (batch.records.length >= context.batchSize) yield takeAtMost(batch, context.batchSize);
+    while (batch.records.length >= context.batchSize) yield batch.takeAtMost(context.batchSize);
   }
   parser.push(decoder.decode(), true, accept);
-  while (batch.records.length > context.batchSize) yield takeAtMost(batch, context.batchSize);
+  while (batch.records.length > context.batchSize) yield batch.takeAtMost(context.batchSize);
   if (batch.records.length > 0) yield batch.take();
-}
-
-function takeAtMost(batch: BatchBuilder, size: number): RecordBatch {
-  if (batch.records.length <= size) return batch.take();
-  const rest = batch.records.slice(size);
-  batch.records.length = size;
-  const taken = batch.take();
-  batch.records = rest;
-  return taken;
 }
 
 /** Header cells as column names: trimmed, blanks named `column_<n>`, repeats suffixed `_2`, `_3`… */

@@ -91,23 +91,14 @@ export async function* readJsonArray(chunks: AsyncIterable<Uint8Array>, context:
     buffer += decoder.decode(chunk, { stream: true });
     scan();
     if (buffer.length > maxRecordChars) throw recordTooLarge(context.source, batch.nextRecordNumber, maxRecordChars);
-    while (batch.records.length >= context.batchSize) yield takeAtMost(batch, context.batchSize);
+    while (batch.records.length >= context.batchSize) yield batch.takeAtMost(context.batchSize);
   }
   buffer += decoder.decode();
   scan();
   // An array cut short: whatever element was left unfinished is malformed.
   if (phase === 'inside' && buffer.trim() !== '') batch.records.push(null);
-  while (batch.records.length > context.batchSize) yield takeAtMost(batch, context.batchSize);
+  while (batch.records.length > context.batchSize) yield batch.takeAtMost(context.batchSize);
   if (batch.records.length > 0) yield batch.take();
-}
-
-function takeAtMost(batch: BatchBuilder, size: number): RecordBatch {
-  if (batch.records.length <= size) return batch.take();
-  const rest = batch.records.slice(size);
-  batch.records.length = size;
-  const taken = batch.take();
-  batch.records = rest;
-  return taken;
 }
 
 /** Whether the quote at `at` is preceded by an odd number of backslashes. */

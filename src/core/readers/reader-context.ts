@@ -48,6 +48,16 @@ export class BatchBuilder {
     return this.records.length >= this.context.batchSize;
   }
 
+  /** Takes the first `size` records as a batch (all of them if fewer), keeping the rest. */
+  takeAtMost(size: number): RecordBatch {
+    if (this.records.length <= size) return this.take();
+    const rest = this.records.slice(size);
+    this.records.length = size;
+    const taken = this.take();
+    this.records = rest;
+    return taken;
+  }
+
   take(): RecordBatch {
     const batch: RecordBatch = {
       source: this.context.source,

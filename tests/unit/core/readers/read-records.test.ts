@@ -93,6 +93,12 @@ describe('readRecords: CSV and TSV', () => {
     expect(await readAll(textSource('x.csv', ' email ,,email\na,b,c\n'))).toEqual([{ email: 'a', column_2: 'b', email_2: 'c' }]);
   });
 
+  it('keeps a column named __proto__ as an ordinary column', async () => {
+    const [record] = await readAll(textSource('x.csv', '__proto__,email\nx,a@b.co\n'));
+    expect(Object.keys(record ?? {})).toEqual(['__proto__', 'email']);
+    expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+  });
+
   it('reads a header-only or empty file as no records', async () => {
     expect(await readAll(textSource('x.csv', 'email,phone\r\n'))).toEqual([]);
     expect(await readAll(textSource('x.csv', ''))).toEqual([]);
