@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { EmulatorOptions } from './tiktok-emulator.ts';
 
-export const EMULATOR_USAGE = `Usage: npm run tiktok-emulator -- [--port <p>] [--qps 10] [--match-rate 0.6] [--calculating-ms 2000]
+export const EMULATOR_USAGE = `Usage: npm run tiktok-emulator -- [--port <p>] [--qps 10] [--rate-window-ms 1000] [--match-rate 0.6] [--calculating-ms 2000]
   [--fault-rate 0] [--fault serverError|throttle|timeout|drop|lostResponse=<rate>]... [--latency-ms 0] [--seed <n>]
   [--file-ttl-ms 3600000] [--max-file-bytes 52428800] [--timeout-hang-ms 30000]
   [--token <t>]... [--advertiser <id>]... [--state <file>]`;
@@ -23,6 +23,7 @@ export function parseEmulatorArgs(args: string[]): Partial<EmulatorOptions> {
     options: {
       port: { type: 'string' },
       qps: { type: 'string' },
+      'rate-window-ms': { type: 'string' },
       'match-rate': { type: 'string' },
       'calculating-ms': { type: 'string' },
       'fault-rate': { type: 'string' },
@@ -44,6 +45,8 @@ export function parseEmulatorArgs(args: string[]): Partial<EmulatorOptions> {
   if (port !== undefined) options.port = port;
   const qps = numberOption(values, 'qps');
   if (qps !== undefined) options.qps = qps;
+  const rateWindowMs = numberOption(values, 'rate-window-ms');
+  if (rateWindowMs !== undefined) options.rateWindowMs = rateWindowMs;
   const matchRate = numberOption(values, 'match-rate');
   if (matchRate !== undefined) options.matchRate = matchRate;
   const calculatingMs = numberOption(values, 'calculating-ms');

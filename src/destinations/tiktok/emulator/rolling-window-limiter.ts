@@ -8,11 +8,12 @@ export class RollingWindowLimiter {
 
   constructor(
     private limit: number,
-    private readonly windowMs = 1000,
+    private windowMs = 1000,
   ) {}
 
-  setLimit(limit: number): void {
+  setLimit(limit: number, windowMs = this.windowMs): void {
     this.limit = limit;
+    this.windowMs = windowMs;
   }
 
   tryAcquire(nowMs: number): boolean {

@@ -58,6 +58,11 @@ export interface EmulatorOptions {
   port: number;
   /** Requests admitted in any rolling second; more are answered 40100 without being performed. */
   qps: number;
+  /**
+   * Length of that rolling window (1000). A little shorter (e.g. 900) forgives arrival jitter, e.g.
+   * when client and emulator share one busy event loop in a test.
+   */
+  rateWindowMs: number;
   /** Share of ids that match (deterministic per id). */
   matchRate: number;
   /** How long an audience stays "calculating" (busy, is_valid false) after a create or file update. */
@@ -88,6 +93,7 @@ export const DEFAULT_EMULATOR_OPTIONS: EmulatorOptions = {
   host: '127.0.0.1',
   port: 0,
   qps: 10,
+  rateWindowMs: 1000,
   matchRate: 0.6,
   calculatingMs: 2000,
   faultRate: 0,
@@ -152,6 +158,7 @@ export function resolveEmulatorOptions(partial: Partial<EmulatorOptions>, base: 
   share('matchRate', options.matchRate);
   share('faultRate', options.faultRate);
   for (const [kind, rate] of Object.entries(options.faults ?? {})) share(`faults.${kind}`, rate);
+  if (!(Number.isFinite(options.rateWindowMs) && options.rateWindowMs >= 1 && options.rateWindowMs <= 60_000)) throw new Error(`rateWindowMs must be 1–60000, got ${options.rateWindowMs}`);
   nonNegative('calculatingMs', options.calculatingMs);
   nonNegative('latencyMs', options.latencyMs);
   nonNegative('fileTtlMs', options.fileTtlMs);
@@ -204,7 +211,7 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
   let options = resolveEmulatorOptions(partial);
   const state = options.statePath ? await loadState(options.statePath, options.matchRate) : new EmulatorState(options.matchRate);
   const stateFile = options.statePath ? new StateFile(options.statePath, () => state.toJSON()) : null;
-  const limiter = new RollingWindowLimiter(options.qps);
+  const limiter = new RollingWindowLimiter(options.qps, options.rateWindowMs);
   let random = createSeededRandom(options.seed ?? randomBytes(4).readUInt32BE(0));
   let requestLog: EmulatorRequestLogEntry[] = [];
   let requestSeq = 0;
@@ -458,7 +465,7 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       // Giving a seed (even the same one) restarts the fault sequence, so a scenario can be replayed.
       if (changeable.seed !== undefined) random = createSeededRandom(changeable.seed);
       options = next;
-      limiter.setLimit(options.qps);
+      limiter.setLimit(options.qps, options.rateWindowMs);
       state.setMatchRate(options.matchRate);
     },
     reset() {

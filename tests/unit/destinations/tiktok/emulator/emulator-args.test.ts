@@ -9,7 +9,8 @@ describe('parseEmulatorArgs', () => {
   });
 
   it('reads fault rates per kind and the file and hang limits', () => {
-    expect(parseEmulatorArgs(['--fault', 'serverError=0.1', '--fault', 'drop=0.05', '--fault', 'lostResponse=0.01', '--max-file-bytes', '1000', '--timeout-hang-ms', '500', '--seed', '9'])).toEqual({
+    expect(parseEmulatorArgs(['--fault', 'serverError=0.1', '--fault', 'drop=0.05', '--fault', 'lostResponse=0.01', '--max-file-bytes', '1000', '--timeout-hang-ms', '500', '--seed', '9', '--rate-window-ms', '900'])).toEqual({
+      rateWindowMs: 900,
       faults: { serverError: 0.1, drop: 0.05, lostResponse: 0.01 },
       maxFileBytes: 1000,
       timeoutHangMs: 500,

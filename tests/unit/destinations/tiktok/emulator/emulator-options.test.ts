@@ -7,6 +7,7 @@ describe('resolveEmulatorOptions', () => {
       host: '127.0.0.1',
       port: 0,
       qps: 10,
+      rateWindowMs: 1000,
       matchRate: 0.6,
       calculatingMs: 2000,
       faultRate: 0,
@@ -33,6 +34,7 @@ describe('resolveEmulatorOptions', () => {
     [{ tokens: [] }, 'tokens'],
     [{ advertisers: ['abc'] }, 'advertisers'],
     [{ port: 70_000 }, 'port'],
+    [{ rateWindowMs: 0 }, 'rateWindowMs'],
   ] as Array<[Partial<EmulatorOptions>, string]>)('refuses %j naming %s', (partial, name) => {
     expect(() => resolveEmulatorOptions(partial)).toThrow(name);
   });

@@ -26,6 +26,14 @@ describe('RollingWindowLimiter', () => {
     expect(admitted.length).toBeGreaterThanOrEqual(49);
   });
 
+  it('uses a shorter window when told to, forgiving bunched arrivals sooner', () => {
+    const limiter = new RollingWindowLimiter(2, 900);
+    expect([0, 10, 20].map((at) => limiter.tryAcquire(at))).toEqual([true, true, false]);
+    expect(limiter.tryAcquire(900)).toBe(true);
+    limiter.setLimit(2, 1000);
+    expect(limiter.tryAcquire(950)).toBe(false);
+  });
+
   it('follows a changed limit and forgets everything on reset', () => {
     const limiter = new RollingWindowLimiter(1);
     expect(limiter.tryAcquire(0)).toBe(true);
