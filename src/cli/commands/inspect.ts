@@ -55,18 +55,14 @@ export function renderSchema(schema: DiscoveredSchema): string {
   ]);
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? '').length)));
   const line = (cells: string[]): string => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
-  const out = [
-    `Format: ${formatText}; sampled ${schema.sampledRows} rows${schema.malformedRows > 0 ? ` (+${schema.malformedRows} malformed)` : ''}.`,
-    '',
-    line(header),
-    line(widths.map((width) => '-'.repeat(width))),
-    ...rows.map(line),
-    '',
-  ];
+  const out = [`Format: ${formatText}; sampled ${schema.sampledRows} rows${schema.malformedRows > 0 ? ` (+${schema.malformedRows} malformed)` : ''}.`, ''];
+  if (rows.length > 0) out.push(line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line), '');
   if (schema.columns.some((column) => column.suggestedType === 'PHONE' && column.confidence < 0.5)) {
     out.push('Few phone numbers are valid in the default region (US): if they lack a country code, add --phone-region <country>, e.g. --phone-region GB.', '');
   }
-  if (schema.suggestedMapping.length === 0) {
+  if (schema.sampledRows === 0) {
+    out.push('No records found: the input is empty, or every sampled row was malformed.');
+  } else if (schema.suggestedMapping.length === 0) {
     out.push('No identifier column recognized; map columns yourself with --map <column>=<EMAIL|PHONE|IDFA|GAID|MAID>.');
   } else {
     out.push('Suggested mapping (check it, then pass it to transform):');
