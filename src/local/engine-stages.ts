@@ -45,7 +45,9 @@ export function engineStages(options: EngineStagesOptions): JobStages {
           poll: connection.poll,
           onProgress: (event) => {
             if (event.kind === 'partition-uploaded' || event.kind === 'partition-skipped') filesDone += 1;
-            const processing = event.kind === 'waiting-for-audience' && filesDone >= filesTotal;
+            // Every file sent and applied: what remains is TikTok calculating the audience(s).
+            const applied = event.kind === 'audience-created' || event.kind === 'audience-updated' || event.kind === 'waiting-for-audience' || event.kind === 'type-completed';
+            const processing = applied && filesDone >= filesTotal;
             onProgress({ phase: processing ? 'processing' : 'uploading', filesUploaded: Math.min(filesDone, filesTotal), filesTotal });
           },
         });

@@ -52,7 +52,7 @@ export function summarizeManifest(manifest: Manifest): Record<string, unknown> {
  * Person-facing problems (UserError) fail the job; anything else is thrown for the queue to retry.
  */
 export class JobRunner {
-  private readonly outputTtlMs: number;
+  readonly outputTtlMs: number;
   private readonly progressIntervalMs: number;
 
   constructor(private readonly options: JobRunnerOptions) {
@@ -75,7 +75,7 @@ export class JobRunner {
           state: 'cancelled',
           reason: 'Cancelled on request. Anything already sent to TikTok stays there.',
           resolution: 'Retry the job to finish it; nothing already uploaded will be sent again.',
-          outputExpiresAt: Date.now() + this.outputTtlMs,
+          outputTtlMs: this.outputTtlMs,
         });
       }
       if (interruption) throw interruption;
@@ -90,7 +90,7 @@ export class JobRunner {
       state: 'failed',
       reason: `${error.title}: ${error.detail}`,
       resolution: error.resolution,
-      outputExpiresAt: Date.now() + this.outputTtlMs,
+      outputTtlMs: this.outputTtlMs,
     });
   }
 
@@ -134,7 +134,7 @@ export class JobRunner {
         state: 'failed',
         reason: `No valid identifiers: ${manifest.recordsRead} records read, none normalized to a valid value in the mapped columns.`,
         resolution: 'Check the column mapping and the rejects summary of the job (or run `inspect` on the file), then start a new job.',
-        outputExpiresAt: Date.now() + this.outputTtlMs,
+        outputTtlMs: this.outputTtlMs,
       });
     }
     jobs.setState(job.id, { state: 'uploading', reason: `Uploading ${totalUnique} hashed identifiers to ${job.destination.label}.` });
@@ -163,7 +163,7 @@ export class JobRunner {
       state: outcome.state,
       reason: outcome.reason,
       resolution: outcome.resolution ?? null,
-      outputExpiresAt: Date.now() + this.outputTtlMs,
+      outputTtlMs: this.outputTtlMs,
     });
   }
 

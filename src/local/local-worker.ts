@@ -117,7 +117,8 @@ export class LocalWorker {
     const heartbeat = setInterval(() => {
       if (!queue.heartbeat(message.id, owner, this.leaseMs)) controller.abort(new JobInterruption('lease-lost'));
       else if (jobs.get(message.jobId)?.cancelRequested) controller.abort(new JobInterruption('cancel'));
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+      // At most every second: a cancel requested by another process (API ↔ CLI) is seen promptly.
+    }, Math.max(50, Math.min(1_000, Math.floor(this.leaseMs / 3))));
     const done = (async () => {
       try {
         await runner.run(message.jobId, controller.signal);
@@ -147,10 +148,7 @@ export class LocalWorker {
 
   /** Jobs whose message was dead-lettered by a claim (crash loop) are marked failed with the reason. */
   private settleDeadLetters(): void {
-    for (const dead of this.options.queue.deadLetters()) {
-      const job = this.options.jobs.get(dead.jobId);
-      if (job && !['completed', 'failed', 'partially_failed', 'cancelled'].includes(job.state)) this.markDeadLettered(dead.jobId, dead.lastError ?? 'unknown error', dead.attempts);
-    }
+    for (const dead of this.options.queue.deadLettersOfUnfinishedJobs()) this.markDeadLettered(dead.jobId, dead.lastError ?? 'unknown error', dead.attempts);
   }
 
   private markDeadLettered(jobId: string, error: string, attempts: number): void {
@@ -159,6 +157,7 @@ export class LocalWorker {
       reason: `Gave up after ${attempts} attempts: ${error}`,
       resolution: 'Fix the cause if it is named above (network, credentials, disk space), then retry the job; work already done is reused and nothing is uploaded twice.',
       from: ['queued', 'transforming', 'uploading', 'processing'],
+      outputTtlMs: this.options.runner.outputTtlMs,
     });
   }
 }

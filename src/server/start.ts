@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isUserError } from '../core/errors.ts';
+import { isUserError, UserError } from '../core/errors.ts';
 import { openLocalMode } from '../local/open-local-mode.ts';
 import { seedDataFolder, SAMPLE_DATA_PATH } from '../local/seed-data-folder.ts';
 import { isLoopbackHost } from './basic-auth.ts';
@@ -35,10 +35,19 @@ async function main(): Promise<number> {
     ...(uiDir === undefined ? {} : { uiDir }),
     onInternalError: (error) => process.stderr.write(`Internal error: ${error instanceof Error ? (process.env.AU_DEBUG === '1' ? error.stack : error.message) : String(error)}\n`),
   });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolveListen());
-  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolveListen());
+    });
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+      throw new UserError({ code: 'cannot_listen', title: `Cannot listen on ${config.host}:${config.port}`, detail: code === 'EADDRINUSE' ? 'Another program already uses this port.' : `The system refused (${code}).`, resolution: 'Stop the other program, or choose another port, e.g. PORT=8788 npm start.', kind: 'failure', cause: error });
+    }
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;

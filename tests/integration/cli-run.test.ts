@@ -59,7 +59,7 @@ describe('cli run / jobs', () => {
     } finally {
       await server.stop();
     }
-  });
+  }, 120_000);
 
   it('reports bad options as usage errors naming the option', async () => {
     const bad = await cli(['run', SAMPLE, '--map', 'e-mail=EMALE', '--audience', 'x', '--action', 'create']);

@@ -36,5 +36,5 @@ describe('local mode under load', () => {
     const audiences = await api<{ audiences: Array<{ name: string }> }>(server.url, 'GET', '/api/audiences');
     expect(audiences.json.audiences.map((a) => a.name).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `Load ${i} · EMAIL`).sort());
     expect(new Set(done.map((job) => job.result?.upload?.audiences[0]?.audienceId)).size).toBe(20);
-  });
+  }, 240_000);
 });

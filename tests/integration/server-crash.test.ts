@@ -77,5 +77,5 @@ describe('crash and restart', () => {
     } finally {
       await emulator.close();
     }
-  });
+  }, 240_000);
 });

@@ -99,8 +99,8 @@ export interface StateChange {
   result?: Record<string, unknown> | null;
   /** Only move when the job is in one of these states (guards against racing a cancel). */
   from?: readonly JobState[];
-  /** For terminal states: when the hashed output expires. */
-  outputExpiresAt?: number | null;
+  /** For terminal states: how long the hashed output is kept from now (sets output_expires_at). */
+  outputTtlMs?: number;
 }
 
 /** Jobs, their progress, results and event history in the local SQLite database. */
@@ -164,7 +164,7 @@ export class SqliteJobStore {
             change.result === undefined || change.result === null ? null : JSON.stringify(change.result),
             now,
             terminal ? now : null,
-            change.outputExpiresAt ?? null,
+            change.outputTtlMs === undefined ? null : now + change.outputTtlMs,
             id,
           ) as JobRow;
         this.addEvent(id, 'state', { state: change.state, reason: change.reason ?? null, resolution: change.resolution ?? null });

@@ -197,6 +197,18 @@ export class SqliteWorkQueue {
     return (this.db.prepare(`SELECT * FROM work_queue WHERE state = 'dead' ORDER BY updated_at DESC`).all() as QueueRow[]).map(toMessage);
   }
 
+  /** Dead letters whose job still shows as unfinished (a claim dead-lettered it after a crash loop). */
+  deadLettersOfUnfinishedJobs(): QueueMessage[] {
+    const rows = this.db
+      .prepare(
+        `SELECT q.* FROM work_queue q JOIN jobs j ON j.id = q.job_id
+         WHERE q.state = 'dead' AND j.state IN ('queued', 'transforming', 'uploading', 'processing')
+           AND NOT EXISTS (SELECT 1 FROM work_queue o WHERE o.job_id = q.job_id AND o.state IN ('ready', 'leased'))`,
+      )
+      .all() as QueueRow[];
+    return rows.map(toMessage);
+  }
+
   /** Messages still to run (ready or leased). */
   pendingCount(): number {
     return this.db.prepare(`SELECT count(*) FROM work_queue WHERE state IN ('ready', 'leased')`).pluck().get() as number;

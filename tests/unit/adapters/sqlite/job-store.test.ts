@@ -36,7 +36,7 @@ describe('SqliteJobStore', () => {
     store.setProgress('j1', { stage: 'transform', recordsRead: 10, percent: 5 });
     store.mergeResult('j1', { transform: { recordsRead: 10 } });
     now = 3_000;
-    const done = store.setState('j1', { state: 'failed', reason: 'broke', resolution: 'fix it', outputExpiresAt: 9_000 });
+    const done = store.setState('j1', { state: 'failed', reason: 'broke', resolution: 'fix it', outputTtlMs: 6_000 });
     expect(done).toMatchObject({ state: 'failed', reason: 'broke', resolution: 'fix it', finishedAt: 3_000, outputExpiresAt: 9_000, progress: { recordsRead: 10 }, result: { transform: { recordsRead: 10 } } });
     expect(store.events('j1').map((e) => e.data.state)).toEqual(['queued', 'transforming', 'failed']);
     expect(store.list({ states: ['failed'] }).map((j) => j.id)).toEqual(['j1']);
