@@ -88,3 +88,43 @@ export class JsonFileUploadLedgerStore implements UploadLedgerStore {
     return next;
   }
 }
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * An exclusive lock file holding the owner's pid, so that two uploads of one folder never run at
+ * once. A lock left by a process that died (killed, crashed) is taken over. Returns the release.
+ */
+export async function acquireLockFile(path: string, what: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      const handle = await open(path, 'wx', 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return async () => {
+        await unlink(path).catch(() => undefined);
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processIsAlive(owner)) {
+      throw new UserError({
+        code: 'upload_in_progress',
+        title: 'Another upload is running',
+        detail: `${what} is in use by process ${owner} (lock ${path}).`,
+        resolution: 'Wait for it to finish (or stop it), then run the command again. If no such process exists, delete the lock file.',
+        kind: 'failure',
+      });
+    }
+    await unlink(path).catch(() => undefined); // stale: its owner is gone
+  }
+  throw new UserError({ code: 'upload_in_progress', title: 'Another upload is starting', detail: `Could not take the lock ${path}.`, resolution: 'Run the command again in a moment.', kind: 'failure' });
+}

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { UserError } from '../../core/errors.ts';
 import { audiencePlanSchema, type AudiencePlan } from '../../core/plan.ts';
 import { MANIFEST_FILE, type Manifest } from '../../core/transform/manifest.ts';
-import { JsonFileUploadLedgerStore } from '../../adapters/node/json-file-upload-ledger.ts';
+import { JsonFileUploadLedgerStore, acquireLockFile } from '../../adapters/node/json-file-upload-ledger.ts';
 import { loadTikTokSettings, missingCredentialsError } from '../../adapters/node/tiktok-credentials.ts';
 import { createTikTokClient, type TikTokRetryEvent } from '../../destinations/tiktok/tiktok-client.ts';
 import { isTikTokApiError, tikTokErrorToUserError } from '../../destinations/tiktok/tiktok-errors.ts';
@@ -113,6 +113,7 @@ export async function run(args: string[]): Promise<number> {
   for (const warning of settings.warnings) process.stderr.write(`Warning: ${warning}\n`);
 
   const root = resolve(dir);
+  const releaseLock = await acquireLockFile(join(dir, `${UPLOAD_LEDGER_FILE}.lock`), `The upload ledger of ${dir}`);
   const controller = new AbortController();
   const onSignal = () => controller.abort(new UserError({ code: 'interrupted', title: 'Upload interrupted', detail: 'Stopped by the user; what was done is recorded in the ledger.', resolution: 'Run the same command again to resume.', kind: 'failure' }));
   process.once('SIGINT', onSignal);
@@ -142,6 +143,7 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   } finally {
     process.removeListener('SIGINT', onSignal);
+    await releaseLock();
   }
 }
 

@@ -70,8 +70,10 @@ export interface TikTokClientOptions {
   fetch?: typeof fetch;
   /** Shared by every client of the process by default. */
   limiter?: RequestRateLimiter;
-  /** Per attempt; default 60 s (file uploads of 50 MB included). */
+  /** Per attempt; default 60 s. */
   timeoutMs?: number;
+  /** Per attempt of a file upload (up to 50 MB); default `timeoutMs` when given, else 5 minutes. */
+  uploadTimeoutMs?: number;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; budget?: RetryBudget };
   /** How long to wait out an audience that is busy calculating (40002), and the pause between tries. */
   busy?: { timeoutMs?: number; delayMs?: number; matcher?: BusyMessageMatcher };
@@ -135,6 +137,8 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
+const PER_MINUTE_LIMIT = /per minute|\/min\b|minute/i;
+
 /** Network error codes that prove the request never reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -164,6 +168,7 @@ export class TikTokClient {
   readonly #fetch: typeof fetch;
   readonly #limiter: RequestRateLimiter;
   readonly #timeoutMs: number;
+  readonly #uploadTimeoutMs: number;
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
@@ -183,6 +188,7 @@ export class TikTokClient {
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#limiter = options.limiter ?? processRequestRateLimiter();
     this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#uploadTimeoutMs = options.uploadTimeoutMs ?? options.timeoutMs ?? 5 * 60_000;
     this.#maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 6);
     this.#baseDelayMs = options.retry?.baseDelayMs ?? 500;
     this.#maxDelayMs = options.retry?.maxDelayMs ?? 20_000;
@@ -337,10 +343,11 @@ export class TikTokClient {
   async #attempt(spec: RequestSpec): Promise<{ data: unknown; requestId: string | null }> {
     const controller = new AbortController();
     let timedOut = false;
+    const timeoutMs = spec.form ? this.#uploadTimeoutMs : this.#timeoutMs;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.#timeoutMs);
+    }, timeoutMs);
     const onCallerAbort = () => controller.abort();
     spec.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const headers: Record<string, string> = { 'Access-Token': this.#accessToken };
@@ -363,7 +370,7 @@ export class TikTokClient {
         kind: 'retryable',
         code: null,
         httpStatus: status || null,
-        tiktokMessage: timedOut ? `No answer within ${this.#timeoutMs} ms` : `Connection failed${code ? ` (${code})` : ''}`,
+        tiktokMessage: timedOut ? `No answer within ${timeoutMs} ms` : `Connection failed${code ? ` (${code})` : ''}`,
         endpoint: spec.path,
         outcomeUnknown: !notSent,
         cause: error,
@@ -433,6 +440,10 @@ export class TikTokClient {
     if (error.outcomeUnknown && !spec.idempotent) return undefined;
     if (attempt >= this.#maxAttempts) return undefined;
     if (!this.#budget.tryConsume()) return undefined;
+    // A per-minute limit is not lifted by retrying within seconds: start from a much longer pause.
+    if (error.kind === 'throttled' && PER_MINUTE_LIMIT.test(error.tiktokMessage)) {
+      return fullJitterDelayMs(attempt, Math.max(this.#baseDelayMs, 15_000), Math.max(this.#maxDelayMs, 120_000), this.#random);
+    }
     return fullJitterDelayMs(attempt, this.#baseDelayMs, this.#maxDelayMs, this.#random);
   }
 }

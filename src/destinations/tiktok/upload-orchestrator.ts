@@ -378,8 +378,12 @@ class UploadRun {
           if (await this.#reconcile(entry)) return;
           continue;
         }
-        delete entry.pending;
-        await this.#save();
+        // Only a definite refusal clears the marker; after an abort or anything unexpected the
+        // write may have happened, and the next run reconciles it.
+        if (error instanceof TikTokApiError) {
+          delete entry.pending;
+          await this.#save();
+        }
         throw error;
       }
       this.#markApplied(entry, md5s, operation);

@@ -25,7 +25,10 @@ export function recordingFetch(responder: Responder): { fetch: typeof fetch; req
     else if (init?.body instanceof FormData) recorded.form = init.body;
     requests.push(recorded);
     if (init?.signal?.aborted) throw init.signal.reason;
-    return responder(recorded, requests.length - 1);
+    const response = await responder(recorded, requests.length - 1);
+    // Like fetch: an abort before the answer arrived rejects, whatever the server did.
+    if (init?.signal?.aborted) throw init.signal.reason;
+    return response;
   };
   return { fetch: fake as typeof fetch, requests };
 }

@@ -254,6 +254,13 @@ describe('TikTokClient envelope and errors', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('waits much longer after a per-minute limit than after a per-second one', async () => {
+    const { client, clock } = clientWith((_request, index) => (index === 0 ? envelope(null, 40016, 'Request too frequent: 600 requests per minute exceeded') : envelope({ list: [], page_info: { total_page: 1 } })));
+    await client.listAudiences({ advertiserId: ADVERTISER });
+    // base 15 s, full jitter with random() = 0.5.
+    expect(clock.sleeps).toEqual([7500]);
+  });
+
   it('stops after maxAttempts and reports the attempts made', async () => {
     const { client, requests } = clientWith(() => envelope(null, 50000, 'system error'));
     const error = await caught(client.listAudiences({ advertiserId: ADVERTISER }));

@@ -156,6 +156,24 @@ describe('uploadTransformOutput', () => {
     expect(audience?.appliedFiles).toHaveLength(3);
   });
 
+  it('keeps the write marker when aborted mid-request, and the next run reconciles it', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 2000, partitions: 2 } });
+    const controller = new AbortController();
+    const { tiktok, client } = setup({
+      intercept: (endpoint, _request, count) => {
+        // The update reaches TikTok, then the person presses Ctrl+C before the answer arrives.
+        if (endpoint === 'update' && count === 1) controller.abort(new Error('interrupted'));
+        return undefined;
+      },
+    });
+    const ledger = new InMemoryUploadLedgerStore();
+    await expect(uploadTransformOutput(request(output, client, ledger, { name: 'Spring', action: 'create' }, { batchSize: 1, signal: controller.signal }))).rejects.toThrow('interrupted');
+    expect((await ledger.load('job-1'))?.audiences.EMAIL?.pending?.kind).toBe('update');
+    await uploadTransformOutput(request(output, client, ledger, { name: 'Spring', action: 'create' }, { batchSize: 1 }));
+    expectExactlyOnce(tiktok, output);
+    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/update/'))).toHaveLength(1);
+  });
+
   it('waits out a busy audience between batches', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 2000, partitions: 2 } });
     const { tiktok, client } = setup({ intercept: (endpoint, _request, count) => (endpoint === 'update' && count <= 2 ? { code: 40002, message: 'Audience busy: the audience is being calculated' } : undefined) });
