@@ -154,7 +154,7 @@ function describeProgress(event: UploadProgressEvent): string {
     case 'partition-uploaded':
       return `${event.type}: uploaded ${event.path} (${event.index}/${event.of}, ${event.rows.toLocaleString('en-US')} ids)\n`;
     case 'partition-skipped':
-      return `${event.type}: ${event.path} (${event.index}/${event.of}) already uploaded\n`;
+      return `${event.type}: ${event.path} (${event.index}/${event.of}) already ${event.already}\n`;
     case 'audience-found':
       return `${event.type}: using audience ${event.audienceId} "${event.audienceName}"\n`;
     case 'audience-created':

@@ -20,7 +20,8 @@ import {
 export type UploadProgressEvent =
   | { kind: 'type-started'; type: IdentifierType; calculateType: string; audienceName: string; partitions: number; alreadyApplied: number }
   | { kind: 'partition-uploaded'; type: IdentifierType; path: string; rows: number; bytes: number; index: number; of: number; requestId: string | null }
-  | { kind: 'partition-skipped'; type: IdentifierType; path: string; index: number; of: number }
+  /** A partition this run did not upload: already uploaded (and not yet applied), or already applied. */
+  | { kind: 'partition-skipped'; type: IdentifierType; path: string; index: number; of: number; already: 'uploaded' | 'applied' }
   | { kind: 'audience-found'; type: IdentifierType; audienceId: string; audienceName: string }
   | { kind: 'audience-created'; type: IdentifierType; audienceId: string; audienceName: string; files: number; reconciled: boolean }
   | { kind: 'audience-updated'; type: IdentifierType; audienceId: string; action: AudienceAction; files: number; reconciled: boolean }
@@ -200,7 +201,12 @@ class UploadRun {
     counters.skipped = files.filter((file) => partition(file).filePath !== undefined || partition(file).appliedAt !== undefined).length;
     this.#emit({ kind: 'type-started', type, calculateType: entry.calculateType, audienceName: entry.audienceName, partitions: files.length, alreadyApplied: files.filter((file) => partition(file).appliedAt).length });
 
-    if (entry.appliedAt === undefined) {
+    files.forEach((file, index) => {
+      if (partition(file).appliedAt !== undefined) this.#emit({ kind: 'partition-skipped', type, path: file.path, index: index + 1, of: files.length, already: 'applied' });
+    });
+
+    // Decided per partition (not by a flag), so a partition the ledger has not applied is never skipped.
+    if (entry.pending || files.some((file) => partition(file).appliedAt === undefined)) {
       if (entry.pending) await this.#reconcile(entry);
       if (entry.audienceId === undefined) await this.#resolveAudience(entry);
       let pendingFiles = files.filter((file) => partition(file).appliedAt === undefined);
@@ -275,7 +281,7 @@ class UploadRun {
       const partition = entry.partitions[file.md5] as LedgerPartition;
       const index = all.indexOf(file) + 1;
       if (partition.filePath !== undefined) {
-        this.#emit({ kind: 'partition-skipped', type: entry.type, path: file.path, index, of: all.length });
+        this.#emit({ kind: 'partition-skipped', type: entry.type, path: file.path, index, of: all.length, already: 'uploaded' });
         continue;
       }
       const bytes = await this.#request.readPartition(file.path);
@@ -353,6 +359,10 @@ class UploadRun {
       const operation = this.#operationFor(entry);
       if (operation === 'CREATE') {
         const existing = await this.#client.findAudiencesByName(this.#advertiserId, entry.audienceName, signal);
+        if (existing.length > 0) {
+          // Someone else created it since the check (another machine, the TikTok UI): never make a twin.
+          throw new UserError({ code: 'audience_name_taken', title: 'An audience with this name already exists', detail: `"${entry.audienceName}" was created elsewhere (id ${existing.map((audience) => audience.audienceId).join(', ')}) while this upload ran.`, resolution: 'Add to it with --action append --audience-id <id>, or choose another name.', kind: 'failure' });
+        }
         entry.pending = { kind: 'create', audienceName: entry.audienceName, md5s, existingIdsWithName: existing.map((audience) => audience.audienceId), startedAt: this.#stamp() };
       } else {
         const audienceId = entry.audienceId as string;
@@ -442,14 +452,18 @@ class UploadRun {
     const started = Date.now();
     let details: AudienceDetails | undefined;
     let pause = 0;
+    let paused = 0;
     for (;;) {
       [details] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: 10, signal: this.#request.signal });
-      const elapsedMs = Date.now() - started;
+      // The larger of wall-clock time and time paused, so an injected sleep still ends the wait.
+      const elapsedMs = Math.max(Date.now() - started, paused);
       if (!details || details.isValid || elapsedMs >= poll.timeoutMs) break;
       this.#emit({ kind: 'waiting-for-audience', type: entry.type, audienceId, elapsedMs });
       // Short first pauses (the emulator calculates in seconds), growing to the configured interval.
       pause = Math.min(poll.intervalMs, pause === 0 ? Math.min(1000, poll.intervalMs) : pause * 2);
-      await this.#sleep(Math.min(pause, Math.max(0, poll.timeoutMs - elapsedMs)), this.#request.signal);
+      const wait = Math.min(pause, Math.max(0, poll.timeoutMs - elapsedMs));
+      paused += wait;
+      await this.#sleep(wait, this.#request.signal);
     }
     const isValid = details?.isValid ?? false;
     const coverNum = details?.coverNum ?? undefined;

@@ -284,6 +284,36 @@ describe('uploadTransformOutput', () => {
     expect(tiktok.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });
 
+  it('stops polling at the bound when the audience stays invalid, and reports it as not valid yet', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
+    const { tiktok } = setup();
+    const neverValid = (async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await tiktok.fetch(input, init);
+      if (!String(input).includes('/get/')) return response;
+      const body = (await response.json()) as { data: { list: Array<{ audience_details: { is_valid: boolean } }> } };
+      for (const item of body.data.list) item.audience_details.is_valid = false;
+      return new Response(JSON.stringify(body));
+    }) as typeof fetch;
+    const client = new TikTokClient({ baseUrl: 'http://tiktok.test/open_api/v1.3', accessToken: 't-000000000', fetch: neverValid, limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }), sleep: async () => undefined });
+    const sleeps: number[] = [];
+    const result = await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { poll: { timeoutMs: 10_000, intervalMs: 4000 }, sleep: async (ms) => void sleeps.push(ms) }));
+    expect(result.audiences[0]?.isValid).toBe(false);
+    expect(result.audiences[0]?.matchRate).toBeUndefined();
+    expect(sleeps).toEqual([1000, 2000, 4000, 3000]);
+  });
+
+  it('reports every partition of a resumed upload as done or skipped, so progress reaches the total', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 3000, partitions: 3 } });
+    const { client } = setup();
+    const store = new InMemoryUploadLedgerStore();
+    // Crash after the first batch (one file) was applied.
+    await expect(uploadTransformOutput(request(output, client, new CrashingLedger(store, 4), { name: 'Spring', action: 'create' }, { batchSize: 1 }))).rejects.toThrow('simulated crash');
+    const events: UploadProgressEvent[] = [];
+    await uploadTransformOutput(request(output, client, store, { name: 'Spring', action: 'create' }, { batchSize: 1, onProgress: (event) => events.push(event) }));
+    const perPartition = events.filter((event) => event.kind === 'partition-uploaded' || (event.kind === 'partition-skipped' && event.already === 'applied'));
+    expect(perPartition.map((event) => (event.kind === 'partition-uploaded' || event.kind === 'partition-skipped' ? event.path : '')).sort()).toEqual(output.manifest.types.EMAIL?.files.map((file) => file.path).sort());
+  });
+
   it('polls until the audience is valid, bounded', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
     const { tiktok } = setup();
