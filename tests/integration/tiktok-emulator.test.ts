@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type EmulatorOptions, type RunningEmulator, startTikTokEmulator } from '../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
 
 // Every request here is built by hand with fetch, so these tests pin the emulator's wire behaviour
@@ -596,6 +597,24 @@ describe('TikTok emulator over HTTP: throttling and faults', () => {
     await expect(fetch(`${emulator.baseUrl}/dmp/custom_audience/list/?advertiser_id=${ADVERTISER}`, { headers: { 'Access-Token': TOKEN }, signal: AbortSignal.timeout(50) })).rejects.toThrow();
     emulator.configure({ faults: {} });
     expect(emulator.audiences()).toHaveLength(0);
+    expect((await list({})).code).toBe(0);
+  });
+
+  it('a client that disconnects mid-upload leaves nothing behind and no error output', async () => {
+    await start();
+    const errors = vi.spyOn(console, 'error');
+    const url = new URL(`${emulator.baseUrl}/dmp/custom_audience/file/upload/`);
+    await new Promise<void>((resolve) => {
+      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Access-Token': TOKEN, 'content-type': 'multipart/form-data; boundary=xyz', 'content-length': '100000' } });
+      request.on('error', () => resolve());
+      request.write('--xyz\r\nContent-Disposition: form-data; name="advertiser_id"\r\n\r\n');
+      setTimeout(() => request.destroy(), 50);
+    });
+    await vi.waitFor(() => expect(emulator.requestLog()).toHaveLength(1));
+    expect(emulator.requestLog()[0]).toMatchObject({ httpStatus: null, code: null });
+    expect(emulator.uploads()).toEqual([]);
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
     expect((await list({})).code).toBe(0);
   });
 

@@ -382,6 +382,12 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       answer(TikTokCode.ok, 'OK', data);
     } catch (error) {
       if (error instanceof EmulatorApiError) return answer(error.code, error.message);
+      if (request.destroyed || response.destroyed) {
+        // The client went away mid-request (timeout, killed process): nothing was performed, nobody to answer.
+        entry.message = 'The client closed the connection before the request was read';
+        entry.durationMs = Math.round(performance.now() - started);
+        return log(entry);
+      }
       console.error(`TikTok emulator: internal error answering ${method} ${url.pathname} (request ${requestId})`, error);
       answer(TikTokCode.serverError, 'Internal error in the emulator');
     }
