@@ -40,6 +40,14 @@ export interface Job {
   createdAt: string;
 }
 
+export interface CredentialsStatus {
+  configured: boolean;
+  source: 'environment' | 'file' | 'none';
+  tokenLast4: string | null;
+  advertiserId: string | null;
+  destination: Destination;
+}
+
 export interface Problem {
   title: string;
   detail: string;
@@ -73,6 +81,8 @@ export const api = {
   cancelJob: (id: string) => call<Job>('POST', `/api/jobs/${id}/cancel`),
   retryJob: (id: string) => call<Job>('POST', `/api/jobs/${id}/retry`),
   deleteJob: (id: string) => call<unknown>('DELETE', `/api/jobs/${id}`),
+  credentials: () => call<CredentialsStatus>('GET', '/api/credentials'),
+  saveCredentials: (update: { accessToken?: string; advertiserId?: string }) => call<CredentialsStatus>('PUT', '/api/credentials', update),
   /** Live state and progress of one job (server-sent events). */
   watchJob(id: string, onJob: (job: Job) => void): () => void {
     const source = new EventSource(`/api/jobs/${id}/events`);
