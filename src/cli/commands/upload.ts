@@ -172,7 +172,8 @@ function describeProgress(event: UploadProgressEvent): string {
 
 function describeRetry(event: TikTokRetryEvent): string {
   const what = event.kind === 'busy' ? 'audience busy' : event.kind === 'throttled' ? 'rate limited' : 'temporary failure';
-  return `  TikTok ${what} on ${event.endpoint}${event.code !== null ? ` (code ${event.code}` : ' ('}${event.requestId ? `, request_id ${event.requestId}` : ''}); retrying in ${(event.delayMs / 1000).toFixed(1)} s\n`;
+  const facts = [event.code !== null ? `code ${event.code}` : 'no answer', ...(event.requestId ? [`request_id ${event.requestId}`] : [])];
+  return `  TikTok ${what} on ${event.endpoint} (${facts.join(', ')}); retrying in ${(event.delayMs / 1000).toFixed(1)} s\n`;
 }
 
 /** The summary a person reads: audiences, what was sent, what TikTok matched. */
@@ -189,7 +190,9 @@ export function renderUploadResult(result: UploadResult, baseUrl: string): strin
       `  files uploaded ${audience.filesUploaded}, already uploaded ${audience.filesSkipped}; ids sent ${audience.idsSent.toLocaleString('en-US')}`,
       `  matched (cover_num): ${matched}; status: ${audience.isValid ? 'ready' : 'TikTok is still calculating — check later with `audiences show ' + audience.audienceId + '`'}`,
     );
-    for (const entry of audience.history.slice(-3)) lines.push(`  history: ${entry.optTime} ${entry.action} ${entry.msg}`.trimEnd());
+    // TikTok's order of history entries is not documented: show the latest three, oldest first.
+    const latest = [...audience.history].sort((a, b) => b.optTime.localeCompare(a.optTime)).slice(0, 3).reverse();
+    for (const entry of latest) lines.push(`  history: ${entry.optTime} ${entry.action} ${entry.msg}`.trimEnd());
   }
   return `${lines.join('\n')}\n`;
 }

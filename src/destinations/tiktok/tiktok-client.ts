@@ -75,7 +75,7 @@ export interface TikTokClientOptions {
   /** Per attempt of a file upload (up to 50 MB); default `timeoutMs` when given, else 5 minutes. */
   uploadTimeoutMs?: number;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; budget?: RetryBudget };
-  /** How long to wait out an audience that is busy calculating (40002), and the pause between tries. */
+  /** How long to wait out an audience that is busy calculating (40002), and the longest pause between tries (default 15 min, 5 s). */
   busy?: { timeoutMs?: number; delayMs?: number; matcher?: BusyMessageMatcher };
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -412,6 +412,7 @@ export class TikTokClient {
   async #request(spec: RequestSpec): Promise<{ data: unknown; requestId: string | null }> {
     let attempt = 0;
     let busySince: number | undefined;
+    let busyWaits = 0;
     for (;;) {
       attempt += 1;
       await this.#limiter.acquire(spec.signal);
@@ -421,7 +422,8 @@ export class TikTokClient {
         return result;
       } catch (error) {
         if (!(error instanceof TikTokApiError)) throw error;
-        const delayMs = this.#retryDelay(error, attempt, spec, (busySince ??= error.kind === 'busy' ? this.#now() : undefined));
+        if (error.kind === 'busy') busyWaits += 1;
+        const delayMs = this.#retryDelay(error, attempt, spec, (busySince ??= error.kind === 'busy' ? this.#now() : undefined), busyWaits);
         if (delayMs === undefined) throw error.withAttempts(attempt);
         this.#onRetry?.({ endpoint: spec.path, attempt, kind: error.kind, code: error.code, requestId: error.requestId, delayMs });
         await this.#sleep(delayMs, spec.signal);
@@ -430,11 +432,13 @@ export class TikTokClient {
   }
 
   /** The pause before the next attempt, or undefined when the error is final. */
-  #retryDelay(error: TikTokApiError, attempt: number, spec: RequestSpec, busySince: number | undefined): number | undefined {
+  #retryDelay(error: TikTokApiError, attempt: number, spec: RequestSpec, busySince: number | undefined, busyWaits: number): number | undefined {
     if (error.kind === 'busy') {
-      // Not a failure: the audience is calculating. Wait it out, bounded by its own deadline.
+      // Not a failure: the audience is calculating. Wait it out, bounded by its own deadline, with
+      // pauses growing from 1 s to the busy delay (and some jitter, so waiters do not align).
       if (busySince === undefined || this.#now() - busySince >= this.#busyTimeoutMs) return undefined;
-      return Math.floor(this.#busyDelayMs * (0.5 + this.#random() / 2));
+      const pause = Math.min(this.#busyDelayMs, 1000 * 2 ** (busyWaits - 1));
+      return Math.floor(pause * (0.5 + this.#random() / 2));
     }
     if (error.kind !== 'throttled' && error.kind !== 'retryable') return undefined;
     if (error.outcomeUnknown && !spec.idempotent) return undefined;

@@ -234,6 +234,12 @@ describe('TikTokClient envelope and errors', () => {
     expect(clock.sleeps).toEqual([750, 750, 750]);
   });
 
+  it('lengthens the pauses while the audience stays busy, up to the busy delay', async () => {
+    const { client, clock } = clientWith((_request, index) => (index < 5 ? envelope(null, 40002, 'Audience busy') : envelope({})), { busy: { timeoutMs: 60_000, delayMs: 5000 } });
+    await client.updateAudience({ advertiserId: ADVERTISER, audienceId: '1', filePaths: ['p'], action: 'APPEND' });
+    expect(clock.sleeps).toEqual([750, 1500, 3000, 3750, 3750]);
+  });
+
   it('gives up on a busy audience after the busy timeout', async () => {
     const { client, requests } = clientWith(() => envelope(null, 40002, 'audience is calculating'), { busy: { timeoutMs: 3000, delayMs: 1000 } });
     const error = await caught(client.updateAudience({ advertiserId: ADVERTISER, audienceId: '1', filePaths: ['p'], action: 'APPEND' }));
