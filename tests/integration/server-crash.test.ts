@@ -12,7 +12,7 @@ const email = (i: number) => `user${i}@example.com`;
 let base: string;
 let dataDir: string;
 let server: ServerProcess | undefined;
-const env = { AU_EMULATOR_OPTIONS: JSON.stringify({ latencyMs: 400, calculatingMs: 300 }) };
+const env = { AU_SKIP_UI_BUILD: '1', AU_EMULATOR_OPTIONS: JSON.stringify({ latencyMs: 400, calculatingMs: 300 }) };
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'au-crash-'));
