@@ -69,11 +69,12 @@ export async function discoverSchema(sources: ByteSource[], options: DiscoverSch
     if (records.length + malformedRows >= sampleRows || bytesLeft <= 0) break;
     const sourceFormat = await detectFormat(source);
     format ??= sourceFormat;
-    const limited = limitStream(source, bytesLeft);
+    // Parquet is read by range (bounded by `limit` below). Gzip Parquet can only be read whole, once decompressed.
+    const limited = sourceFormat.format === 'parquet' ? undefined : limitStream(source, bytesLeft);
     const sample: Array<Record<string, unknown> | null> = [];
     let enough = false;
     try {
-      for await (const batch of readRecords(limited, { format: sourceFormat, batchSize: 256, limit: sampleRows - records.length - malformedRows })) {
+      for await (const batch of readRecords(limited ?? source, { format: sourceFormat, batchSize: 256, limit: sampleRows - records.length - malformedRows })) {
         sample.push(...batch.records);
         if (records.length + malformedRows + sample.length >= sampleRows) {
           enough = true;
@@ -82,11 +83,11 @@ export async function discoverSchema(sources: ByteSource[], options: DiscoverSch
       }
     } catch (error) {
       // A sample cut at the byte limit can end mid-gzip-stream; anything else is a real error.
-      if (!limited.truncated) throw error;
+      if (!limited?.truncated) throw error;
     }
     // The record the byte limit cut through is incomplete: leave it out.
-    if (limited.truncated && !enough && sample.length > 0) sample.pop();
-    bytesLeft -= limited.served;
+    if (limited?.truncated && !enough && sample.length > 0) sample.pop();
+    bytesLeft -= limited?.served ?? 0;
     for (const record of sample.slice(0, sampleRows - records.length - malformedRows)) {
       if (record === null) malformedRows++;
       else records.push(record);
@@ -113,7 +114,7 @@ function limitStream(source: ByteSource, limit: number): ByteSource & { served: 
     async *stream(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
       for await (const chunk of source.stream(signal)) {
         const room = limit - limited.served;
-        if (chunk.byteLength >= room) {
+        if (chunk.byteLength > room) {
           limited.served += room;
           if (room > 0) yield chunk.subarray(0, room);
           limited.truncated = true;

@@ -116,6 +116,21 @@ describe('discoverSchema reads a bounded sample', () => {
     expect(source.served()).toBeLessThan(bytes.byteLength / 4);
   });
 
+  it('samples gzip Parquet larger than maxSampleBytes (it must be decompressed whole)', async () => {
+    const emails = Array.from({ length: 20_000 }, (_, index) => `user${index}@example.com`);
+    const parquet = parquetWriteBuffer({ columnData: [{ name: 'email', data: emails, type: 'STRING' }] });
+    const source = memoryByteSource('x.parquet.gz', new Uint8Array(gzipSync(new Uint8Array(parquet))), 1024);
+    const schema = await discoverSchema([source], { maxSampleBytes: 1000, sampleRows: 10 });
+    expect(schema.format).toEqual({ format: 'parquet', compression: 'gzip' });
+    expect(schema.sampledRows).toBe(10);
+  });
+
+  it('does not drop the last record when the file ends exactly at the byte limit', async () => {
+    const text = jsonl([{ email: 'a@b.co' }, { email: 'c@d.co' }]);
+    const schema = await discoverSchema([textSource('x.jsonl', text, 5)], { maxSampleBytes: new TextEncoder().encode(text).byteLength });
+    expect(schema.sampledRows).toBe(2);
+  });
+
   it('continues into the next part file when the first has too few rows', async () => {
     const first = textSource('part-0.jsonl', '');
     const second = textSource('part-1.jsonl', jsonl([{ email: 'a@b.co' }, { email: 'c@d.co' }]));
