@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ZodError } from 'zod';
 import { isUserError, UserError } from '../core/errors.ts';
+import { isTikTokApiError } from '../destinations/tiktok/tiktok-errors.ts';
 
 /** RFC 9457 problem document, plus what the person should do next and the offending field. */
 export interface ProblemDocument {
@@ -37,6 +38,15 @@ const STATUS_BY_CODE: Record<string, number> = {
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (isUserError(error)) return fromUserError(error);
+  // TikTok (or the emulator) answered with an error or not at all: the upstream failed, not this server.
+  if (isTikTokApiError(error)) {
+    return problem(502, {
+      code: `tiktok_${error.kind}`,
+      title: 'TikTok answered with an error',
+      detail: `${error.endpoint}: ${error.tiktokMessage}${error.code === null ? '' : ` (code ${error.code})`}${error.requestId ? `, request_id ${error.requestId}` : ''}.`,
+      resolution: error.resolution,
+    });
+  }
   return problem(500, {
     code: 'internal_error',
     title: 'Unexpected server error',

@@ -4,14 +4,19 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TikTokApiError } from '../../../src/destinations/tiktok/tiktok-errors.ts';
 import { openLocalApp, type LocalApp, type LocalDestination } from '../../../src/local/local-app.ts';
 import { createHttpApp } from '../../../src/server/http-app.ts';
 import { localServerContext } from '../../../src/server/local-server-context.ts';
 import { completed, fakeStages } from '../local/fake-stages.ts';
 
+let tiktokDown = false;
 const destination: LocalDestination = {
   current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
-  listAudiences: async () => ({ advertiserId: '7000000000000000001', audiences: [{ audience_id: '1', name: 'A · EMAIL' }] }),
+  listAudiences: async () => {
+    if (tiktokDown) throw new TikTokApiError({ kind: 'retryable', code: 50000, requestId: 'r-9', tiktokMessage: 'Internal error', endpoint: '/dmp/custom_audience/list/' });
+    return { advertiserId: '7000000000000000001', audiences: [{ audience_id: '1', name: 'A · EMAIL' }] };
+  },
   credentialsStatus: async () => ({ configured: false, source: 'none', tokenLast4: null, advertiserId: null, destination: { kind: 'emulator', label: 'simulated TikTok' } }),
   saveCredentials: async (update) => ({ configured: true, source: 'file', tokenLast4: update.accessToken?.slice(-4) ?? null, advertiserId: update.advertiserId ?? null, destination: { kind: 'tiktok', label: 'TikTok' } }),
   close: async () => {},
@@ -29,6 +34,8 @@ beforeAll(async () => {
   writeFileSync(join(dataDir, 'audiences', 'people.csv'), 'email,phone\n a@example.com ,+1 613 555 0100\nb@example.com,\n');
   writeFileSync(join(base, 'secret.csv'), 'email\nsecret@example.com\n');
   symlinkSync(join(base, 'secret.csv'), join(dataDir, 'link-out.csv'));
+  writeFileSync(join(dataDir, 'audiences', 'junk.parquet'), Buffer.from([0, 1, 2, 3, 0x7b, 0x7b, 0xff]));
+  writeFileSync(join(dataDir, 'audiences', 'broken.jsonl.gz'), 'not gzip at all');
   app = openLocalApp({ dataDir, destination, stages: () => fakeStages(async () => completed), worker: false });
   server = createHttpApp(localServerContext(app), { maxBodyBytes: 64 * 1024 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -135,7 +142,24 @@ describe('JSON API', () => {
     expectProblem(await call('PUT', '/api/credentials', { other: 1 }), 422);
   });
 
-  it('refuses state-changing requests from another site', async () => {
+  it('answers unreadable files with 422 and TikTok failures with 502, never 500', async () => {
+    for (const path of ['audiences/junk.parquet', 'audiences/broken.jsonl.gz']) {
+      const answer = await call('GET', `/api/schema?path=${path}`);
+      expect(answer.status, path).toBeGreaterThanOrEqual(400);
+      expect(answer.status, path).toBeLessThan(500);
+      expect(answer.type).toMatch(/problem\+json/);
+    }
+    tiktokDown = true;
+    try {
+      const answer = await call('GET', '/api/audiences');
+      expectProblem(answer, 502);
+      expect(answer.json.detail).toContain('request_id r-9');
+    } finally {
+      tiktokDown = false;
+    }
+  });
+
+    it('refuses state-changing requests from another site', async () => {
     expectProblem(await call('POST', '/api/jobs', plan, { origin: 'https://evil.example' }), 403);
   });
 
