@@ -40,7 +40,7 @@ export const systemClock: Clock = { now: () => performance.now(), sleep };
 export const DEFAULT_TIKTOK_QPS = 10;
 
 /** Share of the budget kept unused, so that network jitter cannot squeeze N+1 requests into TikTok's one-second window. */
-export const DEFAULT_RATE_HEADROOM = 0.05;
+export const DEFAULT_RATE_HEADROOM = 0.1;
 
 /**
  * A token bucket in its "virtual scheduling" form: each caller reserves the next free slot in call
