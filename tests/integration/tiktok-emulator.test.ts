@@ -133,6 +133,11 @@ async function list(query: Record<string, string>): Promise<Envelope<ListData>> 
   return getQuery('dmp/custom_audience/list/', { advertiser_id: ADVERTISER, ...query });
 }
 
+/** Polls `get` until the audience is valid (calculating is over). */
+async function untilValid(audienceId: string): Promise<void> {
+  await vi.waitFor(async () => expect((await get([audienceId])).data.list[0]?.audience_details.is_valid).toBe(true), { timeout: 10_000, interval: 100 });
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -360,7 +365,7 @@ describe('TikTok emulator over HTTP: update', () => {
   });
 
   it('answers 40002 "busy" while the audience is calculating, then applies the update', async () => {
-    emulator.configure({ calculatingMs: 250 });
+    emulator.configure({ calculatingMs: 1500 }); // long enough to stay busy on a loaded machine
     const extra = emailDigests(100, 5000);
     const extraFile = await uploadIds(extra);
     const other = await createOk([baseFile]);
@@ -370,7 +375,7 @@ describe('TikTok emulator over HTTP: update', () => {
     expect(emulator.audienceIds(other)).toHaveLength(1500);
     const rename = await update({ custom_audience_id: other, custom_audience_name: 'renamed' });
     expect(rename.code).toBe(40002);
-    await sleep(300);
+    await untilValid(other);
     const done = await update({ custom_audience_id: other, file_paths: [extraFile], action: 'APPEND' });
     expect(done.code).toBe(0);
     expect(emulator.audienceIds(other)).toEqual([...base, ...extra].sort());
@@ -448,13 +453,13 @@ describe('TikTok emulator over HTTP: update', () => {
 
 describe('TikTok emulator over HTTP: get, matching and history', () => {
   it('reports calculating, then valid with cover_num = matched distinct ids', async () => {
-    await start({ calculatingMs: 200, matchRate: 0.6 });
+    await start({ calculatingMs: 1500, matchRate: 0.6 });
     const ids = emailDigests(2000);
     const audienceId = await createOk([await uploadIds(ids)]);
     const during = await get([audienceId]);
     expect(during.code).toBe(0);
     expect(during.data.list[0]?.audience_details).toMatchObject({ audience_id: audienceId, is_valid: false, cover_num: 0, calculate_type: 'EMAIL_SHA256' });
-    await sleep(250);
+    await untilValid(audienceId);
     // The matching rule computed here independently: first 32 bits of sha256(id) / 2^32 < 0.6.
     const expected = ids.filter((id) => createHash('sha256').update(id).digest().readUInt32BE(0) / 2 ** 32 < 0.6).length;
     expect(expected).toBeGreaterThan(1000);
