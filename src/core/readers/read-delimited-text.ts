@@ -64,8 +64,13 @@ export function headerNames(fields: string[]): string[] {
 /** Incremental RFC 4180 parser over decoded text; keeps only the unfinished row between pushes. */
 export class DelimitedTextParser {
   private buffer = '';
+  private readonly delimiterCode: number;
 
-  constructor(private readonly delimiter: string) {}
+  constructor(private readonly delimiter: string) {
+    // Detection only ever picks one of , \t ; | — one UTF-16 unit compares fastest.
+    if (delimiter.length !== 1) throw new RangeError(`A delimiter is one character, not ${JSON.stringify(delimiter)}`);
+    this.delimiterCode = delimiter.charCodeAt(0);
+  }
 
   /** Characters of the unfinished row held back until more text arrives. */
   get pendingChars(): number {
@@ -103,7 +108,7 @@ export class DelimitedTextParser {
 
   /** Parses one row that contains quotes; returns where the next row starts, or -1 if more text is needed. */
   private parseQuotedRow(buffer: string, start: number, final: boolean, onRow: (fields: string[]) => void): number {
-    const { delimiter } = this;
+    const { delimiterCode } = this;
     const length = buffer.length;
     const fields: string[] = [];
     let index = start;
@@ -135,7 +140,7 @@ export class DelimitedTextParser {
       let end = index;
       while (end < length) {
         const code = buffer.charCodeAt(end);
-        if (code === 10 || buffer.startsWith(delimiter, end)) break;
+        if (code === 10 || code === delimiterCode) break;
         end++;
       }
       if (end >= length && !final) return -1;
@@ -145,7 +150,7 @@ export class DelimitedTextParser {
       field += text;
       fields.push(field);
       if (end < length && buffer.charCodeAt(end) !== 10) {
-        index = end + delimiter.length;
+        index = end + 1;
         continue;
       }
       onRow(fields);
