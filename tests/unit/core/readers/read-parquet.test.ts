@@ -4,12 +4,13 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { memoryByteSource } from '../../../../src/core/readers/memory-byte-source.ts';
 import { UserError } from '../../../../src/core/errors.ts';
+import { DEFAULT_NORMALIZE_OPTIONS, normalizeIdentifier } from '../../../../src/core/identifiers/index.ts';
 import { countingSource, gzipSource, parquetBytes, readAll, readAllBatches } from './record-sources.ts';
 
 describe('readRecords: Parquet', () => {
   it('reads an INT64 phone column as an integer (bigint), never a float', async () => {
     const bytes = parquetBytes([
-      { name: 'phone', data: [16135550123n, 447700900123n, null], type: 'INT64', nullable: true },
+      { name: 'phone', data: [16135550123n, 6135550124n, null], type: 'INT64', nullable: true },
       { name: 'email', data: ['a@b.co', null, 'c@d.co'], type: 'STRING', nullable: true },
       { name: 'age', data: [33, 44, 55], type: 'INT32' },
       { name: 'score', data: [0.5, 1.25, 2], type: 'DOUBLE' },
@@ -17,10 +18,13 @@ describe('readRecords: Parquet', () => {
     const records = await readAll(memoryByteSource('x.parquet', bytes));
     expect(records).toEqual([
       { phone: 16135550123n, email: 'a@b.co', age: 33, score: 0.5 },
-      { phone: 447700900123n, email: null, age: 44, score: 1.25 },
+      { phone: 6135550124n, email: null, age: 44, score: 1.25 },
       { phone: null, email: 'c@d.co', age: 55, score: 2 },
     ]);
     expect(typeof records[0]?.phone).toBe('bigint');
+    // …so it normalizes like the digits it is (E.164 without "+", normalization.md), not "1.6135550123e10".
+    expect(normalizeIdentifier('PHONE', records[0]?.phone, DEFAULT_NORMALIZE_OPTIONS)).toEqual({ status: 'ok', normalized: '16135550123' });
+    expect(normalizeIdentifier('PHONE', records[1]?.phone, DEFAULT_NORMALIZE_OPTIONS)).toEqual({ status: 'ok', normalized: '16135550124' });
   });
 
   it('reads row group by row group, through range reads only, with record numbers across groups', async () => {
