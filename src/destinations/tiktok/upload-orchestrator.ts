@@ -193,7 +193,8 @@ class UploadRun {
     return entry;
   }
 
-  async uploadType(type: IdentifierType): Promise<UploadTypeResult> {
+  /** Uploads and applies every partition of one type; returns what it did (files uploaded/skipped). */
+  async applyType(type: IdentifierType): Promise<{ uploaded: number; skipped: number }> {
     const files = this.#request.manifest.types[type]?.files ?? [];
     const entry = this.#entry(type);
     const counters = { uploaded: 0, skipped: 0 };
@@ -218,9 +219,7 @@ class UploadRun {
         await this.#save();
       }
     }
-    const result = await this.#status(entry, sumRows(files), counters);
-    this.#emit({ kind: 'type-completed', type, result });
-    return result;
+    return counters;
   }
 
   /** Finds (or checks) the audience this type goes to when the ledger does not know it yet. */
@@ -445,46 +444,60 @@ class UploadRun {
     return happened;
   }
 
-  /** Reads the audience's status, waiting (bounded) until TikTok has calculated it. */
-  async #status(entry: LedgerAudience, idsSent: number, counters: { uploaded: number; skipped: number }): Promise<UploadTypeResult> {
-    const audienceId = entry.audienceId as string;
+  /**
+   * Reads the audiences' status, waiting (bounded) until TikTok has calculated all of them: one
+   * shared wait after everything was applied, not one per type.
+   */
+  async status(applied: Array<{ type: IdentifierType; counters: { uploaded: number; skipped: number } }>): Promise<UploadTypeResult[]> {
     const poll = this.#request.poll ?? DEFAULT_POLL;
+    const entries = applied.map(({ type }) => this.#state.audiences[type] as LedgerAudience);
+    const ids = entries.map((entry) => entry.audienceId as string);
     const started = Date.now();
-    let details: AudienceDetails | undefined;
+    let details = new Map<string, AudienceDetails>();
     let pause = 0;
     let paused = 0;
     for (;;) {
-      [details] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: 10, signal: this.#request.signal });
+      const found = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: ids, historySize: 10, signal: this.#request.signal });
+      details = new Map(found.map((item) => [item.audienceId, item]));
       // The larger of wall-clock time and time paused, so an injected sleep still ends the wait.
       const elapsedMs = Math.max(Date.now() - started, paused);
-      if (!details || details.isValid || elapsedMs >= poll.timeoutMs) break;
-      this.#emit({ kind: 'waiting-for-audience', type: entry.type, audienceId, elapsedMs });
+      const calculating = entries.filter((entry) => details.get(entry.audienceId as string)?.isValid === false);
+      if (calculating.length === 0 || elapsedMs >= poll.timeoutMs) break;
+      for (const entry of calculating) this.#emit({ kind: 'waiting-for-audience', type: entry.type, audienceId: entry.audienceId as string, elapsedMs });
       // Short first pauses (the emulator calculates in seconds), growing to the configured interval.
       pause = Math.min(poll.intervalMs, pause === 0 ? Math.min(1000, poll.intervalMs) : pause * 2);
       const wait = Math.min(pause, Math.max(0, poll.timeoutMs - elapsedMs));
       paused += wait;
       await this.#sleep(wait, this.#request.signal);
     }
-    const isValid = details?.isValid ?? false;
-    const coverNum = details?.coverNum ?? undefined;
     const exact = this.#request.audience.action === 'create' || this.#request.audience.action === 'replace';
-    const matchRate = isValid && coverNum !== undefined && exact && idsSent > 0 ? coverNum / idsSent : undefined;
-    entry.result = { isValid, history: details?.history ?? [], checkedAt: this.#stamp(), ...(coverNum === undefined ? {} : { coverNum }), ...(matchRate === undefined ? {} : { matchRate }) };
+    const results = applied.map(({ type, counters }, index): UploadTypeResult => {
+      const entry = entries[index] as LedgerAudience;
+      const audienceId = entry.audienceId as string;
+      const current = details.get(audienceId);
+      const idsSent = sumRows(this.#request.manifest.types[type]?.files ?? []);
+      const isValid = current?.isValid ?? false;
+      const coverNum = current?.coverNum ?? undefined;
+      const matchRate = isValid && coverNum !== undefined && exact && idsSent > 0 ? coverNum / idsSent : undefined;
+      entry.result = { isValid, history: current?.history ?? [], checkedAt: this.#stamp(), ...(coverNum === undefined ? {} : { coverNum }), ...(matchRate === undefined ? {} : { matchRate }) };
+      return {
+        type,
+        calculateType: entry.calculateType,
+        audienceId,
+        audienceName: current?.name || entry.audienceName,
+        created: entry.created,
+        filesUploaded: counters.uploaded,
+        filesSkipped: counters.skipped,
+        idsSent,
+        ...(coverNum === undefined ? {} : { coverNum }),
+        ...(matchRate === undefined ? {} : { matchRate }),
+        isValid,
+        history: entry.result.history,
+      };
+    });
     await this.#save();
-    return {
-      type: entry.type,
-      calculateType: entry.calculateType,
-      audienceId,
-      audienceName: details?.name || entry.audienceName,
-      created: entry.created,
-      filesUploaded: counters.uploaded,
-      filesSkipped: counters.skipped,
-      idsSent,
-      ...(coverNum === undefined ? {} : { coverNum }),
-      ...(matchRate === undefined ? {} : { matchRate }),
-      isValid,
-      history: entry.result.history,
-    };
+    for (const result of results) this.#emit({ kind: 'type-completed', type: result.type, result });
+    return results;
   }
 }
 
@@ -503,7 +516,9 @@ export async function uploadTransformOutput(request: UploadRequest): Promise<Upl
   }
   const state: UploadLedgerState = loaded ?? { version: UPLOAD_LEDGER_VERSION, advertiserId: request.advertiserId, action: request.audience.action, audiences: {}, createdAt: now, updatedAt: now };
   const run = new UploadRun(request, state);
-  const audiences: UploadTypeResult[] = [];
-  for (const type of types) audiences.push(await run.uploadType(type));
+  // Types one after the other (each its own audience); then one wait for TikTok to calculate them all.
+  const applied: Array<{ type: IdentifierType; counters: { uploaded: number; skipped: number } }> = [];
+  for (const type of types) applied.push({ type, counters: await run.applyType(type) });
+  const audiences = await run.status(applied);
   return { advertiserId: request.advertiserId, action: request.audience.action, audiences, alreadyComplete: run.writes === 0 };
 }

@@ -284,8 +284,8 @@ describe('uploadTransformOutput', () => {
     expect(tiktok.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });
 
-  it('stops polling at the bound when the audience stays invalid, and reports it as not valid yet', async () => {
-    const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
+  it('waits once for all audiences, bounded, and reports those still calculating as not valid yet', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 }, PHONE: { ids: 1000, partitions: 1 } });
     const { tiktok } = setup();
     const neverValid = (async (input: string | URL | Request, init?: RequestInit) => {
       const response = await tiktok.fetch(input, init);
@@ -297,9 +297,11 @@ describe('uploadTransformOutput', () => {
     const client = new TikTokClient({ baseUrl: 'http://tiktok.test/open_api/v1.3', accessToken: 't-000000000', fetch: neverValid, limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }), sleep: async () => undefined });
     const sleeps: number[] = [];
     const result = await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { poll: { timeoutMs: 10_000, intervalMs: 4000 }, sleep: async (ms) => void sleeps.push(ms) }));
-    expect(result.audiences[0]?.isValid).toBe(false);
-    expect(result.audiences[0]?.matchRate).toBeUndefined();
+    expect(result.audiences.map((audience) => [audience.type, audience.isValid, audience.matchRate])).toEqual([['EMAIL', false, undefined], ['PHONE', false, undefined]]);
     expect(sleeps).toEqual([1000, 2000, 4000, 3000]);
+    const statusGets = tiktok.requests.filter((r) => r.url.pathname.endsWith('/get/') && r.url.searchParams.get('history_size') === '10');
+    expect(statusGets).toHaveLength(5);
+    expect(statusGets.every((r) => (JSON.parse(r.url.searchParams.get('custom_audience_ids') ?? '[]') as string[]).length === 2)).toBe(true);
   });
 
   it('reports every partition of a resumed upload as done or skipped, so progress reaches the total', async () => {
