@@ -110,7 +110,7 @@ export function addJobRoutes(router: Router, context: ServerContext, options: { 
       clearInterval(timer);
       response.end();
     };
-    request.on('close', () => clearInterval(timer));
+    response.on('close', () => clearInterval(timer));
     tick();
     return undefined;
   });
