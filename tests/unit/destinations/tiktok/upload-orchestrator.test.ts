@@ -199,6 +199,16 @@ describe('uploadTransformOutput', () => {
     expectExactlyOnce(tiktok, output);
   });
 
+  it('sends a file again once after a signature mismatch (40900), then gives up with the cause', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
+    const once = setup({ intercept: (endpoint, _request, count) => (endpoint === 'file/upload' && count === 1 ? { code: 40900, message: 'file_signature does not match' } : undefined) });
+    await uploadTransformOutput(request(output, once.client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }));
+    expectExactlyOnce(once.tiktok, output);
+    const always = setup({ intercept: (endpoint) => (endpoint === 'file/upload' ? { code: 40900, message: 'file_signature does not match' } : undefined) });
+    await expect(uploadTransformOutput(request(output, always.client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }))).rejects.toMatchObject({ kind: 'signature_mismatch', code: 40900 });
+    expect(always.tiktok.requests.filter((r) => r.url.pathname.endsWith('/upload/'))).toHaveLength(2);
+  });
+
   it('appends to an audience found by name, and creates it when it does not exist yet', async () => {
     const first = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
     const second = buildFakeTransformOutput({ EMAIL: { ids: 500, partitions: 1 } });
