@@ -75,7 +75,7 @@ describe('upload CLI killed at random points', () => {
   it('ends with one audience per type and every partition applied once; a re-run changes nothing and says so', async () => {
     const kills: number[] = [];
     for (let attempt = 0; attempt < 8; attempt += 1) {
-      const killAfterRequests = 1 + Math.floor(Math.random() * 8);
+      const killAfterRequests = 1 + Math.floor(Math.random() * 6);
       const run = await runUpload(killAfterRequests);
       if (run.signal !== 'SIGKILL') {
         expect(run.code, run.stderr).toBe(0);
