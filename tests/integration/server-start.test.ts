@@ -55,6 +55,13 @@ describe('npm start', () => {
     ]);
     const created = await api<{ id: string }>(server.url, 'POST', '/api/jobs', { inputs: ['samples/clean-rooms-sample.jsonl'], mapping: schema.json.suggestedMapping, audience: { name: 'Sample', action: 'create' } });
     expect(created.status).toBe(201);
+    // Live progress over server-sent events, until the stream ends with the job.
+    const stream = await (await fetch(`${server.url}/api/jobs/${created.json.id}/events`)).text();
+    const events = [...stream.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ type: m[1], data: JSON.parse(m[2] ?? '{}') as Record<string, unknown> }));
+    expect(events.filter((e) => e.type === 'state').map((e) => e.data.state)).toEqual(['queued', 'transforming', 'uploading', 'processing', 'completed']);
+    const progress = events.filter((e) => e.type === 'job').map((e) => e.data.progress as { recordsRead?: number; filesUploaded?: number; filesTotal?: number; percent?: number });
+    expect(progress.at(-1)).toMatchObject({ filesUploaded: 3, filesTotal: 3, percent: 100 });
+    expect(events.at(-1)).toEqual({ type: 'end', data: { state: 'completed' } });
     const job = await waitForJob(server.url, created.json.id, isFinished);
     expect(job).toMatchObject({ state: 'completed', destination: { label: 'simulated TikTok' } });
     expect(job.reason).toContain('simulated TikTok');
