@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { maskToken } from './mask-token.ts';
 import { TIKTOK_API_VERSION, TIKTOK_LIMITS, TIKTOK_PATHS, TIKTOK_PRODUCTION_BASE_URL } from './tiktok-api-version.ts';
 import {
   PARTIAL_SUCCESS_CODE,
@@ -331,6 +332,11 @@ export class TikTokClient {
     return url.toString();
   }
 
+  /** Whatever a server echoes back, the token never leaves this class unmasked. */
+  #redact(text: string): string {
+    return text.includes(this.#accessToken) ? text.split(this.#accessToken).join(maskToken(this.#accessToken)) : text;
+  }
+
   #missingEndpointResolution(): string {
     return `Check the API base URL (${this.baseUrl}, TIKTOK_API_BASE_URL): it must end in /open_api/${TIKTOK_API_VERSION}, e.g. ${TIKTOK_PRODUCTION_BASE_URL} or the emulator's address.`;
   }
@@ -391,20 +397,20 @@ export class TikTokClient {
         kind,
         code: null,
         httpStatus: status,
-        tiktokMessage: `HTTP ${status} without a TikTok answer${text ? `: ${text.slice(0, 200)}` : ''}`,
+        tiktokMessage: this.#redact(`HTTP ${status} without a TikTok answer${text ? `: ${text.slice(0, 200)}` : ''}`),
         endpoint: spec.path,
         ...(status === 404 ? { resolution: this.#missingEndpointResolution() } : {}),
-        // A gateway error may come after the API did the work.
-        outcomeUnknown: status >= 500,
+        // A gateway error (or a 2xx that is not TikTok's) may come after the API did the work.
+        outcomeUnknown: status >= 500 || (status >= 200 && status < 300),
       });
     }
     const requestId = typeof parsed.request_id === 'string' ? parsed.request_id : null;
     if (status === 404) {
       // The endpoint itself is missing: a wrong base URL or a path without its trailing slash.
-      throw new TikTokApiError({ kind: 'not_found', code: parsed.code, httpStatus: status, requestId, tiktokMessage: typeof parsed.message === 'string' ? parsed.message : 'Not Found', endpoint: spec.path, resolution: this.#missingEndpointResolution() });
+      throw new TikTokApiError({ kind: 'not_found', code: parsed.code, httpStatus: status, requestId, tiktokMessage: this.#redact(typeof parsed.message === 'string' ? parsed.message : 'Not Found'), endpoint: spec.path, resolution: this.#missingEndpointResolution() });
     }
     if (parsed.code === 0 || parsed.code === PARTIAL_SUCCESS_CODE) return { data: parsed.data, requestId };
-    const message = typeof parsed.message === 'string' ? parsed.message : '';
+    const message = this.#redact(typeof parsed.message === 'string' ? parsed.message : '');
     throw new TikTokApiError({ kind: classifyTikTokCode(parsed.code, message, this.#isBusy), code: parsed.code, httpStatus: status, requestId, tiktokMessage: message, endpoint: spec.path });
   }
 

@@ -336,6 +336,16 @@ describe('TikTokClient envelope and errors', () => {
     expect(`${error.message} ${error.resolution} ${JSON.stringify(client)} ${String(error.stack)}`).not.toContain(TOKEN);
   });
 
+  it('masks the token even when a server echoes it back', async () => {
+    const { client } = clientWith(() => envelope(null, 40105, `token ${TOKEN} was revoked`), { retry: { maxAttempts: 1 } });
+    const error = await caught(client.listAudiences({ advertiserId: ADVERTISER }));
+    expect(error.tiktokMessage).toBe('token …abcd was revoked');
+    const proxy = clientWith(() => new Response(`<pre>Access-Token: ${TOKEN}</pre>`, { status: 502 }), { retry: { maxAttempts: 1 } });
+    const proxyError = await caught(proxy.client.listAudiences({ advertiserId: ADVERTISER }));
+    expect(proxyError.message).not.toContain(TOKEN);
+    expect(proxyError.message).toContain('…abcd');
+  });
+
   it('treats 20001 (partial success) as success', async () => {
     const { client } = clientWith(() => envelope({ custom_audience_id: '8' }, 20001, 'partial'));
     expect((await client.createAudience({ advertiserId: ADVERTISER, name: 'n', calculateType: 'EMAIL_SHA256', filePaths: ['p'] })).audienceId).toBe('8');
