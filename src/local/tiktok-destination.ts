@@ -4,6 +4,7 @@ import { UserError } from '../core/errors.ts';
 import type { JobDestination } from '../adapters/node/sqlite/job-store.ts';
 import { loadTikTokSettings, maskToken, missingCredentialsError, saveTikTokCredentials, type TikTokSettings } from '../adapters/node/tiktok-credentials.ts';
 import { startTikTokEmulator, type EmulatorOptions, type RunningEmulator } from '../destinations/tiktok/emulator/tiktok-emulator.ts';
+import { processRequestRateLimiter, RequestRateLimiter } from '../destinations/tiktok/request-rate-limiter.ts';
 import { TikTokClient } from '../destinations/tiktok/tiktok-client.ts';
 import type { CredentialsStatus, CredentialsUpdate } from '../server/server-context.ts';
 import type { LocalDestination } from './local-app.ts';
@@ -41,6 +42,8 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
   const emulatorDir = join(options.dataDir, '.emulator');
   let running: Promise<RunningEmulator> | undefined;
   let started: RunningEmulator | undefined;
+  // The emulator has its own budget (its `qps` option); real TikTok shares the process limiter at TIKTOK_QPS.
+  let emulatorLimiter: RequestRateLimiter | undefined;
   const settings = (): TikTokSettings => loadTikTokSettings({ env, configDir });
   const emulatorOptions = (): Partial<EmulatorOptions> => {
     const raw = env[EMULATOR_OPTIONS_ENV];
@@ -72,7 +75,7 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
         throw new UserError({ code: 'unknown_emulator_advertiser', title: 'Unknown advertiser on simulated TikTok', detail: `The simulated TikTok only has advertiser ${EMULATOR_ADVERTISER_ID}.`, resolution: 'Leave the advertiser empty, or configure real TikTok credentials first.', field: 'audience.advertiserId', kind: 'failure' });
       }
       return {
-        client: new TikTokClient({ baseUrl: emulator.baseUrl, accessToken: EMULATOR_TOKEN }),
+        client: new TikTokClient({ baseUrl: emulator.baseUrl, accessToken: EMULATOR_TOKEN, limiter: (emulatorLimiter ??= new RequestRateLimiter({ ratePerSecond: emulator.options.qps })) }),
         advertiserId: EMULATOR_ADVERTISER_ID,
         poll: { timeoutMs: Math.max(60_000, emulator.options.calculatingMs * 3), intervalMs: Math.min(1_000, Math.max(100, emulator.options.calculatingMs / 4)) },
         destination: EMULATOR_DESTINATION,
@@ -82,7 +85,7 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
     if (!found.accessToken) throw missingCredentialsError('token');
     const advertiser = advertiserId ?? found.advertiserId;
     if (!advertiser) throw missingCredentialsError('advertiser');
-    return { client: new TikTokClient({ baseUrl: found.baseUrl, accessToken: found.accessToken }), advertiserId: advertiser, poll: { timeoutMs: 10 * 60_000, intervalMs: 10_000 }, destination: TIKTOK_DESTINATION };
+    return { client: new TikTokClient({ baseUrl: found.baseUrl, accessToken: found.accessToken, limiter: processRequestRateLimiter(found.qps) }), advertiserId: advertiser, poll: { timeoutMs: 2 * 60_000, intervalMs: 10_000 }, destination: TIKTOK_DESTINATION };
   };
   const status = async (): Promise<CredentialsStatus> => {
     const found = settings();
@@ -118,6 +121,7 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
       const emulator = running ? await running.catch(() => undefined) : undefined;
       running = undefined;
       started = undefined;
+      emulatorLimiter = undefined;
       await emulator?.close();
     },
   };

@@ -9,7 +9,7 @@ let server: ServerProcess;
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'au-load-'));
-  server = await startServerProcess({ dataDir: join(base, 'data'), env: { AU_SKIP_UI_BUILD: '1', AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100 }) } });
+  server = await startServerProcess({ dataDir: join(base, 'data'), env: { AU_SKIP_UI_BUILD: '1', AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100, qps: 50 }) } });
 });
 afterAll(async () => {
   await server?.stop();
