@@ -5,7 +5,7 @@ import type { AudiencePlan } from '../../core/plan.ts';
 import type { Manifest, ManifestFile } from '../../core/transform/manifest.ts';
 import { sleep as defaultSleep } from './request-rate-limiter.ts';
 import { TIKTOK_LIMITS } from './tiktok-api-version.ts';
-import type { AudienceAction, AudienceDetails, AudienceHistoryEntry, TikTokClient } from './tiktok-client.ts';
+import type { AudienceAction, AudienceDetails, AudienceHistoryEntry, AudienceListItem, TikTokClient } from './tiktok-client.ts';
 import { TikTokApiError } from './tiktok-errors.ts';
 import {
   UPLOAD_LEDGER_VERSION,
@@ -72,12 +72,15 @@ export interface UploadRequest {
   poll?: { timeoutMs: number; intervalMs: number };
   /** File paths per create/update call (TikTok: 1–500, fewer than 50 recommended). */
   batchSize?: number;
+  /** Extra name lookups (pauses in ms) before deciding that a create whose answer was lost did not happen. */
+  createLookupDelaysMs?: number[];
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => Date;
 }
 
 export const DEFAULT_POLL = { timeoutMs: 10 * 60_000, intervalMs: 10_000 } as const;
 export const DEFAULT_BATCH_SIZE = TIKTOK_LIMITS.recommendedFilePathsPerCall;
+export const DEFAULT_CREATE_LOOKUP_DELAYS_MS = [1000, 3000];
 /** Attempts of one write whose outcome stayed unknown (reconciled between attempts). */
 const MAX_WRITE_ATTEMPTS = 5;
 const HISTORY_SIZE = 100;
@@ -146,6 +149,7 @@ class UploadRun {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => Date;
   readonly #batchSize: number;
+  readonly #createLookupDelaysMs: number[];
   /** Writes sent to TikTok in this run (uploads, creates, updates). */
   writes = 0;
 
@@ -154,6 +158,7 @@ class UploadRun {
     this.#state = state;
     this.#sleep = request.sleep ?? defaultSleep;
     this.#now = request.now ?? (() => new Date());
+    this.#createLookupDelaysMs = request.createLookupDelaysMs ?? DEFAULT_CREATE_LOOKUP_DELAYS_MS;
     this.#batchSize = Math.min(TIKTOK_LIMITS.maxFilePathsPerCall, Math.max(1, request.batchSize ?? DEFAULT_BATCH_SIZE));
   }
 
@@ -414,8 +419,15 @@ class UploadRun {
     const signal = this.#request.signal;
     let happened: boolean;
     if (pending.kind === 'create') {
-      const matches = await this.#client.findAudiencesByName(this.#advertiserId, pending.audienceName, signal);
-      const fresh = matches.filter((audience) => !pending.existingIdsWithName.includes(audience.audienceId));
+      // TikTok's list may lag behind a create: look again after short pauses before concluding
+      // that the create did not happen (a wrong "no" here would make a second audience).
+      let fresh: AudienceListItem[] = [];
+      for (const delayMs of [0, ...this.#createLookupDelaysMs]) {
+        if (delayMs > 0) await this.#sleep(delayMs, signal);
+        const matches = await this.#client.findAudiencesByName(this.#advertiserId, pending.audienceName, signal);
+        fresh = matches.filter((audience) => !pending.existingIdsWithName.includes(audience.audienceId));
+        if (fresh.length > 0) break;
+      }
       if (fresh.length > 1) {
         throw new UserError({ code: 'duplicate_audiences', title: 'Several audiences were created', detail: `"${pending.audienceName}" exists ${fresh.length} times (ids ${fresh.map((audience) => audience.audienceId).join(', ')}), created outside this upload's ledger.`, resolution: 'Delete the extra audiences in TikTok Ads Manager, keeping one, then run the same command again.', kind: 'failure' });
       }

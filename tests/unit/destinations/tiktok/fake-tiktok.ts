@@ -15,13 +15,15 @@ export interface FakeAudience {
   history: Array<{ action: string; msg: string; opt_time: string }>;
   /** Answers 40002 busy this many more times. */
   busyAnswers: number;
+  /** Left out of this many more list answers (a list that lags behind creates). */
+  hiddenFromLists: number;
 }
 
 export type Interception = 'fail-before' | 'fail-after' | { code: number; message: string } | undefined;
 
 let fakeCounter = 0;
 
-export function fakeTikTok(options: { matchRate?: number; intercept?: (endpoint: string, request: RecordedRequest, count: number) => Interception } = {}) {
+export function fakeTikTok(options: { matchRate?: number; listLagCalls?: number; intercept?: (endpoint: string, request: RecordedRequest, count: number) => Interception } = {}) {
   const files = new Map<string, { ids: string[]; calculateType: string }>();
   const audiences = new Map<string, FakeAudience>();
   const counts = new Map<string, number>();
@@ -46,7 +48,7 @@ export function fakeTikTok(options: { matchRate?: number; intercept?: (endpoint:
         const paths = body.file_paths as string[];
         if (paths.some((path) => expired.has(path))) return envelope(null, 40910, 'file expired');
         nextAudience += 1;
-        const audience: FakeAudience = { id: String(nextAudience), name: String(body.custom_audience_name), calculateType: String(body.calculate_type), ids: new Set(), received: [], appliedFiles: [], history: [], busyAnswers: 0 };
+        const audience: FakeAudience = { id: String(nextAudience), name: String(body.custom_audience_name), calculateType: String(body.calculate_type), ids: new Set(), received: [], appliedFiles: [], history: [], busyAnswers: 0, hiddenFromLists: options.listLagCalls ?? 0 };
         for (const path of paths) {
           const file = files.get(path);
           if (!file || file.calculateType !== audience.calculateType) return envelope(null, 40002, `bad file ${path}`);
@@ -93,7 +95,12 @@ export function fakeTikTok(options: { matchRate?: number; intercept?: (endpoint:
       case 'list': {
         const page = Number(params.get('page'));
         const size = Number(params.get('page_size'));
-        const all = [...audiences.values()].map((audience) => ({ audience_id: audience.id, name: audience.name, calculate_type: audience.calculateType, cover_num: audience.ids.size, is_valid: true, is_creator: true }));
+        const visible = [...audiences.values()].filter((audience) => {
+          if (audience.hiddenFromLists <= 0) return true;
+          if (page === 1) audience.hiddenFromLists -= 1;
+          return false;
+        });
+        const all = visible.map((audience) => ({ audience_id: audience.id, name: audience.name, calculate_type: audience.calculateType, cover_num: audience.ids.size, is_valid: true, is_creator: true }));
         return envelope({ list: all.slice((page - 1) * size, page * size), page_info: { page, page_size: size, total_number: all.length, total_page: Math.ceil(all.length / size) } });
       }
       default:

@@ -139,6 +139,17 @@ describe('uploadTransformOutput', () => {
     expectExactlyOnce(tiktok, output);
   });
 
+  it('looks again before concluding that a lost create did not happen (a list lagging behind)', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
+    const tiktok = fakeTikTok({ listLagCalls: 2, intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined) });
+    const client = new TikTokClient({ baseUrl: 'http://tiktok.test/open_api/v1.3', accessToken: 'token-for-tests-0000', fetch: tiktok.fetch, limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }), sleep: async () => undefined });
+    const sleeps: number[] = [];
+    await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { sleep: async (ms) => void sleeps.push(ms) }));
+    expect(sleeps).toEqual([1000, 3000]);
+    expect(tiktok.audiences.size).toBe(1);
+    expectExactlyOnce(tiktok, output);
+  });
+
   it('sends a create again when the lost request never reached TikTok', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
     const { tiktok, client } = setup({ intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-before' : undefined) });
