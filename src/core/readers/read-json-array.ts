@@ -10,7 +10,7 @@ const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 
 /**
- * A JSON array of objects, streamed: a small scanner finds where each top-level element ends
+ * A JSON array of objects (or several, one after the other), streamed: a small scanner finds where each top-level element ends
  * (tracking nesting and strings) and only that element's text is parsed, so memory is bounded by
  * the largest element, not the file. A non-object element is a malformed record (`null`).
  *
@@ -58,7 +58,7 @@ export async function* readJsonArray(chunks: AsyncIterable<Uint8Array>, context:
           phase = 'inside';
           elementStart = index + 1;
         } else if (code > 32 && code !== 0xfeff) {
-          // Not an array after all: the whole rest is one malformed record.
+          // Neither an array nor another array after the last: the whole rest is one malformed record.
           phase = 'after';
           batch.records.push(null);
         }
@@ -70,7 +70,8 @@ export async function* readJsonArray(chunks: AsyncIterable<Uint8Array>, context:
       else if (code === CLOSE_BRACE || (code === CLOSE_BRACKET && depth > 0)) depth--;
       else if (code === CLOSE_BRACKET) {
         emit(buffer.slice(elementStart, index), false);
-        phase = 'after';
+        // Another array may follow (some exporters concatenate one array per batch).
+        phase = 'before';
       } else if (code === COMMA && depth === 0) {
         emit(buffer.slice(elementStart, index), true);
         elementStart = index + 1;

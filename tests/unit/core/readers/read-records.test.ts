@@ -53,6 +53,11 @@ describe('readRecords: JSON array', () => {
     expect(await readAll(textSource('x.json', '[{"a":1},,{"b":2},]'))).toEqual([{ a: 1 }, null, { b: 2 }]);
   });
 
+  it('reads arrays written one after another, and counts trailing text as one malformed record', async () => {
+    expect(await readAll(textSource('x.json', '[{"a":1}]\n[{"b":2},{"c":3}]\n'))).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }]);
+    expect(await readAll(textSource('x.json', '[{"a":1}] trailing {"b":2}'))).toEqual([{ a: 1 }, null]);
+  });
+
   it('reads an empty array as no records', async () => {
     expect(await readAll(textSource('x.json', ' [ ] '))).toEqual([]);
   });
