@@ -72,6 +72,27 @@ describe('upload under faults and throttling', () => {
     }
   }, 120_000);
 
+  it('reconciles writes whose answers never came (timeouts and dropped connections) without applying anything twice', async () => {
+    const running = (emulator = await startTikTokEmulator({ qps: 100, faults: { timeout: 0.15, drop: 0.15 }, timeoutHangMs: 2000, calculatingMs: 100, tokens: [TOKEN], advertisers: [ADVERTISER], seed: 77 }));
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 9000, partitions: 6 }, GAID: { ids: 3000, partitions: 2 } });
+    const client = new TikTokClient({ baseUrl: running.baseUrl, accessToken: TOKEN, limiter: new RequestRateLimiter({ ratePerSecond: 100 }), timeoutMs: 400, retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 200, budget: new RetryBudget({ capacity: 500 }) }, busy: { delayMs: 200 } });
+    await uploadTransformOutput({
+      manifest: output.manifest,
+      readPartition: output.readPartition,
+      audience: { name: 'Lost', action: 'create' },
+      advertiserId: ADVERTISER,
+      client,
+      ledger: new InMemoryUploadLedgerStore(),
+      ledgerId: 'lost-answers',
+      batchSize: 1,
+      poll: { timeoutMs: 10_000, intervalMs: 200 },
+      createLookupDelaysMs: [50],
+    });
+    const lostWrites = running.requestLog().filter((entry) => entry.method === 'POST' && (entry.fault === 'timeout' || entry.fault === 'drop') && !entry.path.endsWith('/upload/'));
+    expect(lostWrites.length).toBeGreaterThan(0);
+    expectExactly(running, output, 'Lost');
+  }, 60_000);
+
   it('recovers from the emulator throttling a client whose budget is too high, still exactly once', async () => {
     const running = (emulator = await startTikTokEmulator({ qps: 5, calculatingMs: 100, tokens: [TOKEN], advertisers: [ADVERTISER], seed: 5 }));
     const output = buildFakeTransformOutput({ EMAIL: { ids: 12_000, partitions: 8 } });
