@@ -31,7 +31,7 @@ async function timed(url: string, init?: RequestInit): Promise<{ ms: number; sta
 
 async function main(): Promise<void> {
   const base = mkdtempSync(join(tmpdir(), 'au-bench-api-'));
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'src', 'server', 'start.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server', 'start.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', DATA_DIR: join(base, 'data'), TIKTOK_ACCESS_TOKEN: '', AU_SKIP_UI_BUILD: '1', AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100 }) },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -58,6 +58,10 @@ describe('crash and restart', () => {
     const done = await waitForJob(server.url, id, isFinished, 90_000);
     expect(done.state, done.reason ?? '').toBe('completed');
     expect(done.result?.upload?.audiences).toEqual([expect.objectContaining({ type: 'EMAIL', idsSent: ROWS })]);
+    // The history shows each restart picking the job up: the transform redone once, the upload resumed.
+    const stream = await (await fetch(`${server.url}/api/jobs/${id}/events`)).text();
+    const states = [...stream.matchAll(/event: state\ndata: (.*)\n/g)].map((m) => (JSON.parse(m[1] ?? '{}') as { state: string }).state);
+    expect(states).toEqual(['queued', 'transforming', 'transforming', 'uploading', 'uploading', 'processing', 'completed']);
     await server.stop();
     server = undefined;
 

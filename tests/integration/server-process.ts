@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
-const TSX_CLI = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
 
 export interface ServerProcess {
   url: string;
@@ -16,7 +16,9 @@ export interface ServerProcess {
 
 /** `npm start` as a child process (same entry, tsx), on a free port with its own data folder. */
 export async function startServerProcess(options: { dataDir: string; env?: Record<string, string> }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [TSX_CLI, join(REPO_ROOT, 'src', 'server', 'start.ts')], {
+  // tsx as a loader, not its CLI: the CLI would be a parent process, and a SIGKILL to it would leave
+  // the real server running as an orphan.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'server', 'start.ts')], {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: '0', DATA_DIR: options.dataDir, TIKTOK_ACCESS_TOKEN: '', TIKTOK_ADVERTISER_ID: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,9 +56,20 @@ export async function startServerProcess(options: { dataDir: string; env?: Recor
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      const code = await exited;
+      if (child.pid !== undefined && isAlive(child.pid)) throw new Error(`server process ${child.pid} still runs after ${signal}`);
+      return code;
     },
   };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function api<T = Record<string, unknown>>(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
