@@ -36,19 +36,29 @@ export function sortUniqueDigests(packed: Uint8Array, count: number, commonPrefi
     if (end - position === 1) {
       // A key prefix of its own: no other digest can equal this one.
       const index = key - prefix * INDEX_SPAN;
-      out.set(packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), written * DIGEST_BYTES);
+      copyDigest(packed, index, out, written);
       written += 1;
+    } else if (end - position === 2) {
+      // The common duplicate case: a pair, settled with one comparison.
+      const first = (keys[position] as number) - prefix * INDEX_SPAN;
+      const second = (keys[position + 1] as number) - prefix * INDEX_SPAN;
+      const order = compareDigests(packed, first, second);
+      const low = order <= 0 ? first : second;
+      copyDigest(packed, low, out, written);
+      written += 1;
+      if (order !== 0) {
+        const high = low === first ? second : first;
+        copyDigest(packed, high, out, written);
+        written += 1;
+      }
     } else {
       run.length = 0;
-      for (let at = position; at < end; at += 1) {
-        const runKey = keys[at] as number;
-        run.push(runKey - prefix * INDEX_SPAN);
-      }
+      for (let at = position; at < end; at += 1) run.push((keys[at] as number) - prefix * INDEX_SPAN);
       run.sort((a, b) => compareDigests(packed, a, b));
       let last = -1;
       for (const index of run) {
         if (last >= 0 && compareDigests(packed, last, index) === 0) continue;
-        out.set(packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), written * DIGEST_BYTES);
+        copyDigest(packed, index, out, written);
         written += 1;
         last = index;
       }
@@ -67,4 +77,11 @@ export function compareDigests(packed: Uint8Array, a: number, b: number): number
     if (difference !== 0) return difference;
   }
   return 0;
+}
+
+// A plain loop: cheaper than a subarray view plus set() for 32 bytes.
+function copyDigest(from: Uint8Array, index: number, to: Uint8Array, at: number): void {
+  const source = index * DIGEST_BYTES;
+  const target = at * DIGEST_BYTES;
+  for (let byte = 0; byte < DIGEST_BYTES; byte += 1) to[target + byte] = from[source + byte] as number;
 }
