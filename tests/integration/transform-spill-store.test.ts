@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DigestSpillStore } from '../../src/adapters/node/transform/digest-spill-store.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'spill-store-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+function drain(store: DigestSpillStore): string[] {
+  const lines: string[] = [];
+  for (const { packed, count } of store.sortedUnique()) {
+    for (let index = 0; index < count; index += 1) lines.push(Buffer.from(packed.subarray(index * 32, index * 32 + 32)).toString('hex'));
+  }
+  return lines;
+}
+
+describe('DigestSpillStore', () => {
+  it('keeps a small input in memory', () => {
+    const store = new DigestSpillStore(join(root, 'small'), 1 << 20);
+    const digests = ['a', 'b', 'a', 'c'].map(digest);
+    store.add(Buffer.concat(digests), digests.length);
+    expect(drain(store)).toEqual([...new Set(digests.map((entry) => entry.toString('hex')))].sort());
+    expect(store.spillCount).toBe(0);
+    expect(existsSync(join(root, 'small'))).toBe(false);
+  });
+
+  it('spills runs to leading-byte buckets, re-splits a bucket still too big, and returns every distinct digest in order', () => {
+    const store = new DigestSpillStore(join(root, 'big'), 1); // the smallest buffer: 256 digests
+    const expected = new Set<string>();
+    // Half of the digests start with 0x00 so that bucket outgrows the buffer and is split again.
+    for (let batch = 0; batch < 40; batch += 1) {
+      const digests: Buffer[] = [];
+      for (let index = 0; index < 200; index += 1) {
+        const value = digest(`person-${(batch * 131 + index * 7) % 5000}`);
+        if (index % 2 === 0) value[0] = 0;
+        digests.push(value);
+        expected.add(value.toString('hex'));
+      }
+      store.add(Buffer.concat(digests), digests.length);
+    }
+    expect(store.spillCount).toBeGreaterThan(10);
+    expect(drain(store)).toEqual([...expected].sort());
+    expect(readdirSync(join(root, 'big'))).toEqual([]); // bucket files are deleted as they are consumed
+  });
+
+  it('settles a bucket of one repeated digest without growing', () => {
+    const store = new DigestSpillStore(join(root, 'same'), 1);
+    const one = digest('the same person');
+    for (let batch = 0; batch < 30; batch += 1) store.add(Buffer.concat(Array.from({ length: 300 }, () => one)), 300);
+    expect(drain(store)).toEqual([one.toString('hex')]);
+  });
+});
