@@ -517,6 +517,13 @@ class UploadRun {
  * Uploads a transform output to TikTok: one audience per identifier type, partitions uploaded once
  * and applied once, whatever happens in between (see upload-ledger.ts). Safe to call again with the
  * same ledger id after a crash, a timeout or a completed run.
+ *
+ * Per type, in order: settle a write left pending by an earlier run (create → name lookup,
+ * update → audience history); find or check the audience (by id, or by `<name> · TYPE`); refuse a
+ * REMOVE that would go under 1,000; then per batch of ≤ batchSize partitions: upload the ones
+ * without a file_path (ledger saved after each), record the write as pending, send create/update,
+ * record it as applied. An expired file_path (40910) is uploaded again. Finally one bounded wait
+ * for every audience to be calculated, and cover_num / match rate / history are read.
  */
 export async function uploadTransformOutput(request: UploadRequest): Promise<UploadResult> {
   const types = manifestTypes(request.manifest);
