@@ -11,6 +11,7 @@ Python inside Spark tasks) is in audience_records.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, Sequence
@@ -124,13 +125,23 @@ def phone_normalizer(region: str, phone_format: str):
     return normalize
 
 
+_PHONE_NORMALIZERS: dict[tuple[str, str], Any] = {}
+
+
+def cached_phone_normalizer(region: str, phone_format: str):
+    """Audiences repeat numbers: each Python worker remembers recent answers instead of re-parsing."""
+    key = (region, phone_format)
+    if key not in _PHONE_NORMALIZERS:
+        _PHONE_NORMALIZERS[key] = functools.lru_cache(maxsize=1 << 16)(phone_normalizer(region, phone_format))
+    return _PHONE_NORMALIZERS[key]
+
+
 def phone_udf(region: str, phone_format: str):
     """Vectorized phone step with the pinned `phonenumbers` (libphonenumber's full metadata)."""
-    normalize = phone_normalizer(region, phone_format)
 
     @pandas_udf(StringType())
     def normalize_phones(texts: pd.Series) -> pd.Series:
-        return texts.map(normalize)
+        return texts.map(cached_phone_normalizer(region, phone_format))
 
     return normalize_phones
 
@@ -141,77 +152,92 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
     Mirrors normalize-identifier.ts. `digest` is the lowercase hex SHA-256 of the UTF-8 normalized
     value (Spark's sha2), or the lowercased pre-hashed value itself (step 4); null for empty or
     rejected cells. Patterns come from rules.json (valid Java regex, used by rlike/regexp_replace).
+    Each step is its own column so Spark evaluates a regex once per cell (it does not inline a
+    costly expression used twice), and each type's work only runs on that type's cells.
     """
     white_space = rules["whiteSpaceClass"]
-    # \z, not $: Java's $ also matches before a final line terminator.
+    # \\z, not $: Java's $ also matches before a final line terminator.
     edge_white_space = f"^{white_space}+|{white_space}+\\z"
     kind = F.col("kind")
     identifier_type = F.col("identifier_type")
-    is_phone = identifier_type == "PHONE"
-    is_email = identifier_type == "EMAIL"
 
-    # Step 3: `text` arrives through audience_records.unicode_clean (NFKC and invisible characters,
-    # in the Python task that parsed the record: Spark has no NFKC); the edge trim is Spark's.
+    # Shared steps. `text` arrives through audience_records.unicode_clean (NFKC, invisible characters:
+    # done in the Python task that parsed the record, Spark has no NFKC); the edge trim is Spark's.
     staged = cells.withColumn("cleaned", F.regexp_replace(F.col("text"), edge_white_space, ""))
     cleaned = F.col("cleaned")
-    is_not_text = kind == KIND_NOT_TEXT
-    is_empty = kind.isin(KIND_NULL, KIND_ABSENT) | ((kind == KIND_TEXT) & (cleaned == ""))
-    is_prehashed = (F.length(cleaned) == 64) & cleaned.rlike(rules["prehashedPattern"])
-    reaches_type_step = ~is_not_text & ~is_empty & ~is_prehashed
-
-    # PHONE: only the cells that reach the phone step are sent to Python.
-    staged = staged.withColumn("phone", phone_udf(options["phoneRegion"], options["phoneFormat"])(F.when(is_phone & reaches_type_step, cleaned)))
-    phone = F.col("phone")
+    staged = staged.withColumn(
+        "shared",
+        F.when(kind == KIND_NOT_TEXT, "not_text")
+        .when(kind.isin(KIND_NULL, KIND_ABSENT) | (cleaned == ""), "empty")
+        .when((F.length(cleaned) == 64) & cleaned.rlike(rules["prehashedPattern"]), "prehashed"),
+    )
+    shared = F.col("shared")
+    typed = shared.isNull()
 
     # EMAIL
-    email = F.lower(F.regexp_replace(cleaned, f"{white_space}+", ""))
-    email_valid = email.rlike(rules["emailPattern"])
+    email = F.when(typed & (identifier_type == "EMAIL"), F.lower(F.regexp_replace(cleaned, f"{white_space}+", "")))
+    staged = staged.withColumn("email", email).withColumn("email_valid", F.col("email").rlike(rules["emailPattern"]))
+    email = F.col("email")
     local = F.substring_index(F.substring_index(email, "@", 1), "+", 1)
     domain = F.substring_index(email, "@", -1)
     if options["emailDots"] == "strip-all":
         local = F.regexp_replace(local, r"\.", "")
     elif options["emailDots"] == "strip-gmail":
         local = F.when(domain.isin(*rules["gmailDomains"]), F.regexp_replace(local, r"\.", "")).otherwise(local)
-    email_ok = email_valid & (local != "")
-    email_normalized = F.concat(local, F.lit("@"), domain)
+    staged = staged.withColumn("email_local", F.when(F.col("email_valid"), local))
+    email_ok = F.col("email_valid") & (F.col("email_local") != "")
+    email_normalized = F.concat(F.col("email_local"), F.lit("@"), domain)
+
+    # PHONE: only the cells that reach the phone step are sent to Python (vectorized, phonenumbers).
+    phone_input = F.when(typed & (identifier_type == "PHONE"), cleaned)
+    staged = staged.withColumn("phone", phone_udf(options["phoneRegion"], options["phoneFormat"])(phone_input))
+    phone = F.col("phone")
 
     # IDFA / GAID / MAID
-    device = F.lower(cleaned)
+    device = F.when(typed & identifier_type.isin("IDFA", "GAID", "MAID"), F.lower(cleaned))
+    staged = staged.withColumn("device_lower", device)
+    device = F.col("device_lower")
     device = F.when(
         device.rlike(rules["deviceIdCompactPattern"]),
         F.concat_ws("-", F.substring(device, 1, 8), F.substring(device, 9, 4), F.substring(device, 13, 4), F.substring(device, 17, 4), F.substring(device, 21, 12)),
     ).otherwise(device)
-    device_valid = device.rlike(rules["deviceIdPattern"])
-    device_zero = device == F.lit(rules["zeroDeviceId"])
-    device_ok = device_valid & ~device_zero
+    staged = staged.withColumn("device", device)
+    device = F.col("device")
+    staged = staged.withColumn(
+        "device_problem",
+        F.when(~device.rlike(rules["deviceIdPattern"]), "invalid_device_id").when(device == F.lit(rules["zeroDeviceId"]), "zero_device_id"),
+    )
+    device_ok = F.col("device_problem").isNull()
 
     reject_prehashed = options["prehashed"] == "reject"
+    is_email = identifier_type == "EMAIL"
+    is_phone = identifier_type == "PHONE"
     status = (
-        F.when(is_not_text, STATUS_REJECTED)
-        .when(is_empty, STATUS_EMPTY)
-        .when(is_prehashed, STATUS_REJECTED if reject_prehashed else STATUS_PREHASHED)
+        F.when(shared == "not_text", STATUS_REJECTED)
+        .when(shared == "empty", STATUS_EMPTY)
+        .when(shared == "prehashed", STATUS_REJECTED if reject_prehashed else STATUS_PREHASHED)
         .when(is_email, F.when(email_ok, STATUS_OK).otherwise(STATUS_REJECTED))
         .when(is_phone, F.when(phone.isNotNull(), STATUS_OK).otherwise(STATUS_REJECTED))
         .otherwise(F.when(device_ok, STATUS_OK).otherwise(STATUS_REJECTED))
     )
     reason = (
-        F.when(is_not_text, "not_text")
-        .when(is_empty, F.lit(None))
-        .when(is_prehashed, F.lit("prehashed_not_allowed") if reject_prehashed else F.lit(None))
+        F.when(shared == "not_text", "not_text")
+        .when(shared == "empty", F.lit(None))
+        .when(shared == "prehashed", F.lit("prehashed_not_allowed") if reject_prehashed else F.lit(None))
         .when(is_email, F.when(~email_ok, "invalid_email"))
         .when(is_phone, F.when(phone.isNull(), "invalid_phone"))
-        .otherwise(F.when(~device_valid, "invalid_device_id").when(device_zero, "zero_device_id"))
+        .otherwise(F.col("device_problem"))
     )
     normalized = (
-        F.when(is_not_text | is_empty, F.lit(None))
-        .when(is_prehashed, F.lit(None) if reject_prehashed else F.lower(cleaned))
+        F.when(shared.isin("not_text", "empty"), F.lit(None))
+        .when(shared == "prehashed", F.lit(None) if reject_prehashed else F.lower(cleaned))
         .when(is_email, F.when(email_ok, email_normalized))
         .when(is_phone, phone)
         .otherwise(F.when(device_ok, device))
     )
     staged = staged.withColumn("status", status).withColumn("reason", reason.cast(StringType())).withColumn("normalized", normalized.cast(StringType()))
     digest = F.when(F.col("status") == STATUS_OK, F.sha2(F.col("normalized"), 256)).when(F.col("status") == STATUS_PREHASHED, F.col("normalized"))
-    return staged.withColumn("digest", digest).drop("cleaned", "phone")
+    return staged.withColumn("digest", digest).drop("cleaned", "shared", "email", "email_valid", "email_local", "phone", "device_lower", "device", "device_problem")
 
 
 def records_to_cells(records: DataFrame, mapping: Sequence[dict]) -> DataFrame:
