@@ -1,4 +1,6 @@
-import { normalizeIdentifier, REJECT_REASONS, type IdentifierType, type NormalizeOptions, type RejectReason } from '../identifiers/index.ts';
+import { normalizeIdentifier } from '../identifiers/normalize-identifier.ts';
+import type { NormalizeOptions } from '../identifiers/normalize-options.ts';
+import { REJECT_REASONS, type IdentifierType, type RejectReason } from '../identifiers/rules.ts';
 import { DIGEST_BYTES, writeHexDigest } from './digest-lines.ts';
 
 /** Which identifier type each mapped column feeds; `types` lists each type once, in output order. */

@@ -45,7 +45,7 @@ export interface TransformRequest {
   overwrite?: boolean;
   /** Bytes for the de-duplication buffers of all types together (default 256 MiB); beyond it, digests spill to disk. */
   memoryBudgetBytes?: number;
-  /** Worker threads that normalize and hash (default: one per core). */
+  /** Worker threads that normalize and hash (default: see defaultWorkerCount). */
   workers?: number;
   /** Called with each batch before it is processed (tests use it to make a run fail midway). */
   onBatch?: (batch: RecordBatch) => void;
@@ -70,24 +70,26 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   const maxFileBytes = request.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   validateRequest(request, maxFileBytes);
   const plan = planBatches(request.mapping);
-  const formats: DetectedFormat[] = [];
-  const sizes: number[] = [];
-  for (const source of request.inputs) {
-    formats.push(await detectFormat(source));
-    sizes.push(await source.size());
-  }
-  await checkColumns(request);
-  prepareOutputFolder(request.outDir, request.overwrite ?? false);
-
-  const spillRoot = request.tempDir ?? request.outDir;
-  const spillDir = mkdtempSync(join(spillRoot, '.transform-spill-'));
-  const budget = request.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-  // Sorting a full buffer needs about 2.25× its size (sort keys and the sorted copy).
-  const stores = plan.types.map((type) => new DigestSpillStore(join(spillDir, outputFolderOf(type)), budget / (2.25 * plan.types.length)));
-  const tally = new TransformTally(plan);
-  const rejects = new RejectsFile(join(request.outDir, REJECTS_FILE));
+  // Workers start first: their start-up (loading the normalizer) overlaps format and column checks.
   const pool = new TransformWorkerPool(plan, request.options, request.workers);
+  let spillDir: string | null = null;
+  let rejects: RejectsFile | null = null;
   try {
+    const formats: DetectedFormat[] = [];
+    const sizes: number[] = [];
+    for (const source of request.inputs) {
+      formats.push(await detectFormat(source));
+      sizes.push(await source.size());
+    }
+    await checkColumns(request);
+    prepareOutputFolder(request.outDir, request.overwrite ?? false);
+
+    spillDir = mkdtempSync(join(request.tempDir ?? request.outDir, '.transform-spill-'));
+    const budget = request.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
+    // Sorting a full buffer needs about 2.5× its size (keys, indexes and the sorted copy).
+    const stores = plan.types.map((type) => new DigestSpillStore(join(spillDir as string, outputFolderOf(type)), budget / (2.5 * plan.types.length)));
+    const tally = new TransformTally(plan);
+    rejects = new RejectsFile(join(request.outDir, REJECTS_FILE));
     const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
     let bytesBefore = 0;
     const pending: PendingBatch[] = [];
@@ -95,7 +97,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     const settleOldest = async (): Promise<void> => {
       const oldest = pending.shift() as PendingBatch;
       const result = oldest.result ? await oldest.result : null;
-      absorb(oldest, result, request.mapping, tally, stores, rejects);
+      absorb(oldest, result, request.mapping, tally, stores, rejects as RejectsFile);
     };
     for (const [index, source] of request.inputs.entries()) {
       const format = formats[index] as DetectedFormat;
@@ -154,8 +156,8 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     return manifest;
   } finally {
     await pool.close();
-    rejects.abandon();
-    rmSync(spillDir, { recursive: true, force: true });
+    rejects?.abandon();
+    if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
   }
 }
 

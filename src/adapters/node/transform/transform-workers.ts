@@ -29,7 +29,7 @@ export class TransformWorkerPool {
   private failure: unknown = null;
   private next = 0;
 
-  constructor(plan: BatchPlan, options: NormalizeOptions, size = defaultWorkerCount()) {
+  constructor(plan: BatchPlan, options: NormalizeOptions, size = defaultWorkerCount(plan)) {
     this.workers = Array.from({ length: Math.max(1, size) }, () => {
       const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { plan, options }, execArgv: [] });
       worker.on('message', (result: WorkerResult) => {
@@ -82,7 +82,13 @@ function tsxEsmApiUrl(): string {
   return pathToFileURL(join(dirname(packageJsonPath), entry)).href;
 }
 
-export function defaultWorkerCount(): number {
-  return Math.max(1, availableParallelism());
+/**
+ * One worker per core when phone numbers are mapped (libphonenumber makes hashing far costlier than
+ * parsing, so the main thread mostly waits); otherwise one fewer, since the main thread's reading
+ * and parsing costs about as much as the workers' normalizing and hashing.
+ */
+export function defaultWorkerCount(plan: BatchPlan): number {
+  const cores = availableParallelism();
+  return Math.max(1, plan.types.includes('PHONE') ? cores : cores - 1);
 }
 

@@ -30,5 +30,10 @@ describe('sortUniqueDigests', () => {
     const sorted = sortUniqueDigests(pack(input), input.length, 1);
     expect(hexLines(sorted.digests, sorted.count)).toEqual(reference(input));
     expect(sortUniqueDigests(new Uint8Array(0), 0).count).toBe(0);
+    // A view at an odd offset (digests are moved as 32-bit words internally).
+    const shifted = new Uint8Array(input.length * 32 + 1);
+    shifted.set(pack(input), 1);
+    const fromShifted = sortUniqueDigests(shifted.subarray(1), input.length, 1);
+    expect(hexLines(fromShifted.digests, fromShifted.count)).toEqual(reference(input));
   });
 });
