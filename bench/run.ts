@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileByteSource } from '../src/adapters/node/local-inputs.ts';
 import { DEFAULT_NORMALIZE_OPTIONS, normalizeIdentifier, type IdentifierType } from '../src/core/identifiers/index.ts';
@@ -28,13 +28,15 @@ const MAPS: Record<GeneratedFile['kind'], string[]> = {
   three: ['email=EMAIL', 'phone=PHONE', 'device_id=MAID'],
 };
 // Written by the child at exit: peak RSS of the whole process, worker threads included.
-const RSS_HOOK = `data:text/javascript,${encodeURIComponent("import { writeFileSync } from 'node:fs'; process.on('exit', () => { if (process.env.BENCH_RSS_FILE) writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS * 1024)); });")}`;
+const RSS_HOOK = `data:text/javascript,${encodeURIComponent("import { writeFileSync } from 'node:fs'; process.on('exit', () => { const usage = process.resourceUsage(); if (process.env.BENCH_RSS_FILE) writeFileSync(process.env.BENCH_RSS_FILE, JSON.stringify({ maxRss: usage.maxRSS * 1024, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 })); });")}`;
+const GLUE_TIMEOUT_MS = 15 * 60 * 1000;
 
 interface RunResult {
   file: GeneratedFile;
   bytes: number;
   seconds: number;
   peakRssBytes: number;
+  cpuSeconds: number;
   manifest: Manifest;
 }
 
@@ -42,9 +44,9 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(0);
 const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
 
-function runChild(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function runChild(command: string, args: string[], env: Record<string, string> = {}, timeoutMs = 0): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(timeoutMs > 0 ? { timeout: timeoutMs } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -65,9 +67,9 @@ async function runTransformCli(file: GeneratedFile): Promise<RunResult> {
   const seconds = (performance.now() - started) / 1000;
   if (child.code !== 0) throw new Error(`transform failed on ${file.path} (exit ${child.code}):\n${child.stderr}`);
   const manifest = JSON.parse(child.stdout) as Manifest;
-  const peakRssBytes = Number(readFileSync(rssFile, 'utf8'));
+  const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRss: number; cpuSeconds: number };
   rmSync(outDir, { recursive: true, force: true });
-  return { file, bytes: statSync(file.path).size, seconds, peakRssBytes, manifest };
+  return { file, bytes: statSync(file.path).size, seconds, peakRssBytes: usage.maxRss, cpuSeconds: usage.cpuSeconds, manifest };
 }
 
 /** Single-thread loops over the first `rows` rows: hashing normalized strings, normalizing raw cells. */
@@ -107,7 +109,7 @@ async function glueRun(file: GeneratedFile): Promise<{ rows: number; seconds: nu
   if (!existsSync(join(ROOT, 'bench', 'glue_bench.py')) || !existsSync(python)) return null;
   const outDir = join(OUT, 'glue', file.path.split('/').pop() as string);
   rmSync(outDir, { recursive: true, force: true });
-  const child = await runChild(python, ['bench/glue_bench.py', file.path, ...MAPS[file.kind].flatMap((map) => ['--map', map]), '--out', outDir]);
+  const child = await runChild(python, ['bench/glue_bench.py', file.path, ...MAPS[file.kind].flatMap((map) => ['--map', map]), '--out', outDir], {}, GLUE_TIMEOUT_MS);
   rmSync(outDir, { recursive: true, force: true });
   const line = child.stdout.trim().split('\n').pop() ?? '';
   if (child.code !== 0 || !line.startsWith('{')) {
@@ -127,11 +129,12 @@ function replaceSection(text: string, section: string): string {
 async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true });
   const files = await generateAudienceFiles(DATA, ROW_COUNTS, log);
+  const loadBefore = loadavg()[0] ?? 0;
   const results: RunResult[] = [];
   for (const file of files) {
     log(`transform ${file.path} …`);
     const result = await runTransformCli(file);
-    log(`  ${rate(file.rows / result.seconds)} rows/s, ${(result.bytes / 1e6 / result.seconds).toFixed(1)} MB/s, peak RSS ${mb(result.peakRssBytes)} MB`);
+    log(`  ${rate(file.rows / result.seconds)} rows/s, ${(result.bytes / 1e6 / result.seconds).toFixed(1)} MB/s, ${result.cpuSeconds.toFixed(1)} CPU s, peak RSS ${mb(result.peakRssBytes)} MB`);
     results.push(result);
   }
   log('bare loops (1M rows, one thread) …');
@@ -154,13 +157,14 @@ async function main(): Promise<void> {
     '',
     `\`npm run bench${quick ? ' -- --quick' : ''}\` — ${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}.`,
     'Synthetic files (bench/generate-audience-files.ts): ~5% invalid cells per column, ~10% repeated people. Each run is the real CLI',
-    '(`transform … --json`) as a child process; time is wall clock including start-up; peak RSS is the child\'s `maxRSS` (all threads).',
+    '(`transform … --json`) as a child process; time is wall clock including start-up; peak RSS is the child\'s `maxRSS` (all threads);',
+    `CPU s is the child's user + system time (both cores). Load average (1 min) when the runs started: ${loadBefore.toFixed(1)}, after: ${(loadavg()[0] ?? 0).toFixed(1)} (the machine is shared).`,
     '',
-    '| file | rows | MB | seconds | rows/s | MB/s | peak RSS MB | unique (first type) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| file | rows | MB | seconds | rows/s | MB/s | CPU s | peak RSS MB | unique (first type) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((result) => {
       const first = Object.values(result.manifest.types)[0];
-      return `| ${result.file.path.split('/').pop()} | ${rate(result.file.rows)} | ${mb(result.bytes)} | ${result.seconds.toFixed(1)} | ${rate(result.file.rows / result.seconds)} | ${(result.bytes / 1e6 / result.seconds).toFixed(1)} | ${mb(result.peakRssBytes)} | ${rate(first?.unique ?? 0)} |`;
+      return `| ${result.file.path.split('/').pop()} | ${rate(result.file.rows)} | ${mb(result.bytes)} | ${result.seconds.toFixed(1)} | ${rate(result.file.rows / result.seconds)} | ${(result.bytes / 1e6 / result.seconds).toFixed(1)} | ${result.cpuSeconds.toFixed(1)} | ${mb(result.peakRssBytes)} | ${rate(first?.unique ?? 0)} |`;
     }),
     '',
     'Ceiling and where the time goes (single thread, same runtime, 1M rows):',
