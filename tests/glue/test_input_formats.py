@@ -76,6 +76,7 @@ FILES = {
     "k.tsv.gz": (gzip.compress(delimited("\t")), "tsv", "gzip"),
     "l.parquet.gz": (gzip.compress(parquet()), "parquet", "gzip"),
     "nested/m.jsonl": (json_lines(), "jsonl", "none"),
+    "n space [1] {x}.jsonl": (json_lines(), "jsonl", "none"),  # taken literally, not as a Hadoop glob
 }
 SKIPPED = {"_SUCCESS": b"", ".hidden.jsonl": b"{oops", "a.jsonl.crc": b"\x00\x01", "_temporary/x.jsonl": b"{oops", "manifest.json": b"{}"}
 

@@ -60,6 +60,12 @@ def is_data_file_name(name: str) -> bool:
     return not (name.startswith(".") or name.startswith("_") or name.endswith(".crc") or name in IGNORED_NAMES)
 
 
+def hadoop_literal_path(path: str) -> str:
+    """Spark's readers expand globs: escape glob characters so a file name is taken literally.
+    (binaryFiles also splits on commas: a file name with a comma is not supported.)"""
+    return re.sub(r"([\\*?\[\]{}])", r"\\\1", path)
+
+
 class LocalInputStore:
     def list_files(self, path: str) -> list[tuple[str, int]]:
         if os.path.isfile(path):
@@ -85,7 +91,7 @@ class LocalInputStore:
             return handle.read(size)
 
     def spark_path(self, path: str) -> str:
-        return "file://" + os.path.abspath(path)
+        return hadoop_literal_path("file://" + os.path.abspath(path))
 
 
 class LocalOutputStore:

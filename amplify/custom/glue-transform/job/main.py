@@ -107,7 +107,7 @@ class S3InputStore:
         return self.s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")["Body"].read()
 
     def spark_path(self, path: str) -> str:
-        return path
+        return job.hadoop_literal_path(path)
 
 
 class _S3Upload(io.BytesIO):
