@@ -278,6 +278,17 @@ describe('errors a person can act on', () => {
     expect(isUserError(blocked) && blocked.code).toBe('output_not_writable');
   });
 
+  it('clears what an earlier or killed run of ours left, and nothing else', async () => {
+    const outDir = join(root, 'leftovers');
+    mkdirSync(join(outDir, 'email_sha256'), { recursive: true });
+    mkdirSync(join(outDir, '.transform-spill-killed', 'email_sha256'), { recursive: true });
+    writeFileSync(join(outDir, 'email_sha256', 'part-00042.csv'), 'stale\n');
+    writeFileSync(join(outDir, 'notes.txt'), 'mine');
+    const { manifest } = await transform([join(fixtures, 'clean-rooms-sample.jsonl')], [{ column: 'e-mail', type: 'EMAIL' }], { outDir });
+    expect(readdirSync(join(outDir, 'email_sha256'))).toEqual(manifest.types.EMAIL?.files.map((file) => file.path.split('/')[1]));
+    expect(readdirSync(outDir).sort()).toEqual(['email_sha256', 'manifest.json', 'notes.txt', 'rejects.csv']);
+  });
+
   it('rejects.csv never holds a raw value', async () => {
     const input = join(root, 'cells.csv');
     const raws = ['secret.person@', 'call-me-maybe-12', 'zz-device-1234', '3.14'];

@@ -4,6 +4,9 @@ import { UserError } from '../../../core/errors.ts';
 import { IDENTIFIER_TYPES, outputFolderOf } from '../../../core/identifiers/index.ts';
 import { MANIFEST_FILE, REJECTS_FILE } from '../../../core/transform/manifest.ts';
 
+/** Hidden folder (inside outDir unless a tempDir is given) where de-duplication spills to disk. */
+export const SPILL_FOLDER_PREFIX = '.transform-spill-';
+
 /**
  * Makes `outDir` ready for a run: creates it, proves it is writable, refuses to replace a finished
  * run unless `overwrite`, and removes what an earlier run of ours left (manifest first, so a run that
@@ -40,6 +43,8 @@ export function prepareOutputFolder(outDir: string, overwrite: boolean): void {
     rmSync(manifestPath);
   }
   rmSync(join(outDir, REJECTS_FILE), { force: true });
+  // Spill folders of a run that was killed (a finished or failed run removes its own).
+  for (const name of readdirSync(outDir)) if (name.startsWith(SPILL_FOLDER_PREFIX)) rmSync(join(outDir, name), { recursive: true, force: true });
   for (const type of IDENTIFIER_TYPES) {
     const folder = join(outDir, outputFolderOf(type));
     if (!existsSync(folder) || !statSync(folder).isDirectory()) continue;

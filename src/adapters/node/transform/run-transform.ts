@@ -14,7 +14,7 @@ import { linesPerPartition } from '../../../core/transform/partition-names.ts';
 import { formatRejectRow, REJECTS_HEADER } from '../../../core/transform/rejects-csv.ts';
 import { TransformTally } from '../../../core/transform/transform-tally.ts';
 import { DigestSpillStore } from './digest-spill-store.ts';
-import { prepareOutputFolder, writeFileAtomic } from './output-folder.ts';
+import { prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
 import { PartitionWriter, writeAll } from './partition-writer.ts';
 import { TransformWorkerPool } from './transform-workers.ts';
 import type { WorkerResult } from './worker-messages.ts';
@@ -84,7 +84,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     await checkColumns(request);
     prepareOutputFolder(request.outDir, request.overwrite ?? false);
 
-    spillDir = mkdtempSync(join(request.tempDir ?? request.outDir, '.transform-spill-'));
+    spillDir = mkdtempSync(join(request.tempDir ?? request.outDir, SPILL_FOLDER_PREFIX));
     const budget = request.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
     // Sorting a full buffer needs about 2.5× its size (keys, indexes and the sorted copy).
     const stores = plan.types.map((type) => new DigestSpillStore(join(spillDir as string, outputFolderOf(type)), budget / (2.5 * plan.types.length)));
