@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.functions import pandas_udf
 from pyspark.sql.types import BooleanType, IntegerType, LongType, StringType, StructField, StructType
 
-from audience_records import KIND_ABSENT, KIND_NOT_TEXT, KIND_NULL, KIND_TEXT
+from audience_records import KIND_ABSENT, KIND_NOT_TEXT, KIND_NULL
 
 STATUS_OK = "ok"
 STATUS_PREHASHED = "prehashed"
