@@ -77,6 +77,11 @@ def test_clean_rooms_sample(spark, tmp_path):
     both(spark, [FIXTURES.relative_to(REPO) / "clean-rooms-sample.jsonl"], SAMPLE_MAPPING, tmp_path)
 
 
+def test_one_column_to_several_types_and_integer_cells(spark, tmp_path):
+    mapping = [*SAMPLE_MAPPING, {"column": "mobile_advertiser_id", "type": "GAID"}, {"column": "age", "type": "PHONE"}]
+    both(spark, [FIXTURES / "clean-rooms-sample.jsonl"], mapping, tmp_path)
+
+
 def test_every_format_with_bad_values(spark, tmp_path):
     formats = ["jsonl", "json", "csv", "tsv", "parquet", "jsonl.gz", "json.gz", "csv.gz", "tsv.gz", "parquet.gz"]
     folder = tmp_path / "input"
