@@ -201,6 +201,41 @@ def parquet_bytes(records: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
+# Characters where engines tend to disagree: case mapping (final sigma, ẞ, İ, Kelvin, Cherokee,
+# Georgian), NFKC (full width, ligatures, Arabic-Indic digits, combining marks), white space and
+# invisible characters, astral characters, line separators.
+_FUZZ_ALPHABET = list("abcXYZ019@.+-_ ()#") + [
+    "\u00e9", "\u0130", "\u03a3", "\u03c3", "\u1e9e", "\u00df", "\u212a", "\uff21", "\uff10", "\u0660", "\u00a0", "\u2003",
+    "\u200b", "\ufeff", "\u0085", "\u2028", "\U0001F600", "\u0301", "\u1f88", "\u0149", "\ua7ae", "\u13a0", "\uab70",
+    "\u10d0", "\u1c90", "\u0345", "\ufb01", "\u2126", "\u00c5", "A\u030a", "@@", "..", "\t", "\n",
+]
+
+
+def fuzz_records(count: int, seed: int) -> list[dict]:
+    """Random short strings built from awkward characters, the same value under three columns."""
+    rng = random.Random(seed)
+    letters = _FUZZ_ALPHABET
+
+    def value() -> str:
+        roll = rng.random()
+        if roll < 0.3:
+            local = "".join(rng.choice(letters) for _ in range(rng.randrange(1, 12)))
+            domain = "".join(rng.choice(letters[:9] + letters[18:30]) for _ in range(rng.randrange(1, 8)))
+            return f"{local}@{domain}.{rng.choice(['com', 'ΑΣ', 'co', 'ÉÉ', 'x', 'ｃｏｍ'])}"
+        if roll < 0.5:
+            return "".join(rng.choice("0123456789+ -()０１２٣") for _ in range(rng.randrange(1, 18)))
+        if roll < 0.7:
+            digits = "".join(c.upper() if rng.random() < 0.3 else c for c in "%032x" % rng.getrandbits(128))
+            if rng.random() < 0.5:
+                digits = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+            if rng.random() < 0.2:
+                digits = digits.replace("a", "ａ")
+            return rng.choice(["", " ", "\u200b"]) + digits + rng.choice(["", "\u3000", "\n"])
+        return "".join(rng.choice(letters) for _ in range(rng.randrange(0, 20)))
+
+    return [{"e": v, "p": v, "d": v} for v in (value() for _ in range(count))]
+
+
 def write_folder(folder: Path, rows: int, seed: int, formats: list[str]) -> list[Path]:
     """Splits `rows` records over one file per format (jsonl, json, csv, tsv, parquet, and .gz variants)."""
     folder.mkdir(parents=True, exist_ok=True)

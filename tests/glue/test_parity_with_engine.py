@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from audience_generator import MAPPING as GENERATED_MAPPING
-from audience_generator import write_folder
+from audience_generator import fuzz_records, write_folder
 from conftest import FIXTURES, REPO, read_digests, run_job
 
 SAMPLE_MAPPING = [
@@ -96,6 +96,14 @@ def test_options_change_both_engines_alike(spark, tmp_path):
     write_folder(folder, rows=3000, seed=11, formats=["jsonl", "csv"])
     options = {"phoneRegion": "GB", "phoneFormat": "e164", "emailDots": "strip-gmail", "prehashed": "reject"}
     both(spark, [folder], GENERATED_MAPPING, tmp_path, options)
+
+
+@pytest.mark.parametrize("options", [{}, {"phoneRegion": "GB", "emailDots": "strip-all"}], ids=["defaults", "gb-strip-all"])
+def test_awkward_unicode_values(spark, tmp_path, options):
+    source = tmp_path / "fuzz.jsonl"
+    source.write_text("".join(json.dumps(record) + "\n" for record in fuzz_records(20_000, seed=5)), encoding="utf-8")
+    mapping = [{"column": "e", "type": "EMAIL"}, {"column": "p", "type": "PHONE"}, {"column": "d", "type": "MAID"}]
+    both(spark, [source], mapping, tmp_path, options)
 
 
 def test_generated_200000_records(spark, tmp_path):

@@ -125,6 +125,12 @@ def phone_normalizer(region: str, phone_format: str):
     return normalize
 
 
+@pandas_udf(StringType())
+def unicode_lower_udf(texts: pd.Series) -> pd.Series:
+    """Python's str.lower() is the full Unicode mapping with the Final_Sigma rule, as in JavaScript."""
+    return texts.map(lambda text: None if text is None else text.lower())
+
+
 _PHONE_NORMALIZERS: dict[tuple[str, str], Any] = {}
 
 
@@ -174,9 +180,13 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
     shared = F.col("shared")
     typed = shared.isNull()
 
-    # EMAIL
-    email = F.when(typed & (identifier_type == "EMAIL"), F.lower(F.regexp_replace(cleaned, f"{white_space}+", "")))
-    staged = staged.withColumn("email", email).withColumn("email_valid", F.col("email").rlike(rules["emailPattern"]))
+    # EMAIL: white space removed, then lowercased. Spark's lower() is Java's, whose final-sigma rule
+    # differs from JavaScript's (Σ → ς/σ); non-ASCII addresses are lowercased by Python, as JS does.
+    staged = staged.withColumn("email_spaced", F.when(typed & (identifier_type == "EMAIL"), F.regexp_replace(cleaned, f"{white_space}+", "")))
+    spaced = F.col("email_spaced")
+    staged = staged.withColumn("email_unicode", unicode_lower_udf(F.when(spaced.rlike("[^\\x00-\\x7F]"), spaced)))
+    staged = staged.withColumn("email", F.coalesce(F.col("email_unicode"), F.lower(spaced)))
+    staged = staged.withColumn("email_valid", F.col("email").rlike(rules["emailPattern"]))
     email = F.col("email")
     local = F.substring_index(F.substring_index(email, "@", 1), "+", 1)
     domain = F.substring_index(email, "@", -1)
@@ -237,7 +247,7 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
     )
     staged = staged.withColumn("status", status).withColumn("reason", reason.cast(StringType())).withColumn("normalized", normalized.cast(StringType()))
     digest = F.when(F.col("status") == STATUS_OK, F.sha2(F.col("normalized"), 256)).when(F.col("status") == STATUS_PREHASHED, F.col("normalized"))
-    return staged.withColumn("digest", digest).drop("cleaned", "shared", "email", "email_valid", "email_local", "phone", "device_lower", "device", "device_problem")
+    return staged.withColumn("digest", digest).drop("cleaned", "shared", "email_spaced", "email_unicode", "email", "email_valid", "email_local", "phone", "device_lower", "device", "device_problem")
 
 
 def records_to_cells(records: DataFrame, mapping: Sequence[dict]) -> DataFrame:
