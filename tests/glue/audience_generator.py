@@ -223,7 +223,8 @@ def fuzz_records(count: int, seed: int) -> list[dict]:
             domain = "".join(rng.choice(letters[:9] + letters[18:30]) for _ in range(rng.randrange(1, 8)))
             return f"{local}@{domain}.{rng.choice(['com', 'ΑΣ', 'co', 'ÉÉ', 'x', 'ｃｏｍ'])}"
         if roll < 0.5:
-            return "".join(rng.choice("0123456789+ -()０１２٣") for _ in range(rng.randrange(1, 18)))
+            prefix = rng.choice(["", "", "+", "00", "0000", "011", "+0", "+999 ", "+80", "(0)"])
+            return prefix + "".join(rng.choice("0123456789+ -()０１２٣") for _ in range(rng.randrange(1, 18)))
         if roll < 0.7:
             digits = "".join(c.upper() if rng.random() < 0.3 else c for c in "%032x" % rng.getrandbits(128))
             if rng.random() < 0.5:

@@ -114,7 +114,10 @@ def phone_normalizer(region: str, phone_format: str):
         if digits in ("", "+"):
             return None
         try:
-            number = phonenumbers.parse(digits, region)
+            # A "+" number carries its country: no default region, so libphonenumber's retry
+            # (a "+" with an unknown calling code re-read as a national number) cannot happen —
+            # libphonenumber-js rejects such numbers.
+            number = phonenumbers.parse(digits, None if digits.startswith("+") else region)
         except phonenumbers.NumberParseException:
             return None
         if not phonenumbers.is_valid_number(number):
