@@ -547,5 +547,7 @@ def ship_job_modules(spark: SparkSession) -> None:
     """Executors import the pure module by name: ship it with the job (Glue: --extra-py-files does the same)."""
     here = os.path.dirname(os.path.abspath(__file__))
     for module in ("audience_records.py", "audience_transforms.py", "audience_job.py"):
-        spark.sparkContext.addPyFile(os.path.join(here, module))
+        path = os.path.join(here, module)
+        if os.path.isfile(path):  # inside a Glue --extra-py-files zip they are shipped already
+            spark.sparkContext.addPyFile(path)
 
