@@ -166,3 +166,23 @@ def test_main_runs_the_job_and_prints_a_summary(spark, tmp_path, capsys):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["options"]["emailDots"] == "strip-all"
     assert read_digests(tmp_path / "out", manifest, "EMAIL") == [sha("a@example.com")]
+
+
+def test_record_numbers_stay_in_file_order_across_split_partitions(spark, tmp_path):
+    # Big JSON Lines files are split across tasks: force small splits and check the numbering.
+    lines = []
+    for number in range(1, 6001):
+        lines.append("{broken" if number % 7 == 0 else json.dumps({"email": f"user{number}@example.com"}))
+        if number % 500 == 0:
+            lines.append("")  # blank lines are not records and take no number
+    source = tmp_path / "big.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(16 * 1024))
+    try:
+        assert spark.read.text(str(source)).rdd.getNumPartitions() > 4
+        manifest = run_job(spark, [source], [{"column": "email", "type": "EMAIL"}], tmp_path / "out")
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert manifest["recordsRead"] == 6000
+    assert [int(row[0]) for row in rejects_of(tmp_path / "out")] == list(range(7, 6001, 7))
+    assert manifest["types"]["EMAIL"]["unique"] == 6000 - 6000 // 7
