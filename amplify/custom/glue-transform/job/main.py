@@ -43,8 +43,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--max-file-bytes", type=int, default=job.DEFAULT_MAX_FILE_BYTES)
     parser.add_argument("--rules-path", default=None, help="the shared rules.json (default: next to this script)")
     arguments, _glue_extras = parser.parse_known_args(argv)  # Glue adds --JOB_NAME, --TempDir, …
-    if getResolvedOptions is not None and "--JOB_NAME" in argv:
-        resolved = getResolvedOptions(argv, REQUIRED)
+    if getResolvedOptions is not None and not all(getattr(arguments, name) for name in REQUIRED):
+        resolved = getResolvedOptions(["main.py", *argv], REQUIRED)  # it skips argv[0], like sys.argv
         arguments.input = arguments.input or [resolved["input"]]
         arguments.output = arguments.output or resolved["output"]
         arguments.mapping = arguments.mapping or resolved["mapping"]
@@ -164,8 +164,10 @@ def main(argv: list[str]) -> int:
             max_file_bytes=arguments.max_file_bytes,
             rules=transforms.load_rules(rules_path(arguments.rules_path)),
         )
-        on_s3 = arguments.output.startswith("s3://") or any(path.startswith("s3://") for path in config.inputs)
-        input_store = S3InputStore() if on_s3 else job.LocalInputStore()
+        # Argument mistakes are reported before Spark starts.
+        transforms.validate_mapping(config.mapping, config.rules)
+        transforms.resolve_options(config.options, config.rules)
+        input_store = S3InputStore() if any(path.startswith("s3://") for path in config.inputs) else job.LocalInputStore()
         output = S3OutputStore(arguments.output) if arguments.output.startswith("s3://") else job.LocalOutputStore(arguments.output)
         if getResolvedOptions is not None:
             from pyspark.sql import SparkSession
