@@ -145,7 +145,8 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
         const format = formats[index] as DetectedFormat;
         return { path: source.name, format: format.format, compression: format.compression, bytes: sizes[index] as number };
       }),
-      options: { ...request.options, maxFileBytes },
+      // Spelled out so the key order (and so the bytes) does not depend on the caller's object.
+      options: { phoneRegion: request.options.phoneRegion, phoneFormat: request.options.phoneFormat, emailDots: request.options.emailDots, prehashed: request.options.prehashed, maxFileBytes },
       mapping: request.mapping.map(({ column, type }) => ({ column, type })),
       recordsRead: tally.recordsRead,
       malformedRecords: tally.malformedRecords,
