@@ -4,6 +4,7 @@ read-json-array.ts, read-json-lines.ts) on the same text; None is a malformed re
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -77,3 +78,9 @@ def test_parquet_int64_is_exact(rules):
 )
 def test_delimiter_detection(header, fallback, expected):
     assert R.detect_delimiter(header + "\n1;2;3;4", fallback) == expected
+
+
+@pytest.mark.parametrize("kind,text,expected", [case for case in ENGINE_CASES if case[0] == "jl"])
+def test_streamed_json_lines_match_the_engine_too(kind, text, expected):
+    got = list(R.iter_json_lines_stream(io.BytesIO(("\ufeff" + text).encode("utf-8"))))
+    assert json.loads(json.dumps(got).replace("Infinity", '"Infinity"')) == expected

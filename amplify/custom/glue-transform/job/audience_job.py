@@ -295,6 +295,10 @@ def _gunzip_if_needed(data: bytes) -> bytes:
 
 
 def _file_rows(source_index: int, data: bytes, source: InputFile, columns: list[str], invisible: str) -> Iterator[tuple]:
+    if source.format == "jsonl" and data[:2] == b"\x1f\x8b":
+        # Decompressed as it is parsed: a big .jsonl.gz never sits in memory unpacked.
+        records = R.iter_json_lines_stream(gzip.GzipFile(fileobj=io.BytesIO(data)))
+        return R.numbered_rows(source_index, records, columns, invisible)
     data = _gunzip_if_needed(data)
     if source.format == "parquet":
         return R.numbered_rows(source_index, _parquet_bytes_records(data), columns, invisible, exact_integers=True)

@@ -157,6 +157,22 @@ def iter_json_lines(text: str) -> Iterator[dict | None]:
             yield json_line_record(line)
 
 
+def iter_json_lines_stream(stream: Iterable[bytes]) -> Iterator[dict | None]:
+    """JSON Lines from a binary stream split at b"\\n" (e.g. a GzipFile): the decompressed file is
+    never held in memory whole. Same records as iter_json_lines(decode_text(all bytes))."""
+    first = True
+    for raw in stream:
+        line = raw.decode("utf-8", "replace")
+        if line.endswith("\n"):
+            line = line[:-1]
+        if first:
+            first = False
+            if line.startswith("\ufeff"):
+                line = line[1:]
+        if not is_blank_line(line):
+            yield json_line_record(line)
+
+
 def _is_escaped(text: str, at: int) -> bool:
     backslashes = 0
     index = at - 1
