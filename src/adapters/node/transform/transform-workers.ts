@@ -20,8 +20,8 @@ const WORKER_BOOTSTRAP = `(async () => {
 const IN_FLIGHT_PER_WORKER = 3;
 
 /**
- * Worker threads that normalize and hash. The main thread keeps reading and parsing; a pool the size
- * of the machine's cores keeps every core busy (parsing and hashing cost about the same).
+ * Worker threads that normalize and hash, fed round robin; the main thread keeps reading and parsing
+ * meanwhile. A worker that fails fails every batch still waiting, so the run stops with its error.
  */
 export class TransformWorkerPool {
   private readonly workers: Worker[];
