@@ -541,6 +541,8 @@ def local_spark(app_name: str = "audience-transform", cores: int = 2) -> SparkSe
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
+        # Local mode runs every task inside the driver JVM: room for a whole-file task (CSV, gzip).
+        .config("spark.driver.memory", os.environ.get("GLUE_LOCAL_DRIVER_MEMORY", "2g"))
         .config("spark.driver.extraJavaOptions", "-Duser.language=en -Duser.country=US")
         .config("spark.executor.extraJavaOptions", "-Duser.language=en -Duser.country=US")
         .getOrCreate()
