@@ -82,6 +82,14 @@ def test_one_column_to_several_types_and_integer_cells(spark, tmp_path):
     both(spark, [FIXTURES / "clean-rooms-sample.jsonl"], mapping, tmp_path)
 
 
+def test_reader_fixtures(spark, tmp_path):
+    # The engine's own reader fixtures: an Excel-style `;` CSV with BOM, CRLF and quoted line breaks;
+    # a pretty-printed JSON array with nested objects and a non-object element.
+    readers = FIXTURES.relative_to(REPO) / "readers"
+    both(spark, [readers / "excel-semicolon-bom-crlf.csv"], [{"column": "E-mail", "type": "EMAIL"}, {"column": "Phone", "type": "PHONE"}], tmp_path / "csv")
+    both(spark, [readers / "pretty-array.json"], [{"column": "email", "type": "EMAIL"}, {"column": "profile", "type": "PHONE"}], tmp_path / "json")
+
+
 def test_every_format_with_bad_values(spark, tmp_path):
     formats = ["jsonl", "json", "csv", "tsv", "parquet", "jsonl.gz", "json.gz", "csv.gz", "tsv.gz", "parquet.gz"]
     folder = tmp_path / "input"
