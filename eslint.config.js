@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', '.venv/', '.amplify/', 'bench/out/', 'src/ui/**/*.vue', '**/*.py'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', '.venv/', '.amplify/', '.tmp/', 'bench/out/', 'src/ui/**/*.vue', '**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
