@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { UserError } from '../../core/errors.ts';
+import { parseCommandArguments } from '../command-arguments.ts';
 import { loadTikTokSettings, missingCredentialsError } from '../../adapters/node/tiktok-credentials.ts';
 import { createTikTokClient, type AudienceDetails, type AudienceListItem } from '../../destinations/tiktok/tiktok-client.ts';
 import { isTikTokApiError, tikTokErrorToUserError } from '../../destinations/tiktok/tiktok-errors.ts';
@@ -13,13 +13,7 @@ matched people (cover_num) and history. Credentials as for \`upload\` (TIKTOK_AC
 
 /** `audiences list | show <id>`. */
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { advertiser: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new UserError({ code: 'invalid_arguments', title: 'Invalid arguments', detail: error instanceof Error ? error.message : String(error), resolution: 'Run `audience-uploader audiences --help`.', cause: error });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArguments('audiences', args, { advertiser: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   const [sub, id, ...extra] = positionals;
   if (values.help || sub === undefined) {
     process.stdout.write(HELP);

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { UserError } from '../../core/errors.ts';
+import { parseCommandArguments } from '../command-arguments.ts';
 import { openLocalInputs } from '../../adapters/node/local-inputs.ts';
 import { DEFAULT_SAMPLE_ROWS, discoverSchema, type DiscoveredSchema, type ValueKind } from '../../core/schema/discover-schema.ts';
 
@@ -14,7 +14,7 @@ kinds, fill rate, masked examples and suggested identifier type, then a --map li
 
 /** `inspect <input...>`: discover the schema of a bounded sample and suggest a mapping. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArguments(args);
+  const { values, positionals } = parseCommandArguments('inspect', args, { json: { type: 'boolean' }, 'sample-rows': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -31,13 +31,6 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-function parseArguments(args: string[]) {
-  try {
-    return parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, 'sample-rows': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new UserError({ code: 'invalid_arguments', title: 'Invalid arguments', detail: error instanceof Error ? error.message : String(error), resolution: 'Run `audience-uploader inspect --help` for the options.', cause: error });
-  }
-}
 
 const KIND_ORDER: ValueKind[] = ['string', 'integer', 'float', 'boolean', 'object', 'null'];
 

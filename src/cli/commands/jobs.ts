@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../../core/errors.ts';
+import { parseCommandArguments } from '../command-arguments.ts';
 import type { JobRecord } from '../../adapters/node/sqlite/job-store.ts';
 import { openLocalMode } from '../../local/open-local-mode.ts';
 
@@ -34,13 +34,7 @@ export function renderJob(job: JobRecord): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, limit: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new UserError({ code: 'bad_arguments', title: 'Unknown option', detail: error instanceof Error ? error.message : String(error), resolution: 'Run `audience-uploader jobs --help`.', field: 'arguments' });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArguments('jobs', args, { json: { type: 'boolean' }, limit: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   const [sub, id] = positionals;
   if (values.help || sub === undefined) {
     process.stdout.write(HELP);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../../core/errors.ts';
+import { AUDIENCE_OPTION_SPECS, parseCommandArguments, parseMapping, parseNormalizeOptions, TRANSFORM_OPTION_SPECS } from '../command-arguments.ts';
 import { IDENTIFIER_TYPES } from '../../core/identifiers/index.ts';
 import { jobPlanSchema } from '../../core/plan.ts';
 import { TERMINAL_JOB_STATES, type JobRecord } from '../../adapters/node/sqlite/job-store.ts';
@@ -36,32 +36,13 @@ function usage(code: string, title: string, detail: string, resolution: string, 
 
 /** `run`: one job, transform + upload, in the shared SQLite store; prints progress and the result. */
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        map: { type: 'string', multiple: true },
-        audience: { type: 'string' },
-        'audience-id': { type: 'string' },
-        action: { type: 'string' },
-        advertiser: { type: 'string' },
-        'retention-days': { type: 'string' },
-        'phone-region': { type: 'string' },
-        'phone-format': { type: 'string' },
-        'email-dots': { type: 'string' },
-        prehashed: { type: 'string' },
-        'max-file-bytes': { type: 'string' },
-        'data-dir': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw usage('bad_arguments', 'Unknown or incomplete option', error instanceof Error ? error.message : String(error), 'Run `audience-uploader run --help` for the options.', 'arguments');
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArguments('run', args, {
+    ...TRANSFORM_OPTION_SPECS,
+    ...AUDIENCE_OPTION_SPECS,
+    'data-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -70,21 +51,12 @@ export async function run(args: string[]): Promise<number> {
   for (const input of positionals) {
     if (!existsSync(input)) throw usage('input_not_found', 'Input not found', `"${input}" does not exist or cannot be read.`, 'Check the path (relative paths start from the current folder).', 'input');
   }
-  const mapping = (values.map ?? []).map((entry) => {
-    const at = entry.lastIndexOf('=');
-    if (at <= 0) throw usage('bad_map', 'Invalid --map', `"${entry}" is not <column>=<TYPE>.`, `Write e.g. --map email=EMAIL (types: ${IDENTIFIER_TYPES.join(', ')}).`, '--map');
-    return { column: entry.slice(0, at), type: entry.slice(at + 1).toUpperCase() };
-  });
+  const mapping = parseMapping('run', values.map ?? []);
   const number = (raw: string | undefined) => (raw === undefined ? undefined : Number(raw));
   const candidate = {
     inputs: positionals.map((input) => resolve(input)),
     mapping,
-    options: {
-      ...(values['phone-region'] === undefined ? {} : { phoneRegion: values['phone-region'] }),
-      ...(values['phone-format'] === undefined ? {} : { phoneFormat: values['phone-format'] }),
-      ...(values['email-dots'] === undefined ? {} : { emailDots: values['email-dots'] }),
-      ...(values.prehashed === undefined ? {} : { prehashed: values.prehashed }),
-    },
+    options: parseNormalizeOptions('run', values),
     ...(values['max-file-bytes'] === undefined ? {} : { maxFileBytes: number(values['max-file-bytes']) }),
     audience: {
       action: values.action,

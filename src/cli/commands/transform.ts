@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
-import { IDENTIFIER_TYPES, isIdentifierType, normalizeOptionsSchema, type NormalizeOptions } from '../../core/identifiers/index.ts';
-import type { ColumnMapping } from '../../core/plan.ts';
+import { IDENTIFIER_TYPES } from '../../core/identifiers/index.ts';
 import { DEFAULT_MAX_FILE_BYTES, type Manifest } from '../../core/transform/manifest.ts';
 import { openLocalInputs } from '../../adapters/node/local-inputs.ts';
 import { runTransform, type TransformProgress } from '../../adapters/node/transform/run-transform.ts';
+import { parseCommandArguments, parseMapping, parseNormalizeOptions, parseWholeNumber, TRANSFORM_OPTION_SPECS } from '../command-arguments.ts';
 
 const HELP = `Usage: audience-uploader transform <input...> --map <column>=<TYPE> [--map ...] --out <dir> [options]
 
@@ -29,19 +28,27 @@ Inputs: files or folders of part files (JSON Lines, JSON array, CSV/TSV, Parquet
 
 /** `transform`: parse arguments, run the engine with a progress bar, print the summary. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArguments(args);
+  const { values, positionals } = parseCommandArguments('transform', args, {
+    ...TRANSFORM_OPTION_SPECS,
+    out: { type: 'string', short: 'o' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+    workers: { type: 'string' },
+    'memory-budget': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
   if (positionals.length === 0) {
-    throw usageError('missing_input', 'No input given', 'transform needs at least one file or folder to read.', 'Run `audience-uploader transform <file-or-folder> --map <column>=<TYPE> --out <dir>`.', 'input');
+    throw new UserError({ code: 'missing_input', title: 'No input given', detail: 'transform needs at least one file or folder to read.', resolution: 'Run `audience-uploader transform <file-or-folder> --map <column>=<TYPE> --out <dir>`.', field: 'input' });
   }
-  const mapping = parseMapping(values.map ?? []);
+  const mapping = parseMapping('transform', values.map ?? []);
   if (values.out === undefined) {
-    throw usageError('missing_out', 'No output folder', 'transform needs --out <dir> to write the partitions, rejects.csv and manifest.json.', 'Add e.g. `--out ./out/my-audience`.', '--out');
+    throw new UserError({ code: 'missing_out', title: 'No output folder', detail: 'transform needs --out <dir> to write the partitions, rejects.csv and manifest.json.', resolution: 'Add e.g. `--out ./out/my-audience`.', field: '--out' });
   }
-  const options = parseNormalizeOptions(values);
+  const options = parseNormalizeOptions('transform', values);
   const maxFileBytes = parseWholeNumber(values['max-file-bytes'], '--max-file-bytes', 65) ?? DEFAULT_MAX_FILE_BYTES;
   const workers = parseWholeNumber(values.workers, '--workers', 1);
   const memoryBudgetBytes = parseWholeNumber(values['memory-budget'], '--memory-budget', 64 * 1024);
@@ -76,76 +83,6 @@ export async function run(args: string[]): Promise<number> {
   }
   process.stdout.write(values.json ? `${JSON.stringify(manifest, null, 2)}\n` : renderSummary(manifest, values.out));
   return 0;
-}
-
-function parseArguments(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        map: { type: 'string', multiple: true, short: 'm' },
-        out: { type: 'string', short: 'o' },
-        'phone-region': { type: 'string' },
-        'phone-format': { type: 'string' },
-        'email-dots': { type: 'string' },
-        prehashed: { type: 'string' },
-        'max-file-bytes': { type: 'string' },
-        force: { type: 'boolean' },
-        json: { type: 'boolean' },
-        workers: { type: 'string' },
-        'memory-budget': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw usageError('invalid_arguments', 'Invalid arguments', error instanceof Error ? error.message : String(error), 'Run `audience-uploader transform --help` for the options.', undefined, error);
-  }
-}
-
-/** `--map column=TYPE`: the type after the last `=` (column names may contain `=`), any case. */
-export function parseMapping(entries: string[]): ColumnMapping[] {
-  if (entries.length === 0) {
-    throw usageError('missing_mapping', 'No column mapped', 'transform needs at least one --map <column>=<TYPE>.', `Add e.g. \`--map email=EMAIL\`; run \`audience-uploader inspect <input>\` to see the columns and a suggested mapping.`, '--map');
-  }
-  return entries.map((entry) => {
-    const separator = entry.lastIndexOf('=');
-    const column = separator > 0 ? entry.slice(0, separator) : '';
-    const type = separator > 0 ? entry.slice(separator + 1).trim().toUpperCase() : '';
-    if (column === '' || type === '') {
-      throw usageError('invalid_mapping', 'Invalid --map', `"${entry}" is not <column>=<TYPE>.`, 'Write it as e.g. `--map email=EMAIL`.', '--map');
-    }
-    if (!isIdentifierType(type)) {
-      throw usageError('unknown_type', 'Unknown identifier type', `"${type}" in --map ${entry} is not an identifier type. Valid types: ${IDENTIFIER_TYPES.join(', ')}.`, `Use one of ${IDENTIFIER_TYPES.join(', ')} (MAID when a column mixes IDFA and GAID).`, '--map');
-    }
-    return { column, type };
-  });
-}
-
-function parseNormalizeOptions(values: Record<string, string | boolean | string[] | undefined>): NormalizeOptions {
-  const parsed = normalizeOptionsSchema.safeParse({
-    phoneRegion: values['phone-region'],
-    phoneFormat: values['phone-format'],
-    emailDots: values['email-dots'],
-    prehashed: values.prehashed,
-  });
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const flag = { phoneRegion: '--phone-region', phoneFormat: '--phone-format', emailDots: '--email-dots', prehashed: '--prehashed' }[String(issue?.path[0]) as 'phoneRegion'] ?? 'option';
-  throw usageError('invalid_option', `Invalid ${flag}`, issue?.message ?? 'Invalid value.', 'Run `audience-uploader transform --help` for the accepted values.', flag);
-}
-
-function parseWholeNumber(text: string | undefined, flag: string, minimum: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < minimum) {
-    throw usageError('invalid_option', `Invalid ${flag}`, `${flag} must be a whole number of at least ${minimum}; got "${text}".`, `Pass e.g. \`${flag} ${Math.max(minimum, 1)}\`, or leave it out for the default.`, flag);
-  }
-  return value;
-}
-
-function usageError(code: string, title: string, detail: string, resolution: string, field?: string, cause?: unknown): UserError {
-  return new UserError({ code, title, detail, resolution, ...(field ? { field } : {}), ...(cause === undefined ? {} : { cause }), kind: 'usage' });
 }
 
 /** Per-type counts and files after a run; rejected cells are counted by reason. */

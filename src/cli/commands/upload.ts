@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../../core/errors.ts';
+import { AUDIENCE_OPTION_SPECS, parseCommandArguments } from '../command-arguments.ts';
 import { audiencePlanSchema, type AudiencePlan } from '../../core/plan.ts';
 import { MANIFEST_FILE, type Manifest } from '../../core/transform/manifest.ts';
 import { JsonFileUploadLedgerStore, acquireLockFile } from '../../adapters/node/json-file-upload-ledger.ts';
@@ -39,28 +39,6 @@ function usageError(detail: string, field?: string, cause?: unknown): UserError 
   return new UserError({ code: 'invalid_arguments', title: 'Invalid arguments', detail, resolution: 'Run `audience-uploader upload --help` for the options.', ...(field ? { field } : {}), cause });
 }
 
-function parseArguments(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        audience: { type: 'string' },
-        'audience-id': { type: 'string' },
-        action: { type: 'string' },
-        advertiser: { type: 'string' },
-        'retention-days': { type: 'string' },
-        'no-wait': { type: 'boolean' },
-        'wait-minutes': { type: 'string' },
-        'batch-size': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error), undefined, error);
-  }
-}
 
 async function readManifest(dir: string): Promise<Manifest> {
   const path = join(dir, MANIFEST_FILE);
@@ -88,7 +66,14 @@ export function uploadLedgerId(plan: AudiencePlan, advertiserId: string, manifes
 
 /** `upload <dir>`: reads the manifest, then the orchestrator does the work; this maps in and out. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArguments(args);
+  const { values, positionals } = parseCommandArguments('upload', args, {
+    ...AUDIENCE_OPTION_SPECS,
+    'no-wait': { type: 'boolean' },
+    'wait-minutes': { type: 'string' },
+    'batch-size': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
