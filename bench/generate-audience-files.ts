@@ -7,6 +7,8 @@
 import { once } from 'node:events';
 import { createWriteStream, existsSync, renameSync, type WriteStream } from 'node:fs';
 import { createGzip } from 'node:zlib';
+// The same seeded PRNG (mulberry32) as the emulator's fault injection: the same seed gives the same files everywhere.
+import { createSeededRandom } from '../src/destinations/tiktok/emulator/seeded-random.ts';
 
 export interface GeneratedFile {
   path: string;
@@ -23,18 +25,6 @@ const INVALID_DEVICES = ['00000000-0000-0000-0000-000000000000', 'not-a-device-i
 const DUPLICATE_SHARE = 0.1;
 const INVALID_SHARE = 0.05;
 
-/** Small, fast, seeded PRNG (mulberry32): the same seed gives the same files everywhere. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Person {
   /** Raw cells as written to the file. */
   email: string;
@@ -46,7 +36,7 @@ export interface Person {
 
 /** Person number `index`, written in one of several equivalent ways chosen by `variant`. */
 function person(index: number, variant: () => number): Person {
-  const next = random(index * 2654435761 + 17);
+  const next = createSeededRandom(index * 2654435761 + 17);
   const local = `user${index.toString(36)}.${Math.floor(next() * 1e6).toString(36)}`;
   const domain = DOMAINS[Math.floor(next() * DOMAINS.length)] as string;
   const area = AREA_CODES[Math.floor(next() * AREA_CODES.length)] as number;
@@ -77,7 +67,7 @@ function person(index: number, variant: () => number): Person {
 
 /** Row `row` of a file: a new person, or (about 10%) an earlier one again. */
 export function* people(rows: number, seed = 1): Generator<Person> {
-  const pick = random(seed);
+  const pick = createSeededRandom(seed);
   let distinct = 0;
   for (let row = 0; row < rows; row += 1) {
     const repeat = distinct > 0 && pick() < DUPLICATE_SHARE;
