@@ -4,6 +4,7 @@ import { RequestRateLimiter, RetryBudget } from '../../src/destinations/tiktok/r
 import { TikTokClient, md5Hex, type TikTokClientOptions } from '../../src/destinations/tiktok/tiktok-client.ts';
 import { TikTokApiError } from '../../src/destinations/tiktok/tiktok-errors.ts';
 import { randomSha256Ids } from '../unit/destinations/tiktok/fake-transform-output.ts';
+import { rejectionOf } from '../helpers/rejection-of.ts';
 
 const ADVERTISER = '7000000000000000001';
 const TOKEN = 'contract-token-abcd';
@@ -26,14 +27,8 @@ function csv(ids: string[]): Uint8Array {
   return Buffer.from(ids.map((id) => `${id}\n`).join(''));
 }
 
-async function caught(promise: Promise<unknown>): Promise<TikTokApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TikTokApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a TikTokApiError');
+function caught(promise: Promise<unknown>): Promise<TikTokApiError> {
+  return rejectionOf(promise, TikTokApiError);
 }
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@ import { RequestRateLimiter, RetryBudget } from '../../../../src/destinations/ti
 import { TIKTOK_API_VERSION, TIKTOK_PRODUCTION_BASE_URL, TikTokClient, type TikTokRetryEvent } from '../../../../src/destinations/tiktok/tiktok-client.ts';
 import { TikTokApiError } from '../../../../src/destinations/tiktok/tiktok-errors.ts';
 import { envelope, fakeClock, recordingFetch, type Responder } from './recording-fetch.ts';
+import { rejectionOf } from '../../../helpers/rejection-of.ts';
 
 const BASE = 'http://tiktok.test/open_api/v1.3';
 const TOKEN = 'secret-token-value-1234abcd';
@@ -29,14 +30,8 @@ function clientWith(responder: Responder, extra: Partial<ConstructorParameters<t
   return { client, requests, clock, retries };
 }
 
-async function caught(promise: Promise<unknown>): Promise<TikTokApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TikTokApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a TikTokApiError');
+function caught(promise: Promise<unknown>): Promise<TikTokApiError> {
+  return rejectionOf(promise, TikTokApiError);
 }
 
 describe('TikTokClient requests', () => {

@@ -8,6 +8,7 @@ import { uploadTransformOutput, type UploadProgressEvent, type UploadRequest } f
 import { buildFakeTransformOutput, type FakeTransformOutput } from './fake-transform-output.ts';
 import { fakeTikTok, type Interception } from './fake-tiktok.ts';
 import type { RecordedRequest } from './recording-fetch.ts';
+import { rejectionOf } from '../../../helpers/rejection-of.ts';
 
 const ADVERTISER = '7000000000000000001';
 
@@ -40,14 +41,8 @@ function request(output: FakeTransformOutput, client: TikTokClient, ledger: Uplo
   };
 }
 
-async function userError(promise: Promise<unknown>): Promise<UserError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UserError) return error;
-    throw error;
-  }
-  throw new Error('expected a UserError');
+function userError(promise: Promise<unknown>): Promise<UserError> {
+  return rejectionOf(promise, UserError);
 }
 
 /** A ledger store that "crashes" (throws) on its n-th save: the state before that save is what survives. */
