@@ -1,21 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = path.join(repo, 'tests/fixtures/clean-rooms-sample.jsonl');
 
-function inspect(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'src/cli/main.ts', 'inspect', ...args], { cwd: repo }, (error, stdout, stderr) => {
-      const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function inspect(...args: string[]): Promise<CliOutcome> {
+  return runCliProcess(['inspect', ...args]);
 }
 
 let root: string;

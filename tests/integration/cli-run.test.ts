@@ -1,29 +1,20 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, REPO_ROOT, startServerProcess } from './server-process.ts';
+import { runCliProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
 
-const run = promisify(execFile);
-const TSX_CLI = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const SAMPLE = join(REPO_ROOT, 'tests', 'fixtures', 'clean-rooms-sample.jsonl');
 
 let base: string;
 let dataDir: string;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [TSX_CLI, join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args], {
-      cwd: base,
-      env: { ...process.env, DATA_DIR: dataDir, TIKTOK_ACCESS_TOKEN: '', AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100 }) },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function cli(args: string[]): Promise<CliOutcome> {
+  return runCliProcess(args, {
+    cwd: base,
+    env: { ...process.env, DATA_DIR: dataDir, TIKTOK_ACCESS_TOKEN: '', AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100 }) },
+  });
 }
 
 beforeAll(() => {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,17 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/core/transform/manifest.ts';
+import { runCliProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const sample = path.join(repo, 'tests/fixtures/clean-rooms-sample.jsonl');
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'src/cli/main.ts', 'transform', ...args], { cwd: repo }, (error, stdout, stderr) => {
-      const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cli(...args: string[]): Promise<CliOutcome> {
+  return runCliProcess(['transform', ...args]);
 }
 
 interface Vector {

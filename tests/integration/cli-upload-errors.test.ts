@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTikTokEmulator, type RunningEmulator } from '../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
 import { buildFakeTransformOutput, writeFakeTransformOutput } from '../unit/destinations/tiktok/fake-transform-output.ts';
+import { runCliProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
 
 const ADVERTISER = '7000000000000000001';
 const TOKEN = 'cli-errors-token-7788';
@@ -13,14 +13,10 @@ let emulator: RunningEmulator;
 let dir: string;
 let smallDir: string;
 
-function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string | undefined>): Promise<CliOutcome> {
   const base: NodeJS.ProcessEnv = { ...process.env, AU_CONFIG_DIR: join(dir, '.no-config') };
   for (const key of ['TIKTOK_ACCESS_TOKEN', 'TIKTOK_ADVERTISER_ID', 'TIKTOK_API_BASE_URL', 'TIKTOK_QPS']) delete base[key];
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), env: { ...base, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return runCliProcess(args, { env: { ...base, ...env } });
 }
 
 const emulatorEnv = () => ({ TIKTOK_API_BASE_URL: emulator.baseUrl, TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_ADVERTISER_ID: ADVERTISER });
