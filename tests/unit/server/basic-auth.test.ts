@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { isLoopbackHost } from '../../../src/server/basic-auth.ts';
 import { createHttpApp } from '../../../src/server/http-app.ts';
 import { localServerContext } from '../../../src/server/local-server-context.ts';
 import { completed, fakeStages } from '../local/fake-stages.ts';
+import { closeServer, listenOnLoopback } from '../../helpers/loopback-server.ts';
 
 let dataDir: string;
 let app: LocalApp;
@@ -32,12 +32,10 @@ beforeAll(async () => {
     },
   });
   server = createHttpApp(localServerContext(app), { authPassword: 'correct horse battery' });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await closeServer(server);
   await app.close();
   rmSync(dataDir, { recursive: true, force: true });
 });

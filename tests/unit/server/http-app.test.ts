@@ -1,6 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { openLocalApp, type LocalApp, type LocalDestination } from '../../../src
 import { createHttpApp } from '../../../src/server/http-app.ts';
 import { localServerContext } from '../../../src/server/local-server-context.ts';
 import { completed, fakeStages } from '../local/fake-stages.ts';
+import { closeServer, listenOnLoopback } from '../../helpers/loopback-server.ts';
 
 let tiktokDown = false;
 const destination: LocalDestination = {
@@ -38,12 +38,10 @@ beforeAll(async () => {
   writeFileSync(join(dataDir, 'audiences', 'broken.jsonl.gz'), 'not gzip at all');
   app = openLocalApp({ dataDir, destination, stages: () => fakeStages(async () => completed), worker: false });
   server = createHttpApp(localServerContext(app), { maxBodyBytes: 64 * 1024 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await closeServer(server);
   await app.close();
   rmSync(base, { recursive: true, force: true });
 });
