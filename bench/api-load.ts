@@ -33,7 +33,14 @@ async function main(): Promise<void> {
   const base = mkdtempSync(join(tmpdir(), 'au-bench-api-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server', 'start.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: join(base, 'data'), TIKTOK_ACCESS_TOKEN: '', AU_SKIP_UI_BUILD: '1', AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100 }) },
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: join(base, 'data'),
+      TIKTOK_ACCESS_TOKEN: '',
+      AU_SKIP_UI_BUILD: '1',
+      AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100 }),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -46,19 +53,42 @@ async function main(): Promise<void> {
     child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
   });
   try {
-    const plan = (i: number) => ({ inputs: ['samples/clean-rooms-sample.jsonl'], mapping: [{ column: 'e-mail', type: 'EMAIL' }, { column: 'phone_number', type: 'PHONE' }], audience: { name: `Bench ${i}`, action: 'create' } });
+    const plan = (i: number) => ({
+      inputs: ['samples/clean-rooms-sample.jsonl'],
+      mapping: [
+        { column: 'e-mail', type: 'EMAIL' },
+        { column: 'phone_number', type: 'PHONE' },
+      ],
+      audience: { name: `Bench ${i}`, action: 'create' },
+    });
     const started = performance.now();
-    const submitted = await Promise.all(Array.from({ length: JOBS }, (_, i) => timed(`${url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(plan(i)) })));
+    const submitted = await Promise.all(
+      Array.from({ length: JOBS }, (_, i) =>
+        timed(`${url}/api/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(plan(i)),
+        }),
+      ),
+    );
     const ids = submitted.map((s) => (s.body as { id: string }).id);
     if (submitted.some((s) => s.status !== 201)) throw new Error('a job was not accepted');
-    const latencies: Record<string, number[]> = { 'GET /api/jobs?limit=20': [], 'GET /api/jobs/:id': [], 'GET /api/health': [] };
+    const latencies: Record<string, number[]> = {
+      'GET /api/jobs?limit=20': [],
+      'GET /api/jobs/:id': [],
+      'GET /api/health': [],
+    };
     let finished = false;
     let states: string[] = [];
     const watcher = (async () => {
       while (!finished) {
-        const list = await fetch(`${url}/api/jobs?limit=${JOBS}`).then((r) => r.json() as Promise<{ jobs: Array<{ state: string }> }>);
+        const list = await fetch(`${url}/api/jobs?limit=${JOBS}`).then(
+          (r) => r.json() as Promise<{ jobs: Array<{ state: string }> }>,
+        );
         states = list.jobs.map((j) => j.state);
-        finished = states.length === JOBS && states.every((s) => ['completed', 'failed', 'partially_failed', 'cancelled'].includes(s));
+        finished =
+          states.length === JOBS &&
+          states.every((s) => ['completed', 'failed', 'partially_failed', 'cancelled'].includes(s));
         if (performance.now() - started > 600_000) throw new Error('jobs did not finish within 10 minutes');
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -68,7 +98,8 @@ async function main(): Promise<void> {
       while (!finished) {
         const kind = i % 3;
         i += 1;
-        const path = kind === 0 ? '/api/jobs?limit=20' : kind === 1 ? `/api/jobs/${ids[i % ids.length]}` : '/api/health';
+        const path =
+          kind === 0 ? '/api/jobs?limit=20' : kind === 1 ? `/api/jobs/${ids[i % ids.length]}` : '/api/health';
         const key = kind === 0 ? 'GET /api/jobs?limit=20' : kind === 1 ? 'GET /api/jobs/:id' : 'GET /api/health';
         const result = await timed(`${url}${path}`);
         if (result.status !== 200) throw new Error(`${path} answered ${result.status}`);

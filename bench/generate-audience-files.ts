@@ -17,7 +17,16 @@ export interface GeneratedFile {
   format: 'jsonl' | 'csv' | 'jsonl.gz';
 }
 
-const DOMAINS = ['gmail.com', 'yahoo.com', 'outlook.com', 'example.org', 'mail.co.uk', 'corp-example.com', 'icloud.com', 'proton.me'];
+const DOMAINS = [
+  'gmail.com',
+  'yahoo.com',
+  'outlook.com',
+  'example.org',
+  'mail.co.uk',
+  'corp-example.com',
+  'icloud.com',
+  'proton.me',
+];
 const AREA_CODES = [212, 415, 312, 617, 202, 303, 206, 305, 404, 512, 602, 702, 713, 818, 917, 971];
 const INVALID_EMAILS = ['not-an-email', 'jane@', '@example.com', 'jane..doe@example.com', 'none', 'N/A'];
 const INVALID_PHONES = ['12345', '000-000-0000', '+1 (555) 01', 'n/a', '999999999999999999'];
@@ -42,7 +51,11 @@ function person(index: number, variant: () => number): Person {
   const area = AREA_CODES[Math.floor(next() * AREA_CODES.length)] as number;
   const exchange = 200 + Math.floor(next() * 800);
   const line = Math.floor(next() * 10000);
-  const hex = Array.from({ length: 4 }, () => Math.floor(next() * 0x100000000).toString(16).padStart(8, '0')).join('');
+  const hex = Array.from({ length: 4 }, () =>
+    Math.floor(next() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0'),
+  ).join('');
   const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   const invalidEmail = next() < INVALID_SHARE;
   const invalidPhone = next() < INVALID_SHARE;
@@ -50,18 +63,30 @@ function person(index: number, variant: () => number): Person {
   const exchangeOk = exchange % 100 !== 11; // N11 exchanges are not assignable
   const digits = `${area}${exchangeOk ? exchange : exchange + 1}${String(line).padStart(4, '0')}`;
   const style = variant();
-  const email = invalidEmail ? (INVALID_EMAILS[index % INVALID_EMAILS.length] as string) : style < 0.3 ? ` ${local.toUpperCase()}@${domain} ` : `${local}@${domain}`;
+  const email = invalidEmail
+    ? (INVALID_EMAILS[index % INVALID_EMAILS.length] as string)
+    : style < 0.3
+      ? ` ${local.toUpperCase()}@${domain} `
+      : `${local}@${domain}`;
   const phone = invalidPhone
     ? (INVALID_PHONES[index % INVALID_PHONES.length] as string)
     : style < 0.5
       ? `(${digits.slice(0, 3)}) ${digits.slice(3, 6)}-${digits.slice(6)}`
       : `+1 ${digits.slice(0, 3)} ${digits.slice(3, 6)} ${digits.slice(6)}`;
-  const deviceId = invalidDevice ? (INVALID_DEVICES[index % INVALID_DEVICES.length] as string) : style < 0.5 ? uuid.toUpperCase() : uuid;
+  const deviceId = invalidDevice
+    ? (INVALID_DEVICES[index % INVALID_DEVICES.length] as string)
+    : style < 0.5
+      ? uuid.toUpperCase()
+      : uuid;
   return {
     email,
     phone,
     deviceId,
-    normalized: { email: invalidEmail ? null : `${local}@${domain}`, phone: invalidPhone ? null : `1${digits}`, deviceId: invalidDevice ? null : uuid },
+    normalized: {
+      email: invalidEmail ? null : `${local}@${domain}`,
+      phone: invalidPhone ? null : `1${digits}`,
+      deviceId: invalidDevice ? null : uuid,
+    },
   };
 }
 
@@ -76,7 +101,13 @@ export function* people(rows: number, seed = 1): Generator<Person> {
   }
 }
 
-async function writeLines(path: string, rows: number, lineOf: (person: Person) => string, header: string, gzip: boolean): Promise<void> {
+async function writeLines(
+  path: string,
+  rows: number,
+  lineOf: (person: Person) => string,
+  header: string,
+  gzip: boolean,
+): Promise<void> {
   const temporary = `${path}.partial`;
   const file = createWriteStream(temporary, { highWaterMark: 1 << 20 });
   const sink: NodeJS.WritableStream = gzip ? createGzip({ level: 6 }) : file;
@@ -97,15 +128,57 @@ async function writeLines(path: string, rows: number, lineOf: (person: Person) =
 const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
 
 /** Writes the benchmark files for each row count into `folder`, skipping those that already exist. */
-export async function generateAudienceFiles(folder: string, rowCounts: number[], log: (line: string) => void): Promise<GeneratedFile[]> {
+export async function generateAudienceFiles(
+  folder: string,
+  rowCounts: number[],
+  log: (line: string) => void,
+): Promise<GeneratedFile[]> {
   const files: GeneratedFile[] = [];
   for (const rows of rowCounts) {
     const label = rows >= 1_000_000 ? `${rows / 1_000_000}m` : String(rows);
     const plan: Array<GeneratedFile & { write: () => Promise<void> }> = [
-      { path: `${folder}/email-${label}.jsonl`, rows, kind: 'email', format: 'jsonl', write: () => writeLines(`${folder}/email-${label}.jsonl`, rows, (entry) => `${JSON.stringify({ email: entry.email })}\n`, '', false) },
-      { path: `${folder}/three-${label}.jsonl`, rows, kind: 'three', format: 'jsonl', write: () => writeLines(`${folder}/three-${label}.jsonl`, rows, threeJson, '', false) },
-      { path: `${folder}/three-${label}.csv`, rows, kind: 'three', format: 'csv', write: () => writeLines(`${folder}/three-${label}.csv`, rows, (entry) => `${csvCell(entry.email)},${csvCell(entry.phone)},${csvCell(entry.deviceId)}\n`, 'email,phone,device_id\n', false) },
-      { path: `${folder}/three-${label}.jsonl.gz`, rows, kind: 'three', format: 'jsonl.gz', write: () => writeLines(`${folder}/three-${label}.jsonl.gz`, rows, threeJson, '', true) },
+      {
+        path: `${folder}/email-${label}.jsonl`,
+        rows,
+        kind: 'email',
+        format: 'jsonl',
+        write: () =>
+          writeLines(
+            `${folder}/email-${label}.jsonl`,
+            rows,
+            (entry) => `${JSON.stringify({ email: entry.email })}\n`,
+            '',
+            false,
+          ),
+      },
+      {
+        path: `${folder}/three-${label}.jsonl`,
+        rows,
+        kind: 'three',
+        format: 'jsonl',
+        write: () => writeLines(`${folder}/three-${label}.jsonl`, rows, threeJson, '', false),
+      },
+      {
+        path: `${folder}/three-${label}.csv`,
+        rows,
+        kind: 'three',
+        format: 'csv',
+        write: () =>
+          writeLines(
+            `${folder}/three-${label}.csv`,
+            rows,
+            (entry) => `${csvCell(entry.email)},${csvCell(entry.phone)},${csvCell(entry.deviceId)}\n`,
+            'email,phone,device_id\n',
+            false,
+          ),
+      },
+      {
+        path: `${folder}/three-${label}.jsonl.gz`,
+        rows,
+        kind: 'three',
+        format: 'jsonl.gz',
+        write: () => writeLines(`${folder}/three-${label}.jsonl.gz`, rows, threeJson, '', true),
+      },
     ];
     for (const { write, ...file } of plan) {
       if (!existsSync(file.path)) {

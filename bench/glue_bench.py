@@ -49,7 +49,9 @@ def main() -> int:
         rules=audience_transforms.load_rules(arguments.rules_path),
     )
     started = time.perf_counter()
-    manifest = audience_job.run_transform(spark, config, audience_job.LocalInputStore(), audience_job.LocalOutputStore(arguments.out))
+    manifest = audience_job.run_transform(
+        spark, config, audience_job.LocalInputStore(), audience_job.LocalOutputStore(arguments.out)
+    )
     seconds = time.perf_counter() - started
     spark.stop()
     print(json.dumps({"rows": manifest["recordsRead"], "seconds": round(seconds, 3)}))

@@ -56,9 +56,19 @@ async function coresAvailable(): Promise<number> {
   return (used.user + used.system) / 1000 / (performance.now() - started);
 }
 
-function runChild(command: string, args: string[], env: Record<string, string> = {}, timeoutMs = 0): Promise<{ code: number; stdout: string; stderr: string }> {
+function runChild(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 0,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(timeoutMs > 0 ? { timeout: timeoutMs } : {}) });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(timeoutMs > 0 ? { timeout: timeoutMs } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -73,7 +83,19 @@ async function runTransformCli(file: GeneratedFile): Promise<RunResult> {
   rmSync(outDir, { recursive: true, force: true });
   const rssFile = join(OUT, 'rss.txt');
   rmSync(rssFile, { force: true });
-  const args = ['--import', 'tsx', '--import', RSS_HOOK, 'src/cli/main.ts', 'transform', file.path, ...MAPS[file.kind].flatMap((map) => ['--map', map]), '--out', outDir, '--json'];
+  const args = [
+    '--import',
+    'tsx',
+    '--import',
+    RSS_HOOK,
+    'src/cli/main.ts',
+    'transform',
+    file.path,
+    ...MAPS[file.kind].flatMap((map) => ['--map', map]),
+    '--out',
+    outDir,
+    '--json',
+  ];
   const started = performance.now();
   const child = await runChild(process.execPath, args, { BENCH_RSS_FILE: rssFile });
   const seconds = (performance.now() - started) / 1000;
@@ -81,11 +103,21 @@ async function runTransformCli(file: GeneratedFile): Promise<RunResult> {
   const manifest = JSON.parse(child.stdout) as Manifest;
   const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRss: number; cpuSeconds: number };
   rmSync(outDir, { recursive: true, force: true });
-  return { file, bytes: statSync(file.path).size, seconds, peakRssBytes: usage.maxRss, cpuSeconds: usage.cpuSeconds, manifest };
+  return {
+    file,
+    bytes: statSync(file.path).size,
+    seconds,
+    peakRssBytes: usage.maxRss,
+    cpuSeconds: usage.cpuSeconds,
+    manifest,
+  };
 }
 
 /** Single-thread loops over the first `rows` rows: hashing normalized strings, normalizing raw cells. */
-function bareLoops(kind: GeneratedFile['kind'], rows: number): { hashRowsPerSecond: number; normalizeRowsPerSecond: number; cachedNormalizeRowsPerSecond: number } {
+function bareLoops(
+  kind: GeneratedFile['kind'],
+  rows: number,
+): { hashRowsPerSecond: number; normalizeRowsPerSecond: number; cachedNormalizeRowsPerSecond: number } {
   const normalized: string[] = [];
   const raw: Array<[IdentifierType, string]> = [];
   for (const entry of people(rows)) {
@@ -112,7 +144,11 @@ function bareLoops(kind: GeneratedFile['kind'], rows: number): { hashRowsPerSeco
   const cachedSeconds = (performance.now() - started) / 1000;
   globalThis.RegExp = nativeRegExp;
   if (sink === 0) log('(unreachable)');
-  return { hashRowsPerSecond: rows / hashSeconds, normalizeRowsPerSecond: rows / normalizeSeconds, cachedNormalizeRowsPerSecond: rows / cachedSeconds };
+  return {
+    hashRowsPerSecond: rows / hashSeconds,
+    normalizeRowsPerSecond: rows / normalizeSeconds,
+    cachedNormalizeRowsPerSecond: rows / cachedSeconds,
+  };
 }
 
 /** Single-thread read + parse only (the readers), for where the time goes. */
@@ -128,12 +164,21 @@ async function glueRun(file: GeneratedFile): Promise<{ rows: number; seconds: nu
   if (!existsSync(join(ROOT, 'bench', 'glue_bench.py')) || !existsSync(python)) return null;
   const outDir = join(OUT, 'glue', file.path.split('/').pop() as string);
   rmSync(outDir, { recursive: true, force: true });
-  const child = await runChild(python, ['bench/glue_bench.py', file.path, ...MAPS[file.kind].flatMap((map) => ['--map', map]), '--out', outDir], {}, GLUE_TIMEOUT_MS);
+  const child = await runChild(
+    python,
+    ['bench/glue_bench.py', file.path, ...MAPS[file.kind].flatMap((map) => ['--map', map]), '--out', outDir],
+    {},
+    GLUE_TIMEOUT_MS,
+  );
   rmSync(outDir, { recursive: true, force: true });
   const line = child.stdout.trim().split('\n').pop() ?? '';
   if (child.code !== 0 || !line.startsWith('{')) {
     // The first error line names the cause (e.g. a Java OutOfMemoryError); the tail is Py4J noise.
-    const cause = child.stderr.split('\n').find((entry) => /(Error|Exception)\b/.test(entry) && !entry.includes('WARN'))?.trim() ?? `exit ${child.code}`;
+    const cause =
+      child.stderr
+        .split('\n')
+        .find((entry) => /(Error|Exception)\b/.test(entry) && !entry.includes('WARN'))
+        ?.trim() ?? `exit ${child.code}`;
     log(`glue_bench failed on ${file.path}: ${cause}`);
     return { error: cause.slice(0, 200) };
   }
@@ -156,7 +201,9 @@ async function main(): Promise<void> {
   for (const file of files) {
     log(`transform ${file.path} …`);
     const result = await runTransformCli(file);
-    log(`  ${rate(file.rows / result.seconds)} rows/s, ${(result.bytes / 1e6 / result.seconds).toFixed(1)} MB/s, ${result.cpuSeconds.toFixed(1)} CPU s, peak RSS ${mb(result.peakRssBytes)} MB`);
+    log(
+      `  ${rate(file.rows / result.seconds)} rows/s, ${(result.bytes / 1e6 / result.seconds).toFixed(1)} MB/s, ${result.cpuSeconds.toFixed(1)} CPU s, peak RSS ${mb(result.peakRssBytes)} MB`,
+    );
     results.push(result);
   }
   log('bare loops (1M rows, one thread) …');
@@ -180,7 +227,7 @@ async function main(): Promise<void> {
     '',
     `\`npm run bench${quick ? ' -- --quick' : ''}\` — ${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}.`,
     'Synthetic files (bench/generate-audience-files.ts): ~5% invalid cells per column, ~10% repeated people. Each run is the real CLI',
-    '(`transform … --json`) as a child process; time is wall clock including start-up; peak RSS is the child\'s `maxRSS` (all threads);',
+    "(`transform … --json`) as a child process; time is wall clock including start-up; peak RSS is the child's `maxRSS` (all threads);",
     `CPU s is the child's user + system time (all threads). The machine is shared with other work: load average (1 min) ${loadBefore.toFixed(1)} before the runs and ${(loadavg()[0] ?? 0).toFixed(1)} after;`,
     `two busy threads got ${coresBefore.toFixed(2)} cores before and ${coresAfter.toFixed(2)} after. "rows per 2 CPU s" = rows ÷ (CPU s ÷ 2): the rate on two uncontended cores if both stayed busy (an upper estimate).`,
     '',
@@ -203,17 +250,29 @@ async function main(): Promise<void> {
     '',
   ];
   if (glue.length > 0) {
-    lines.push('Glue job logic (bench/glue_bench.py, local PySpark, same 1M files):', '', '| file | rows | seconds | rows/s |', '|---|---:|---:|---:|');
+    lines.push(
+      'Glue job logic (bench/glue_bench.py, local PySpark, same 1M files):',
+      '',
+      '| file | rows | seconds | rows/s |',
+      '|---|---:|---:|---:|',
+    );
     for (const { file, result } of glue) {
       const name = file.path.split('/').pop() as string;
-      lines.push('error' in result ? `| ${name} | failed: ${result.error.replaceAll('|', '\\|')} | | |` : `| ${name} | ${rate(result.rows)} | ${result.seconds.toFixed(1)} | ${rate(result.rows / result.seconds)} |`);
+      lines.push(
+        'error' in result
+          ? `| ${name} | failed: ${result.error.replaceAll('|', '\\|')} | | |`
+          : `| ${name} | ${rate(result.rows)} | ${result.seconds.toFixed(1)} | ${rate(result.rows / result.seconds)} |`,
+      );
     }
     lines.push('');
   }
   const existing = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
   const notesStart = existing.indexOf('<!-- transform-notes -->');
   const notesEnd = existing.indexOf('<!-- /transform-notes -->');
-  const notes = notesStart >= 0 && notesEnd > notesStart ? existing.slice(notesStart, notesEnd + '<!-- /transform-notes -->'.length) : '';
+  const notes =
+    notesStart >= 0 && notesEnd > notesStart
+      ? existing.slice(notesStart, notesEnd + '<!-- /transform-notes -->'.length)
+      : '';
   writeFileSync(RESULTS, replaceSection(existing, `${lines.join('\n')}${notes ? `\n${notes}\n` : ''}\n`));
   log(lines.join('\n'));
 }

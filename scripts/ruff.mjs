@@ -8,8 +8,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ruff = join(root, '.venv', 'bin', 'ruff');
 if (!existsSync(ruff)) {
-  console.error('ruff: .venv/bin/ruff is missing. Run `node scripts/setup-python.mjs` first (it installs the pinned Ruff).');
+  console.error(
+    'ruff: .venv/bin/ruff is missing. Run `node scripts/setup-python.mjs` first (it installs the pinned Ruff).',
+  );
   process.exit(2);
 }
-const result = spawnSync(ruff, [...process.argv.slice(2), 'amplify', 'tests/glue', 'bench'], { stdio: 'inherit', cwd: root });
+const result = spawnSync(ruff, [...process.argv.slice(2), 'amplify', 'tests/glue', 'bench'], {
+  stdio: 'inherit',
+  cwd: root,
+});
 process.exit(result.status ?? 1);

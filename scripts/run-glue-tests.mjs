@@ -18,11 +18,15 @@ if (setup.status !== 0) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'glue-tests-'));
 const junit = join(scratch, 'junit.xml');
-const result = spawnSync(python, ['-m', 'pytest', 'tests/glue', '-q', '-p', 'no:cacheprovider', '--junitxml', junit, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  cwd: root,
-  env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-});
+const result = spawnSync(
+  python,
+  ['-m', 'pytest', 'tests/glue', '-q', '-p', 'no:cacheprovider', '--junitxml', junit, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  },
+);
 
 const counts = existsSync(junit) ? countsFromJunit(readFileSync(junit, 'utf8')) : { passed: 0, failed: 0, skipped: 0 };
 rmSync(scratch, { recursive: true, force: true });
@@ -48,6 +52,8 @@ function countsFromJunit(xml) {
 function finish(counts, problem) {
   if (process.env.TEST_SUMMARY_FILE) writeFileSync(process.env.TEST_SUMMARY_FILE, JSON.stringify(counts));
   if (problem) console.log(`glue: ${problem}`);
-  console.log(`glue: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
+  console.log(
+    `glue: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`,
+  );
   process.exit(counts.failed === 0 && counts.passed > 0 && !problem ? 0 : 1);
 }

@@ -29,7 +29,9 @@ check('typecheck', step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.
 check('lint', step('lint', 'npx', ['eslint', '.']));
 
 const vitestSummary = join(scratch, 'vitest.json');
-const vitestOk = step('vitest', 'npx', ['vitest', 'run', ...process.argv.slice(2)], { TEST_SUMMARY_FILE: vitestSummary });
+const vitestOk = step('vitest', 'npx', ['vitest', 'run', ...process.argv.slice(2)], {
+  TEST_SUMMARY_FILE: vitestSummary,
+});
 if (existsSync(vitestSummary)) {
   const counts = JSON.parse(readFileSync(vitestSummary, 'utf8'));
   passed += counts.passed;

@@ -36,7 +36,15 @@ function main() {
     console.log('setup-python: creating .venv');
     run('python3', ['-m', 'venv', venv]);
   }
-  run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', join(root, 'tests/glue/requirements.txt')]);
+  run(python, [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '-r',
+    join(root, 'tests/glue/requirements.txt'),
+  ]);
   writeFileSync(stampFile, `${wanted}\n`);
   console.log('setup-python: .venv ready');
   return 0;
@@ -46,6 +54,8 @@ try {
   process.exit(main());
 } catch (error) {
   console.error(`setup-python failed: ${error instanceof Error ? error.message : String(error)}`);
-  console.error('Fix: install python3 with the venv module (Debian: apt-get install python3-venv) and make sure pip can reach PyPI.');
+  console.error(
+    'Fix: install python3 with the venv module (Debian: apt-get install python3-venv) and make sure pip can reach PyPI.',
+  );
   process.exit(1);
 }

@@ -1,12 +1,21 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../core/errors.ts';
-import { IDENTIFIER_TYPES, isIdentifierType, normalizeOptionsSchema, type NormalizeOptions } from '../core/identifiers/index.ts';
+import {
+  IDENTIFIER_TYPES,
+  isIdentifierType,
+  normalizeOptionsSchema,
+  type NormalizeOptions,
+} from '../core/identifiers/index.ts';
 import type { ColumnMapping } from '../core/plan.ts';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
 /** parseArgs for one command: an unknown or incomplete option becomes a usage error that points at `--help`. */
-export function parseCommandArguments<const Options extends OptionSpecs>(command: string, args: string[], options: Options) {
+export function parseCommandArguments<const Options extends OptionSpecs>(
+  command: string,
+  args: string[],
+  options: Options,
+) {
   try {
     return parseArgs({ args, allowPositionals: true, strict: true, options });
   } catch (error) {
@@ -47,26 +56,58 @@ function usageError(code: string, title: string, detail: string, resolution: str
 /** `--map column=TYPE`: the type after the last `=` (column names may contain `=`), any case. */
 export function parseMapping(command: string, entries: string[]): ColumnMapping[] {
   if (entries.length === 0) {
-    throw usageError('missing_mapping', 'No column mapped', `${command} needs at least one --map <column>=<TYPE>.`, `Add e.g. \`--map email=EMAIL\`; run \`audience-uploader inspect <input>\` to see the columns and a suggested mapping.`, '--map');
+    throw usageError(
+      'missing_mapping',
+      'No column mapped',
+      `${command} needs at least one --map <column>=<TYPE>.`,
+      `Add e.g. \`--map email=EMAIL\`; run \`audience-uploader inspect <input>\` to see the columns and a suggested mapping.`,
+      '--map',
+    );
   }
   return entries.map((entry) => {
     const separator = entry.lastIndexOf('=');
     const column = separator > 0 ? entry.slice(0, separator) : '';
-    const type = separator > 0 ? entry.slice(separator + 1).trim().toUpperCase() : '';
+    const type =
+      separator > 0
+        ? entry
+            .slice(separator + 1)
+            .trim()
+            .toUpperCase()
+        : '';
     if (column === '' || type === '') {
-      throw usageError('invalid_mapping', 'Invalid --map', `"${entry}" is not <column>=<TYPE>.`, 'Write it as e.g. `--map email=EMAIL`.', '--map');
+      throw usageError(
+        'invalid_mapping',
+        'Invalid --map',
+        `"${entry}" is not <column>=<TYPE>.`,
+        'Write it as e.g. `--map email=EMAIL`.',
+        '--map',
+      );
     }
     if (!isIdentifierType(type)) {
-      throw usageError('unknown_type', 'Unknown identifier type', `"${type}" in --map ${entry} is not an identifier type. Valid types: ${IDENTIFIER_TYPES.join(', ')}.`, `Use one of ${IDENTIFIER_TYPES.join(', ')} (MAID when a column mixes IDFA and GAID).`, '--map');
+      throw usageError(
+        'unknown_type',
+        'Unknown identifier type',
+        `"${type}" in --map ${entry} is not an identifier type. Valid types: ${IDENTIFIER_TYPES.join(', ')}.`,
+        `Use one of ${IDENTIFIER_TYPES.join(', ')} (MAID when a column mixes IDFA and GAID).`,
+        '--map',
+      );
     }
     return { column, type };
   });
 }
 
-const FLAG_OF_OPTION = { phoneRegion: '--phone-region', phoneFormat: '--phone-format', emailDots: '--email-dots', prehashed: '--prehashed' } as const;
+const FLAG_OF_OPTION = {
+  phoneRegion: '--phone-region',
+  phoneFormat: '--phone-format',
+  emailDots: '--email-dots',
+  prehashed: '--prehashed',
+} as const;
 
 /** The normalization flags, validated by the same schema as every other entry point. */
-export function parseNormalizeOptions(command: string, values: Record<string, string | boolean | string[] | undefined>): NormalizeOptions {
+export function parseNormalizeOptions(
+  command: string,
+  values: Record<string, string | boolean | string[] | undefined>,
+): NormalizeOptions {
   const parsed = normalizeOptionsSchema.safeParse({
     phoneRegion: values['phone-region'],
     phoneFormat: values['phone-format'],
@@ -76,7 +117,13 @@ export function parseNormalizeOptions(command: string, values: Record<string, st
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const flag = FLAG_OF_OPTION[String(issue?.path[0]) as keyof typeof FLAG_OF_OPTION] ?? 'option';
-  throw usageError('invalid_option', `Invalid ${flag}`, issue?.message ?? 'Invalid value.', `Run \`audience-uploader ${command} --help\` for the accepted values.`, flag);
+  throw usageError(
+    'invalid_option',
+    `Invalid ${flag}`,
+    issue?.message ?? 'Invalid value.',
+    `Run \`audience-uploader ${command} --help\` for the accepted values.`,
+    flag,
+  );
 }
 
 /** A whole-number flag with a lower bound; undefined when the flag is absent. */
@@ -84,7 +131,13 @@ export function parseWholeNumber(text: string | undefined, flag: string, minimum
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < minimum) {
-    throw usageError('invalid_option', `Invalid ${flag}`, `${flag} must be a whole number of at least ${minimum}; got "${text}".`, `Pass e.g. \`${flag} ${Math.max(minimum, 1)}\`, or leave it out for the default.`, flag);
+    throw usageError(
+      'invalid_option',
+      `Invalid ${flag}`,
+      `${flag} must be a whole number of at least ${minimum}; got "${text}".`,
+      `Pass e.g. \`${flag} ${Math.max(minimum, 1)}\`, or leave it out for the default.`,
+      flag,
+    );
   }
   return value;
 }

@@ -2,12 +2,30 @@ import { isUserError } from '../core/errors.ts';
 
 /** Each command lives in `commands/<name>.ts` and exports `run(args): Promise<number>` (the exit code). */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
-  inspect: { summary: 'inspect <input>                 show columns, value kinds and a suggested mapping', load: () => import('./commands/inspect.ts') },
-  transform: { summary: 'transform <input...> --map c=TYPE --out <dir>   normalize, hash and partition', load: () => import('./commands/transform.ts') },
-  upload: { summary: 'upload <transform-out-dir> --audience <name> --action <a>   upload to TikTok', load: () => import('./commands/upload.ts') },
-  audiences: { summary: 'audiences list | show <id>      TikTok audiences of the advertiser', load: () => import('./commands/audiences.ts') },
-  run: { summary: 'run <input> --map c=TYPE --audience <name> --action <a>   transform + upload as one job', load: () => import('./commands/run.ts') },
-  jobs: { summary: 'jobs list | show <id>            jobs in the local store', load: () => import('./commands/jobs.ts') },
+  inspect: {
+    summary: 'inspect <input>                 show columns, value kinds and a suggested mapping',
+    load: () => import('./commands/inspect.ts'),
+  },
+  transform: {
+    summary: 'transform <input...> --map c=TYPE --out <dir>   normalize, hash and partition',
+    load: () => import('./commands/transform.ts'),
+  },
+  upload: {
+    summary: 'upload <transform-out-dir> --audience <name> --action <a>   upload to TikTok',
+    load: () => import('./commands/upload.ts'),
+  },
+  audiences: {
+    summary: 'audiences list | show <id>      TikTok audiences of the advertiser',
+    load: () => import('./commands/audiences.ts'),
+  },
+  run: {
+    summary: 'run <input> --map c=TYPE --audience <name> --action <a>   transform + upload as one job',
+    load: () => import('./commands/run.ts'),
+  },
+  jobs: {
+    summary: 'jobs list | show <id>            jobs in the local store',
+    load: () => import('./commands/jobs.ts'),
+  },
 };
 
 export const EXIT_OK = 0;
@@ -20,7 +38,7 @@ function usage(): string {
     '',
     ...Object.values(COMMANDS).map((command) => `  ${command.summary}`),
     '',
-    'Run `audience-uploader <command> --help` for a command\'s options.',
+    "Run `audience-uploader <command> --help` for a command's options.",
   ].join('\n');
 }
 
@@ -31,7 +49,9 @@ export function printError(error: unknown): number {
     return error.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`Error: ${message}\n  What to do: re-run with AU_DEBUG=1 for details, and report it if it persists.\n`);
+  process.stderr.write(
+    `Error: ${message}\n  What to do: re-run with AU_DEBUG=1 for details, and report it if it persists.\n`,
+  );
   if (process.env.AU_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
   return EXIT_FAILURE;
 }

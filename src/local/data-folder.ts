@@ -9,15 +9,23 @@ import { UserError } from '../core/errors.ts';
  */
 export async function resolveDataPath(dataDir: string, requested: string, field = 'path'): Promise<string> {
   const bad = (detail: string): UserError =>
-    new UserError({ code: 'path_outside_data_folder', title: 'Path not allowed', detail, resolution: 'Give a path relative to the data folder, such as "audiences/customers.csv", without "..".', field });
+    new UserError({
+      code: 'path_outside_data_folder',
+      title: 'Path not allowed',
+      detail,
+      resolution: 'Give a path relative to the data folder, such as "audiences/customers.csv", without "..".',
+      field,
+    });
   if (typeof requested !== 'string') throw bad('The path must be text.');
   if (requested.includes('\0')) throw bad('The path contains a NUL character.');
   const trimmed = requested.replace(/^\.\/+/, '');
   if (trimmed === '' || trimmed === '.' || trimmed === '/') return realpath(dataDir);
-  if (isAbsolute(trimmed) || /^[A-Za-z]:/.test(trimmed) || trimmed.startsWith('\\') || trimmed.startsWith('/')) throw bad('Absolute paths are not allowed.');
+  if (isAbsolute(trimmed) || /^[A-Za-z]:/.test(trimmed) || trimmed.startsWith('\\') || trimmed.startsWith('/'))
+    throw bad('Absolute paths are not allowed.');
   const segments = trimmed.split(/[\\/]+/).filter((segment) => segment !== '' && segment !== '.');
   if (segments.some((segment) => segment === '..')) throw bad('The path goes up out of the data folder ("..").');
-  if (segments.some((segment) => segment.startsWith('.'))) throw bad('Hidden files and folders (names starting with ".") are not accessible.');
+  if (segments.some((segment) => segment.startsWith('.')))
+    throw bad('Hidden files and folders (names starting with ".") are not accessible.');
   const root = await realpath(dataDir);
   const candidate = join(root, ...segments);
   let real: string;
@@ -52,12 +60,21 @@ export interface DataFolderEntry {
 }
 
 /** Lists a folder of the data folder: hidden entries and symlinks leading outside are left out. */
-export async function listDataFolder(dataDir: string, requested: string): Promise<{ path: string; entries: DataFolderEntry[] }> {
+export async function listDataFolder(
+  dataDir: string,
+  requested: string,
+): Promise<{ path: string; entries: DataFolderEntry[] }> {
   const absolute = await resolveDataPath(dataDir, requested);
   const root = await realpath(dataDir);
   const info = await stat(absolute);
   if (!info.isDirectory()) {
-    throw new UserError({ code: 'not_a_folder', title: 'Not a folder', detail: `"${toRelative(root, absolute)}" is a file.`, resolution: 'List its folder instead, or ask for its schema with GET /api/schema.', field: 'path' });
+    throw new UserError({
+      code: 'not_a_folder',
+      title: 'Not a folder',
+      detail: `"${toRelative(root, absolute)}" is a file.`,
+      resolution: 'List its folder instead, or ask for its schema with GET /api/schema.',
+      field: 'path',
+    });
   }
   const entries: DataFolderEntry[] = [];
   for (const dirent of await readdir(absolute, { withFileTypes: true })) {
@@ -69,7 +86,13 @@ export async function listDataFolder(dataDir: string, requested: string): Promis
       if (!isInside(root, real)) continue;
       const target = await stat(real);
       if (!target.isFile() && !target.isDirectory()) continue;
-      entries.push({ name: dirent.name, path: toRelative(root, full), kind: target.isDirectory() ? 'folder' : 'file', size: target.isDirectory() ? 0 : target.size, modifiedAt: target.mtime.toISOString() });
+      entries.push({
+        name: dirent.name,
+        path: toRelative(root, full),
+        kind: target.isDirectory() ? 'folder' : 'file',
+        size: target.isDirectory() ? 0 : target.size,
+        modifiedAt: target.mtime.toISOString(),
+      });
     } catch {
       // A dangling link or an entry removed while listing: not something a person can use.
     }

@@ -25,7 +25,18 @@ export function engineStages(options: EngineStagesOptions): JobStages {
   return {
     async transform({ inputPaths, plan, outDir, tempDir, signal, onProgress }) {
       const inputs = await openLocalInputs(inputPaths);
-      return runTransform({ inputs, mapping: plan.mapping, options: plan.options, maxFileBytes: plan.maxFileBytes, outDir, tempDir, signal, onProgress, overwrite: true, workers });
+      return runTransform({
+        inputs,
+        mapping: plan.mapping,
+        options: plan.options,
+        maxFileBytes: plan.maxFileBytes,
+        outDir,
+        tempDir,
+        signal,
+        onProgress,
+        overwrite: true,
+        workers,
+      });
     },
 
     async upload({ manifest, outDir, plan, ledgerId, destination, signal, onProgress }): Promise<UploadOutcome> {
@@ -46,9 +57,17 @@ export function engineStages(options: EngineStagesOptions): JobStages {
           onProgress: (event) => {
             if (event.kind === 'partition-uploaded' || event.kind === 'partition-skipped') filesDone += 1;
             // Every file sent and applied: what remains is TikTok calculating the audience(s).
-            const applied = event.kind === 'audience-created' || event.kind === 'audience-updated' || event.kind === 'waiting-for-audience' || event.kind === 'type-completed';
+            const applied =
+              event.kind === 'audience-created' ||
+              event.kind === 'audience-updated' ||
+              event.kind === 'waiting-for-audience' ||
+              event.kind === 'type-completed';
             const processing = applied && filesDone >= filesTotal;
-            onProgress({ phase: processing ? 'processing' : 'uploading', filesUploaded: Math.min(filesDone, filesTotal), filesTotal });
+            onProgress({
+              phase: processing ? 'processing' : 'uploading',
+              filesUploaded: Math.min(filesDone, filesTotal),
+              filesTotal,
+            });
           },
         });
         const audiences = result.audiences.map((a) => ({
@@ -70,19 +89,31 @@ export function engineStages(options: EngineStagesOptions): JobStages {
         return {
           state: 'completed',
           reason: `Sent ${idsSent} unique hashed ids to ${audiences.length} audience${audiences.length === 1 ? '' : 's'} on ${label} (${audiences.map((a) => `${a.audienceName} = ${a.audienceId}`).join('; ')}).${calculating.length > 0 ? ` ${label} is still calculating ${calculating.join(', ')}; match counts can take 24–48 hours to settle.` : ''}`,
-          summary: { destination: connection.destination, advertiserId: result.advertiserId, action: result.action, idsSent, audiences },
+          summary: {
+            destination: connection.destination,
+            advertiserId: result.advertiserId,
+            action: result.action,
+            idsSent,
+            audiences,
+          },
         };
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         // Temporary TikTok trouble is retried by the queue; final answers end the job.
         if (isTikTokApiError(error) && !error.transient && !error.outcomeUnknown) {
           const ledger = await options.ledger.load(ledgerId);
-          const applied = Object.values(ledger?.audiences ?? {}).filter((a) => a?.appliedAt).map((a) => `${a?.type} → ${a?.audienceId}`);
+          const applied = Object.values(ledger?.audiences ?? {})
+            .filter((a) => a?.appliedAt)
+            .map((a) => `${a?.type} → ${a?.audienceId}`);
           return {
             state: applied.length > 0 ? 'partially_failed' : 'failed',
             reason: `${connection.destination.label} refused the upload (${error.kind}${error.code === null ? '' : `, code ${error.code}`}${error.requestId ? `, request_id ${error.requestId}` : ''}): ${error.tiktokMessage}.${applied.length > 0 ? ` Already done: ${applied.join(', ')}.` : ''}`,
             resolution: `${error.resolution} Then retry the job: finished parts are not sent again.`,
-            summary: { destination: connection.destination, error: { kind: error.kind, code: error.code, requestId: error.requestId }, appliedTypes: applied },
+            summary: {
+              destination: connection.destination,
+              error: { kind: error.kind, code: error.code, requestId: error.requestId },
+              appliedTypes: applied,
+            },
           };
         }
         if (error instanceof UserError) throw error;

@@ -43,7 +43,12 @@ export function summarizeManifest(manifest: Manifest): Record<string, unknown> {
       files: counts.files.length,
     };
   }
-  return { recordsRead: manifest.recordsRead, malformedRecords: manifest.malformedRecords, rejects: manifest.rejects.rows, types };
+  return {
+    recordsRead: manifest.recordsRead,
+    malformedRecords: manifest.malformedRecords,
+    rejects: manifest.rejects.rows,
+    types,
+  };
 }
 
 /**
@@ -69,7 +74,12 @@ export class JobRunner {
       const manifest = await this.transformStage(job, signal);
       return await this.uploadStage(job, manifest, signal);
     } catch (error) {
-      const interruption = signal.aborted && signal.reason instanceof JobInterruption ? signal.reason : error instanceof JobInterruption ? error : undefined;
+      const interruption =
+        signal.aborted && signal.reason instanceof JobInterruption
+          ? signal.reason
+          : error instanceof JobInterruption
+            ? error
+            : undefined;
       if (interruption?.why === 'cancel') {
         return jobs.setState(jobId, {
           state: 'cancelled',
@@ -117,7 +127,14 @@ export class JobRunner {
       outDir,
       tempDir,
       signal,
-      onProgress: (p) => progress({ stage: 'transform', recordsRead: p.recordsRead, bytesRead: p.bytesRead, totalBytes: p.totalBytes, percent: p.totalBytes > 0 ? Math.min(50, Math.round((p.bytesRead / p.totalBytes) * 50)) : 0 }),
+      onProgress: (p) =>
+        progress({
+          stage: 'transform',
+          recordsRead: p.recordsRead,
+          bytesRead: p.bytesRead,
+          totalBytes: p.totalBytes,
+          percent: p.totalBytes > 0 ? Math.min(50, Math.round((p.bytesRead / p.totalBytes) * 50)) : 0,
+        }),
     });
     progress.flush();
     await rm(tempDir, { recursive: true, force: true });
@@ -133,11 +150,15 @@ export class JobRunner {
       return jobs.setState(job.id, {
         state: 'failed',
         reason: `No valid identifiers: ${manifest.recordsRead} records read, none normalized to a valid value in the mapped columns.`,
-        resolution: 'Check the column mapping and the rejects summary of the job (or run `inspect` on the file), then start a new job.',
+        resolution:
+          'Check the column mapping and the rejects summary of the job (or run `inspect` on the file), then start a new job.',
         outputTtlMs: this.outputTtlMs,
       });
     }
-    jobs.setState(job.id, { state: 'uploading', reason: `Uploading ${totalUnique} hashed identifiers to ${job.destination.label}.` });
+    jobs.setState(job.id, {
+      state: 'uploading',
+      reason: `Uploading ${totalUnique} hashed identifiers to ${job.destination.label}.`,
+    });
     const progress = this.progressWriter(job.id);
     let processing = false;
     const outcome = await stages.upload({
@@ -151,14 +172,24 @@ export class JobRunner {
         if (p.phase === 'processing' && !processing) {
           processing = true;
           progress.flush();
-          jobs.setState(job.id, { state: 'processing', reason: `All files sent; waiting for ${job.destination.label} to finish calculating the audience.`, from: ['uploading'] });
+          jobs.setState(job.id, {
+            state: 'processing',
+            reason: `All files sent; waiting for ${job.destination.label} to finish calculating the audience.`,
+            from: ['uploading'],
+          });
         }
-        progress({ stage: p.phase === 'processing' ? 'processing' : 'upload', filesUploaded: p.filesUploaded, filesTotal: p.filesTotal, percent: 50 + (p.filesTotal > 0 ? Math.round((p.filesUploaded / p.filesTotal) * 50) : 50) });
+        progress({
+          stage: p.phase === 'processing' ? 'processing' : 'upload',
+          filesUploaded: p.filesUploaded,
+          filesTotal: p.filesTotal,
+          percent: 50 + (p.filesTotal > 0 ? Math.round((p.filesUploaded / p.filesTotal) * 50) : 50),
+        });
       },
     });
     progress.flush();
     jobs.mergeResult(job.id, { upload: outcome.summary });
-    if (outcome.state === 'completed') jobs.setProgress(job.id, { ...(jobs.get(job.id)?.progress ?? {}), percent: 100 });
+    if (outcome.state === 'completed')
+      jobs.setProgress(job.id, { ...(jobs.get(job.id)?.progress ?? {}), percent: 100 });
     return jobs.setState(job.id, {
       state: outcome.state,
       reason: outcome.reason,

@@ -20,7 +20,13 @@ export interface JobServiceOptions {
 }
 
 export function jobNotFound(id: string): UserError {
-  return new UserError({ code: 'job_not_found', title: 'Job not found', detail: `There is no job with id "${id.slice(0, 80)}".`, resolution: 'List the jobs (GET /api/jobs or `jobs list`) and use one of their ids.', field: 'id' });
+  return new UserError({
+    code: 'job_not_found',
+    title: 'Job not found',
+    detail: `There is no job with id "${id.slice(0, 80)}".`,
+    resolution: 'List the jobs (GET /api/jobs or `jobs list`) and use one of their ids.',
+    field: 'id',
+  });
 }
 
 /** The job operations shared by the HTTP API and the CLI. */
@@ -32,7 +38,11 @@ export class JobService {
   }
 
   /** Records a job and queues it; `leaseTo` hands the queue message straight to the caller (the CLI). */
-  create(plan: JobPlan, origin: JobOrigin, leaseTo?: { owner: string; leaseMs: number }): { job: JobRecord; message: QueueMessage } {
+  create(
+    plan: JobPlan,
+    origin: JobOrigin,
+    leaseTo?: { owner: string; leaseMs: number },
+  ): { job: JobRecord; message: QueueMessage } {
     const id = randomUUID();
     const { jobs, queue } = this.options;
     const created = jobs.inTransaction(() => {
@@ -53,7 +63,13 @@ export class JobService {
   cancel(id: string): JobRecord {
     const job = this.get(id);
     if (TERMINAL_JOB_STATES.has(job.state)) {
-      throw new UserError({ code: 'job_finished', title: 'Job already finished', detail: `The job is ${job.state}; there is nothing to cancel.`, resolution: 'Delete the job if you no longer need it.', field: 'id' });
+      throw new UserError({
+        code: 'job_finished',
+        title: 'Job already finished',
+        detail: `The job is ${job.state}; there is nothing to cancel.`,
+        resolution: 'Delete the job if you no longer need it.',
+        field: 'id',
+      });
     }
     const { jobs, queue, worker } = this.options;
     jobs.requestCancel(id);
@@ -72,7 +88,13 @@ export class JobService {
   retry(id: string): JobRecord {
     const job = this.get(id);
     if (!['failed', 'partially_failed', 'cancelled'].includes(job.state)) {
-      throw new UserError({ code: 'job_not_retryable', title: 'Job cannot be retried', detail: `The job is ${job.state}; only failed, partially failed or cancelled jobs can be retried.`, resolution: job.state === 'completed' ? 'Start a new job to upload again.' : 'Wait for the job to finish.', field: 'id' });
+      throw new UserError({
+        code: 'job_not_retryable',
+        title: 'Job cannot be retried',
+        detail: `The job is ${job.state}; only failed, partially failed or cancelled jobs can be retried.`,
+        resolution: job.state === 'completed' ? 'Start a new job to upload again.' : 'Wait for the job to finish.',
+        field: 'id',
+      });
     }
     const { jobs, queue, worker } = this.options;
     queue.settleJob(id);
@@ -91,7 +113,13 @@ export class JobService {
         worker.cancel(id);
         await worker.settled(id);
       } else if (job.state !== 'queued') {
-        throw new UserError({ code: 'job_running_elsewhere', title: 'Job is running', detail: 'Another process (the CLI) is running this job.', resolution: 'Cancel it, wait until it shows cancelled, then delete it.', field: 'id' });
+        throw new UserError({
+          code: 'job_running_elsewhere',
+          title: 'Job is running',
+          detail: 'Another process (the CLI) is running this job.',
+          resolution: 'Cancel it, wait until it shows cancelled, then delete it.',
+          field: 'id',
+        });
       }
     }
     queue.deleteJob(id);

@@ -52,7 +52,13 @@ export interface JobStages {
 /** Why a running job was interrupted; only `cancel` ends the job, the others leave it to resume. */
 export class JobInterruption extends Error {
   constructor(readonly why: 'cancel' | 'shutdown' | 'lease-lost') {
-    super(why === 'cancel' ? 'Cancelled on request.' : why === 'shutdown' ? 'The worker is shutting down.' : 'The worker lost its lease on the job.');
+    super(
+      why === 'cancel'
+        ? 'Cancelled on request.'
+        : why === 'shutdown'
+          ? 'The worker is shutting down.'
+          : 'The worker lost its lease on the job.',
+    );
     this.name = 'JobInterruption';
   }
 }

@@ -65,8 +65,14 @@ export function openLocalApp(options: LocalAppOptions): LocalApp {
   const jobStore = new SqliteJobStore(db);
   const queue = new SqliteWorkQueue(db, options.queue ?? {});
   const ledger = new SqliteUploadLedgerStore<UploadLedgerState>(db);
-  const runner = new JobRunner({ jobs: jobStore, dataDir, jobsDir, stages: options.stages({ ledger }), ...(options.outputTtlMs === undefined ? {} : { outputTtlMs: options.outputTtlMs }) });
-  const workerOptions = options.worker === false ? undefined : options.worker ?? {};
+  const runner = new JobRunner({
+    jobs: jobStore,
+    dataDir,
+    jobsDir,
+    stages: options.stages({ ledger }),
+    ...(options.outputTtlMs === undefined ? {} : { outputTtlMs: options.outputTtlMs }),
+  });
+  const workerOptions = options.worker === false ? undefined : (options.worker ?? {});
   const owner = newLeaseOwner(workerOptions?.label ?? (workerOptions ? 'server' : 'cli'));
   const worker = workerOptions
     ? new LocalWorker({

@@ -52,7 +52,9 @@ export class LocalWorker {
     if (!this.stopped) return;
     this.stopped = false;
     // Work left leased by a process that died (crash, SIGKILL) is taken over now, not after the lease.
-    this.options.queue.releaseLeases((owner) => owner !== this.options.owner && (this.options.isOwnerAlive ?? isLeaseOwnerAlive)(owner));
+    this.options.queue.releaseLeases(
+      (owner) => owner !== this.options.owner && (this.options.isOwnerAlive ?? isLeaseOwnerAlive)(owner),
+    );
     this.loop = this.run();
   }
 
@@ -114,11 +116,14 @@ export class LocalWorker {
   private execute(message: QueueMessage): Promise<void> {
     const { jobs, queue, runner, owner } = this.options;
     const controller = new AbortController();
-    const heartbeat = setInterval(() => {
-      if (!queue.heartbeat(message.id, owner, this.leaseMs)) controller.abort(new JobInterruption('lease-lost'));
-      else if (jobs.get(message.jobId)?.cancelRequested) controller.abort(new JobInterruption('cancel'));
-      // At most every second: a cancel requested by another process (API ↔ CLI) is seen promptly.
-    }, Math.max(50, Math.min(1_000, Math.floor(this.leaseMs / 3))));
+    const heartbeat = setInterval(
+      () => {
+        if (!queue.heartbeat(message.id, owner, this.leaseMs)) controller.abort(new JobInterruption('lease-lost'));
+        else if (jobs.get(message.jobId)?.cancelRequested) controller.abort(new JobInterruption('cancel'));
+        // At most every second: a cancel requested by another process (API ↔ CLI) is seen promptly.
+      },
+      Math.max(50, Math.min(1_000, Math.floor(this.leaseMs / 3))),
+    );
     const done = (async () => {
       try {
         await runner.run(message.jobId, controller.signal);
@@ -130,9 +135,17 @@ export class LocalWorker {
         const outcome = queue.fail(message.id, owner, text, { retryable: true });
         if (outcome?.retried) {
           const seconds = Math.max(1, Math.round((outcome.availableAt - Date.now()) / 1000));
-          jobs.addEvent(message.jobId, 'retry', { attempt: message.attempts, maxAttempts: message.maxAttempts, inSeconds: seconds });
+          jobs.addEvent(message.jobId, 'retry', {
+            attempt: message.attempts,
+            maxAttempts: message.maxAttempts,
+            inSeconds: seconds,
+          });
           const job = jobs.get(message.jobId);
-          if (job) jobs.setState(message.jobId, { state: job.state, reason: `Temporary problem (${text}); retrying in about ${seconds} s (attempt ${message.attempts} of ${message.maxAttempts}).` });
+          if (job)
+            jobs.setState(message.jobId, {
+              state: job.state,
+              reason: `Temporary problem (${text}); retrying in about ${seconds} s (attempt ${message.attempts} of ${message.maxAttempts}).`,
+            });
         } else if (outcome) {
           this.markDeadLettered(message.jobId, text, message.attempts);
         }
@@ -148,14 +161,16 @@ export class LocalWorker {
 
   /** Jobs whose message was dead-lettered by a claim (crash loop) are marked failed with the reason. */
   private settleDeadLetters(): void {
-    for (const dead of this.options.queue.deadLettersOfUnfinishedJobs()) this.markDeadLettered(dead.jobId, dead.lastError ?? 'unknown error', dead.attempts);
+    for (const dead of this.options.queue.deadLettersOfUnfinishedJobs())
+      this.markDeadLettered(dead.jobId, dead.lastError ?? 'unknown error', dead.attempts);
   }
 
   private markDeadLettered(jobId: string, error: string, attempts: number): void {
     this.options.jobs.setState(jobId, {
       state: 'failed',
       reason: `Gave up after ${attempts} attempts: ${error}`,
-      resolution: 'Fix the cause if it is named above (network, credentials, disk space), then retry the job; work already done is reused and nothing is uploaded twice.',
+      resolution:
+        'Fix the cause if it is named above (network, credentials, disk space), then retry the job; work already done is reused and nothing is uploaded twice.',
       from: ['queued', 'transforming', 'uploading', 'processing'],
       outputTtlMs: this.options.runner.outputTtlMs,
     });

@@ -14,12 +14,17 @@ export interface LocalModeOptions {
 
 /** Local mode with the real engine and TikTok (or the emulator): what `npm start` and the CLI open. */
 export function openLocalMode(options: LocalModeOptions): LocalApp & { tiktok: TikTokDestination } {
-  const tiktok = openTikTokDestination({ dataDir: options.dataDir, ...(options.env ? { env: options.env } : {}), ...(options.emulatorOptions ? { emulatorOptions: options.emulatorOptions } : {}) });
+  const tiktok = openTikTokDestination({
+    dataDir: options.dataDir,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.emulatorOptions ? { emulatorOptions: options.emulatorOptions } : {}),
+  });
   const concurrency = options.worker ? options.worker.concurrency : 1;
   const app = openLocalApp({
     dataDir: options.dataDir,
     destination: tiktok,
-    stages: ({ ledger }) => engineStages({ ledger, connect: tiktok.connect, ...(concurrency === undefined ? {} : { concurrency }) }),
+    stages: ({ ledger }) =>
+      engineStages({ ledger, connect: tiktok.connect, ...(concurrency === undefined ? {} : { concurrency }) }),
     ...(options.worker === undefined ? {} : { worker: options.worker }),
     ...(options.outputTtlMs === undefined ? {} : { outputTtlMs: options.outputTtlMs }),
     ...(options.onJobError ? { onJobError: options.onJobError } : {}),

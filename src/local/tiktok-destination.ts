@@ -2,8 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import type { JobDestination } from '../adapters/node/sqlite/job-store.ts';
-import { loadTikTokSettings, maskToken, missingCredentialsError, saveTikTokCredentials, type TikTokSettings } from '../adapters/node/tiktok-credentials.ts';
-import { startTikTokEmulator, type EmulatorOptions, type RunningEmulator } from '../destinations/tiktok/emulator/tiktok-emulator.ts';
+import {
+  loadTikTokSettings,
+  maskToken,
+  missingCredentialsError,
+  saveTikTokCredentials,
+  type TikTokSettings,
+} from '../adapters/node/tiktok-credentials.ts';
+import {
+  startTikTokEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../destinations/tiktok/emulator/tiktok-emulator.ts';
 import { processRequestRateLimiter, RequestRateLimiter } from '../destinations/tiktok/request-rate-limiter.ts';
 import { TikTokClient } from '../destinations/tiktok/tiktok-client.ts';
 import type { CredentialsStatus, CredentialsUpdate } from '../server/server-context.ts';
@@ -36,7 +46,11 @@ export interface TikTokDestination extends LocalDestination {
  * token, jobs go to the bundled emulator, whose state persists in `<DATA_DIR>/.emulator/state.json`
  * so audiences survive restarts; it is always labelled "simulated TikTok".
  */
-export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.ProcessEnv; emulatorOptions?: Partial<EmulatorOptions> }): TikTokDestination {
+export function openTikTokDestination(options: {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  emulatorOptions?: Partial<EmulatorOptions>;
+}): TikTokDestination {
   const env = options.env ?? process.env;
   const configDir = join(options.dataDir, '.config');
   const emulatorDir = join(options.dataDir, '.emulator');
@@ -52,7 +66,14 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
       try {
         fromEnv = JSON.parse(raw) as Partial<EmulatorOptions>;
       } catch (error) {
-        throw new UserError({ code: 'invalid_emulator_options', title: `Invalid ${EMULATOR_OPTIONS_ENV}`, detail: 'It is not a JSON object.', resolution: `Unset ${EMULATOR_OPTIONS_ENV} or set it to JSON such as {"latencyMs": 100}.`, field: EMULATOR_OPTIONS_ENV, cause: error });
+        throw new UserError({
+          code: 'invalid_emulator_options',
+          title: `Invalid ${EMULATOR_OPTIONS_ENV}`,
+          detail: 'It is not a JSON object.',
+          resolution: `Unset ${EMULATOR_OPTIONS_ENV} or set it to JSON such as {"latencyMs": 100}.`,
+          field: EMULATOR_OPTIONS_ENV,
+          cause: error,
+        });
       }
     }
     return { ...fromEnv, ...options.emulatorOptions };
@@ -60,7 +81,14 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
   const ensureEmulator = (): Promise<RunningEmulator> => {
     if (!running) {
       mkdirSync(emulatorDir, { recursive: true });
-      running = startTikTokEmulator({ ...emulatorOptions(), host: '127.0.0.1', port: 0, statePath: join(emulatorDir, 'state.json'), tokens: [EMULATOR_TOKEN], advertisers: [EMULATOR_ADVERTISER_ID] }).then((emulator) => {
+      running = startTikTokEmulator({
+        ...emulatorOptions(),
+        host: '127.0.0.1',
+        port: 0,
+        statePath: join(emulatorDir, 'state.json'),
+        tokens: [EMULATOR_TOKEN],
+        advertisers: [EMULATOR_ADVERTISER_ID],
+      }).then((emulator) => {
         started = emulator;
         return emulator;
       });
@@ -72,12 +100,26 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
     if (kind === 'emulator') {
       const emulator = await ensureEmulator();
       if (advertiserId !== undefined && advertiserId !== EMULATOR_ADVERTISER_ID) {
-        throw new UserError({ code: 'unknown_emulator_advertiser', title: 'Unknown advertiser on simulated TikTok', detail: `The simulated TikTok only has advertiser ${EMULATOR_ADVERTISER_ID}.`, resolution: 'Leave the advertiser empty, or configure real TikTok credentials first.', field: 'audience.advertiserId', kind: 'failure' });
+        throw new UserError({
+          code: 'unknown_emulator_advertiser',
+          title: 'Unknown advertiser on simulated TikTok',
+          detail: `The simulated TikTok only has advertiser ${EMULATOR_ADVERTISER_ID}.`,
+          resolution: 'Leave the advertiser empty, or configure real TikTok credentials first.',
+          field: 'audience.advertiserId',
+          kind: 'failure',
+        });
       }
       return {
-        client: new TikTokClient({ baseUrl: emulator.baseUrl, accessToken: EMULATOR_TOKEN, limiter: (emulatorLimiter ??= new RequestRateLimiter({ ratePerSecond: emulator.options.qps })) }),
+        client: new TikTokClient({
+          baseUrl: emulator.baseUrl,
+          accessToken: EMULATOR_TOKEN,
+          limiter: (emulatorLimiter ??= new RequestRateLimiter({ ratePerSecond: emulator.options.qps })),
+        }),
         advertiserId: EMULATOR_ADVERTISER_ID,
-        poll: { timeoutMs: Math.max(60_000, emulator.options.calculatingMs * 3), intervalMs: Math.min(1_000, Math.max(100, emulator.options.calculatingMs / 4)) },
+        poll: {
+          timeoutMs: Math.max(60_000, emulator.options.calculatingMs * 3),
+          intervalMs: Math.min(1_000, Math.max(100, emulator.options.calculatingMs / 4)),
+        },
         destination: EMULATOR_DESTINATION,
       };
     }
@@ -85,7 +127,16 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
     if (!found.accessToken) throw missingCredentialsError('token');
     const advertiser = advertiserId ?? found.advertiserId;
     if (!advertiser) throw missingCredentialsError('advertiser');
-    return { client: new TikTokClient({ baseUrl: found.baseUrl, accessToken: found.accessToken, limiter: processRequestRateLimiter(found.qps) }), advertiserId: advertiser, poll: { timeoutMs: 2 * 60_000, intervalMs: 10_000 }, destination: TIKTOK_DESTINATION };
+    return {
+      client: new TikTokClient({
+        baseUrl: found.baseUrl,
+        accessToken: found.accessToken,
+        limiter: processRequestRateLimiter(found.qps),
+      }),
+      advertiserId: advertiser,
+      poll: { timeoutMs: 2 * 60_000, intervalMs: 10_000 },
+      destination: TIKTOK_DESTINATION,
+    };
   };
   const status = async (): Promise<CredentialsStatus> => {
     const found = settings();
@@ -93,7 +144,7 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
       configured: found.accessToken !== undefined,
       source: found.source,
       tokenLast4: found.accessToken ? maskToken(found.accessToken).slice(-4) : null,
-      advertiserId: found.accessToken ? found.advertiserId ?? null : EMULATOR_ADVERTISER_ID,
+      advertiserId: found.accessToken ? (found.advertiserId ?? null) : EMULATOR_ADVERTISER_ID,
       destination: current(),
     };
   };
@@ -111,8 +162,22 @@ export function openTikTokDestination(options: { dataDir: string; env?: NodeJS.P
       const found = settings();
       const accessToken = update.accessToken ?? (found.source === 'file' ? found.accessToken : undefined);
       const advertiserId = update.advertiserId ?? found.advertiserId;
-      if (!accessToken) throw new UserError({ code: 'missing_token', title: 'Access token needed', detail: 'No access token is stored yet, so one must be given.', resolution: 'Send {"accessToken": "…", "advertiserId": "…"}.', field: 'accessToken' });
-      if (!advertiserId) throw new UserError({ code: 'missing_advertiser_id', title: 'Advertiser id needed', detail: 'No advertiser id is stored yet, so one must be given.', resolution: 'Send the advertiser id (digits) from TikTok Ads Manager with the token.', field: 'advertiserId' });
+      if (!accessToken)
+        throw new UserError({
+          code: 'missing_token',
+          title: 'Access token needed',
+          detail: 'No access token is stored yet, so one must be given.',
+          resolution: 'Send {"accessToken": "…", "advertiserId": "…"}.',
+          field: 'accessToken',
+        });
+      if (!advertiserId)
+        throw new UserError({
+          code: 'missing_advertiser_id',
+          title: 'Advertiser id needed',
+          detail: 'No advertiser id is stored yet, so one must be given.',
+          resolution: 'Send the advertiser id (digits) from TikTok Ads Manager with the token.',
+          field: 'advertiserId',
+        });
       mkdirSync(configDir, { recursive: true, mode: 0o700 });
       await saveTikTokCredentials({ accessToken, advertiserId }, configDir);
       return status();

@@ -16,13 +16,27 @@ export interface ProblemDocument {
 }
 
 export class HttpProblem extends Error {
-  constructor(readonly problem: ProblemDocument, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly problem: ProblemDocument,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(`${problem.title}: ${problem.detail}`);
     this.name = 'HttpProblem';
   }
 }
 
-export function problem(status: number, init: { code: string; title: string; detail: string; resolution: string; field?: string; errors?: ProblemDocument['errors'] }, headers: Record<string, string> = {}): HttpProblem {
+export function problem(
+  status: number,
+  init: {
+    code: string;
+    title: string;
+    detail: string;
+    resolution: string;
+    field?: string;
+    errors?: ProblemDocument['errors'];
+  },
+  headers: Record<string, string> = {},
+): HttpProblem {
   return new HttpProblem({ type: `about:blank#${init.code}`, status, ...init }, headers);
 }
 
@@ -51,24 +65,35 @@ export function toProblem(error: unknown): HttpProblem {
     code: 'internal_error',
     title: 'Unexpected server error',
     detail: 'The server hit an error it did not expect. Nothing about your data was sent in this answer.',
-    resolution: 'Try again; if it keeps happening, look at the server terminal (AU_DEBUG=1 shows details) and report it.',
+    resolution:
+      'Try again; if it keeps happening, look at the server terminal (AU_DEBUG=1 shows details) and report it.',
   });
 }
 
 export function fromUserError(error: UserError): HttpProblem {
   const status = STATUS_BY_CODE[error.code] ?? (error.kind === 'usage' ? 422 : 409);
-  return problem(status, { code: error.code, title: error.title, detail: error.detail, resolution: error.resolution, ...(error.field === undefined ? {} : { field: error.field }) });
+  return problem(status, {
+    code: error.code,
+    title: error.title,
+    detail: error.detail,
+    resolution: error.resolution,
+    ...(error.field === undefined ? {} : { field: error.field }),
+  });
 }
 
 /** `mapping.0.type` → `mapping[0].type`, as people and JSON pointers-in-words read it. */
 export function fieldName(path: ReadonlyArray<PropertyKey>): string {
   let name = '';
-  for (const part of path) name += typeof part === 'number' ? `[${part}]` : name === '' ? String(part) : `.${String(part)}`;
+  for (const part of path)
+    name += typeof part === 'number' ? `[${part}]` : name === '' ? String(part) : `.${String(part)}`;
   return name || '(body)';
 }
 
 export function fromZodError(error: ZodError, prefix: ReadonlyArray<PropertyKey> = []): HttpProblem {
-  const errors = error.issues.map((issue) => ({ field: fieldName([...prefix, ...issue.path]), message: issue.message }));
+  const errors = error.issues.map((issue) => ({
+    field: fieldName([...prefix, ...issue.path]),
+    message: issue.message,
+  }));
   const first = errors[0] ?? { field: '(body)', message: 'Invalid value' };
   return problem(422, {
     code: 'invalid_plan',
@@ -86,6 +111,11 @@ export function sendProblem(response: ServerResponse, error: HttpProblem): void 
     return;
   }
   const body = JSON.stringify(error.problem);
-  response.writeHead(error.problem.status, { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...error.headers });
+  response.writeHead(error.problem.status, {
+    'content-type': 'application/problem+json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+    ...error.headers,
+  });
   response.end(body);
 }

@@ -24,10 +24,12 @@ export class Router {
 
   add(method: string, path: string, handler: RouteHandler): this {
     const names: string[] = [];
-    const pattern = new RegExp(`^${path.replace(/:(\w+)/g, (_match, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    })}/?$`);
+    const pattern = new RegExp(
+      `^${path.replace(/:(\w+)/g, (_match, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      })}/?$`,
+    );
     this.routes.push({ method, pattern, names, handler });
     return this;
   }
@@ -54,8 +56,22 @@ export class Router {
       return { handler: route.handler, params };
     }
     if (allowed.length > 0) {
-      throw problem(405, { code: 'method_not_allowed', title: 'Method not allowed', detail: `${method} is not supported on ${pathname.slice(0, 200)}.`, resolution: `Use ${allowed.join(' or ')}.` }, { allow: allowed.join(', ') });
+      throw problem(
+        405,
+        {
+          code: 'method_not_allowed',
+          title: 'Method not allowed',
+          detail: `${method} is not supported on ${pathname.slice(0, 200)}.`,
+          resolution: `Use ${allowed.join(' or ')}.`,
+        },
+        { allow: allowed.join(', ') },
+      );
     }
-    throw problem(404, { code: 'not_found', title: 'Not found', detail: `There is no API endpoint ${pathname.slice(0, 200)}.`, resolution: 'See docs/api.md for the endpoints.' });
+    throw problem(404, {
+      code: 'not_found',
+      title: 'Not found',
+      detail: `There is no API endpoint ${pathname.slice(0, 200)}.`,
+      resolution: 'See docs/api.md for the endpoints.',
+    });
   }
 }

@@ -18,7 +18,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserError({ code: 'invalid_setting', title: `Invalid ${name}`, detail: `${name} must be a whole number from ${min} to ${max} (got "${raw}").`, resolution: `Fix or unset ${name}.`, field: name });
+    throw new UserError({
+      code: 'invalid_setting',
+      title: `Invalid ${name}`,
+      detail: `${name} must be a whole number from ${min} to ${max} (got "${raw}").`,
+      resolution: `Fix or unset ${name}.`,
+      field: name,
+    });
   }
   return value;
 }

@@ -16,7 +16,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 async function main(): Promise<number> {
   const config = readServerConfig(process.env);
   if (!isLoopbackHost(config.host) && config.authPassword === undefined) {
-    process.stderr.write(`Error: refusing to listen on ${config.host} without a password.\n  Anyone who can reach this address could start uploads with your TikTok account.\n  What to do: set AUTH_PASSWORD=<a long password> (every request must then carry it), or leave HOST unset (127.0.0.1).\n`);
+    process.stderr.write(
+      `Error: refusing to listen on ${config.host} without a password.\n  Anyone who can reach this address could start uploads with your TikTok account.\n  What to do: set AUTH_PASSWORD=<a long password> (every request must then carry it), or leave HOST unset (127.0.0.1).\n`,
+    );
     return 2;
   }
   const { created } = seedDataFolder(config.dataDir);
@@ -26,14 +28,18 @@ async function main(): Promise<number> {
     dataDir: config.dataDir,
     worker: { concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs: 250 },
     outputTtlMs: config.outputTtlMs,
-    onJobError: (jobId, error) => process.stderr.write(`Job ${jobId}: ${error instanceof Error ? error.message : String(error)} (will retry)\n`),
+    onJobError: (jobId, error) =>
+      process.stderr.write(`Job ${jobId}: ${error instanceof Error ? error.message : String(error)} (will retry)\n`),
   });
   const destination = app.tiktok.current();
   if (destination.kind === 'emulator') await app.tiktok.connect('emulator');
   const server = createHttpApp(localServerContext(app), {
     ...(config.authPassword === undefined ? {} : { authPassword: config.authPassword }),
     ...(uiDir === undefined ? {} : { uiDir }),
-    onInternalError: (error) => process.stderr.write(`Internal error: ${error instanceof Error ? (process.env.AU_DEBUG === '1' ? error.stack : error.message) : String(error)}\n`),
+    onInternalError: (error) =>
+      process.stderr.write(
+        `Internal error: ${error instanceof Error ? (process.env.AU_DEBUG === '1' ? error.stack : error.message) : String(error)}\n`,
+      ),
   });
   try {
     await new Promise<void>((resolveListen, reject) => {
@@ -44,7 +50,14 @@ async function main(): Promise<number> {
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
-      throw new UserError({ code: 'cannot_listen', title: `Cannot listen on ${config.host}:${config.port}`, detail: code === 'EADDRINUSE' ? 'Another program already uses this port.' : `The system refused (${code}).`, resolution: 'Stop the other program, or choose another port, e.g. PORT=8788 npm start.', kind: 'failure', cause: error });
+      throw new UserError({
+        code: 'cannot_listen',
+        title: `Cannot listen on ${config.host}:${config.port}`,
+        detail: code === 'EADDRINUSE' ? 'Another program already uses this port.' : `The system refused (${code}).`,
+        resolution: 'Stop the other program, or choose another port, e.g. PORT=8788 npm start.',
+        kind: 'failure',
+        cause: error,
+      });
     }
     throw error;
   }
@@ -54,11 +67,17 @@ async function main(): Promise<number> {
   say(`Audience Uploader is running at http://${hostInUrl}:${port}`);
   say(`  Data folder: ${config.dataDir}`);
   if (destination.kind === 'emulator') {
-    say(`  TikTok: SIMULATED — no credentials, so uploads go to the bundled TikTok emulator (${app.tiktok.emulator()?.baseUrl}).`);
-    say('          Nothing reaches TikTok. Add credentials in the app (Settings) or set TIKTOK_ACCESS_TOKEN and TIKTOK_ADVERTISER_ID.');
+    say(
+      `  TikTok: SIMULATED — no credentials, so uploads go to the bundled TikTok emulator (${app.tiktok.emulator()?.baseUrl}).`,
+    );
+    say(
+      '          Nothing reaches TikTok. Add credentials in the app (Settings) or set TIKTOK_ACCESS_TOKEN and TIKTOK_ADVERTISER_ID.',
+    );
   } else {
     const status = await app.tiktok.credentialsStatus();
-    say(`  TikTok: REAL — token …${status.tokenLast4} (${status.source}), advertiser ${status.advertiserId ?? '(not set)'}.`);
+    say(
+      `  TikTok: REAL — token …${status.tokenLast4} (${status.source}), advertiser ${status.advertiserId ?? '(not set)'}.`,
+    );
   }
   if (config.authPassword !== undefined) say('  Password protection is on (AUTH_PASSWORD).');
   if (uiDir === undefined) say('  The web app is not built; the API works (see docs/api.md).');
@@ -91,7 +110,8 @@ main().then(
     if (code !== 0) process.exit(code);
   },
   (error: unknown) => {
-    if (isUserError(error)) process.stderr.write(`Error: ${error.title}\n  ${error.detail}\n  What to do: ${error.resolution}\n`);
+    if (isUserError(error))
+      process.stderr.write(`Error: ${error.title}\n  ${error.detail}\n  What to do: ${error.resolution}\n`);
     else process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },

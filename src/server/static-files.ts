@@ -16,7 +16,12 @@ const TYPES: Record<string, string> = {
 };
 
 /** Serves the built web app; unknown paths get index.html (client-side routes). */
-export async function serveStatic(uiDir: string, pathname: string, response: ServerResponse, head: boolean): Promise<boolean> {
+export async function serveStatic(
+  uiDir: string,
+  pathname: string,
+  response: ServerResponse,
+  head: boolean,
+): Promise<boolean> {
   let relativePath: string;
   try {
     relativePath = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');

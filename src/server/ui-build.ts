@@ -32,7 +32,10 @@ export async function isUiStale(repoRoot: string): Promise<boolean> {
  * Builds the web app with vite (in a child process, so the server does not keep the bundler in
  * memory) into a fresh folder, then swaps it in: two servers starting at once never serve half a build.
  */
-export async function ensureUiBuilt(repoRoot: string, log: (line: string) => void = () => {}): Promise<string | undefined> {
+export async function ensureUiBuilt(
+  repoRoot: string,
+  log: (line: string) => void = () => {},
+): Promise<string | undefined> {
   const target = join(repoRoot, UI_DIST);
   if (!(await isUiStale(repoRoot))) return target;
   const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
@@ -40,7 +43,10 @@ export async function ensureUiBuilt(repoRoot: string, log: (line: string) => voi
   log('Building the web app (vite)…');
   const staging = join(repoRoot, 'dist', `.ui-build-${process.pid}-${Date.now()}`);
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [vite, 'build', '--outDir', staging, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [vite, 'build', '--outDir', staging, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');

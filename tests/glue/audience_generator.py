@@ -26,7 +26,15 @@ COLUMNS = ["age", "e-mail", "phone_number", "phone_int", "mobile_advertiser_id",
 _FIRST = ["jane", "john", "alice", "bob", "maria", "li", "omar", "zoe", "ana", "yuki", "émile", "søren"]
 _DOMAINS = ["gmail.com", "googlemail.com", "example.com", "Example.ORG", "mail.co.uk", "outlook.com", "ünicode.de"]
 _AREA_CODES = ["212", "415", "613", "646", "312", "202", "305", "206", "617", "718"]
-_INTERNATIONAL = ["+44 7700 900{:03d}", "+49 151 2345{:04d}", "+33 6 12 34 {:04d}", "+91 98765 4{:04d}", "+374 93 82{:04d}", "0044 20 7946 0{:03d}", "011 49 30 1234{:04d}"]
+_INTERNATIONAL = [
+    "+44 7700 900{:03d}",
+    "+49 151 2345{:04d}",
+    "+33 6 12 34 {:04d}",
+    "+91 98765 4{:04d}",
+    "+374 93 82{:04d}",
+    "0044 20 7946 0{:03d}",
+    "011 49 30 1234{:04d}",
+]
 _INVISIBLE = ["\u200b", "\u200d", "\u2060", "\ufeff"]
 _EDGE_SPACE = [" ", "\t", "\u00a0", "\u3000", "\u2003", "\u0085"]
 
@@ -38,8 +46,13 @@ def _fullwidth(text: str) -> str:
 class _Pools:
     def __init__(self, rng: random.Random, size: int):
         self.rng = rng
-        self.emails = [f"{rng.choice(_FIRST)}.{rng.randrange(10**6)}{rng.choice(['', '.x', '_y'])}@{rng.choice(_DOMAINS)}" for _ in range(size)]
-        self.phones = [f"{rng.choice(_AREA_CODES)}{rng.randrange(2, 10)}{rng.randrange(10**6):06d}" for _ in range(size)]
+        self.emails = [
+            f"{rng.choice(_FIRST)}.{rng.randrange(10**6)}{rng.choice(['', '.x', '_y'])}@{rng.choice(_DOMAINS)}"
+            for _ in range(size)
+        ]
+        self.phones = [
+            f"{rng.choice(_AREA_CODES)}{rng.randrange(2, 10)}{rng.randrange(10**6):06d}" for _ in range(size)
+        ]
         self.devices = ["%032x" % rng.getrandbits(128) for _ in range(size)]
 
 
@@ -65,7 +78,19 @@ def _email(pools: _Pools) -> Any:
         digest = hashlib.sha256(base.encode()).hexdigest()
         return digest.upper() if rng.random() < 0.5 else digest
     if roll < 0.82:
-        return rng.choice(["not-an-email", "a..b@example.com", "x@y", "@example.com", "a@b.c", ".a@example.com", "a.@example.com", "a b@exa mple.com", "+tag@example.com"])
+        return rng.choice(
+            [
+                "not-an-email",
+                "a..b@example.com",
+                "x@y",
+                "@example.com",
+                "a@b.c",
+                ".a@example.com",
+                "a.@example.com",
+                "a b@exa mple.com",
+                "+tag@example.com",
+            ]
+        )
     if roll < 0.88:
         return rng.choice([None, "", "   ", "\u200b"])
     if roll < 0.90:
@@ -90,7 +115,18 @@ def _phone(pools: _Pools) -> Any:
     if roll < 0.72:
         return int(n) if rng.random() < 0.7 else float(n)
     if roll < 0.80:
-        return rng.choice(["12", "555-0199", "+1 (000) 000-0000", "61+35550123", "call me", "++16135550123", "0016135550123", "01161355501239"])
+        return rng.choice(
+            [
+                "12",
+                "555-0199",
+                "+1 (000) 000-0000",
+                "61+35550123",
+                "call me",
+                "++16135550123",
+                "0016135550123",
+                "01161355501239",
+            ]
+        )
     if roll < 0.86:
         return rng.choice([None, "", " "])
     if roll < 0.88:
@@ -126,7 +162,12 @@ def generate_records(count: int, seed: int, distinct: int | None = None) -> list
     pools = _Pools(rng, distinct or max(10, count // 3))
     records = []
     for _ in range(count):
-        record = {"age": rng.randrange(18, 90), "e-mail": _email(pools), "phone_number": _phone(pools), "mobile_advertiser_id": _device(pools)}
+        record = {
+            "age": rng.randrange(18, 90),
+            "e-mail": _email(pools),
+            "phone_number": _phone(pools),
+            "mobile_advertiser_id": _device(pools),
+        }
         if rng.random() < 0.3:
             record["phone_int"] = int(rng.choice(pools.phones))
         if rng.random() < 0.2:
@@ -156,7 +197,9 @@ def jsonl_bytes(records: list[dict], seed: int, malformed_every: int = 97) -> by
     for index, record in enumerate(records, start=1):
         lines.append(json.dumps(record, ensure_ascii=rng.random() < 0.5))
         if index % malformed_every == 0:
-            lines.append(rng.choice(['{"e-mail": "broken', "[1, 2, 3]", "null", "not json at all", "{'single': 'quotes'}"]))
+            lines.append(
+                rng.choice(['{"e-mail": "broken', "[1, 2, 3]", "null", "not json at all", "{'single': 'quotes'}"])
+            )
         if index % 199 == 0:
             lines.append("")
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -190,7 +233,15 @@ def parquet_bytes(records: list[dict]) -> bytes:
             "age": pa.array([r["age"] for r in records], pa.int32()),
             "e-mail": pa.array([text(r.get("e-mail")) for r in records], pa.string()),
             # Phones as integers (INT64): read as text, never as floats.
-            "phone_number": pa.array([int(r["phone_number"]) if isinstance(r["phone_number"], int) and not isinstance(r["phone_number"], bool) else None for r in records], pa.int64()),
+            "phone_number": pa.array(
+                [
+                    int(r["phone_number"])
+                    if isinstance(r["phone_number"], int) and not isinstance(r["phone_number"], bool)
+                    else None
+                    for r in records
+                ],
+                pa.int64(),
+            ),
             "phone_int": pa.array([r.get("phone_int") for r in records], pa.int64()),
             "mobile_advertiser_id": pa.array([text(r.get("mobile_advertiser_id")) for r in records], pa.string()),
             "idfa": pa.array([text(r.get("idfa")) for r in records], pa.string()),
@@ -205,9 +256,40 @@ def parquet_bytes(records: list[dict]) -> bytes:
 # Georgian), NFKC (full width, ligatures, Arabic-Indic digits, combining marks), white space and
 # invisible characters, astral characters, line separators.
 _FUZZ_ALPHABET = list("abcXYZ019@.+-_ ()#") + [
-    "\u00e9", "\u0130", "\u03a3", "\u03c3", "\u1e9e", "\u00df", "\u212a", "\uff21", "\uff10", "\u0660", "\u00a0", "\u2003",
-    "\u200b", "\ufeff", "\u0085", "\u2028", "\U0001F600", "\u0301", "\u1f88", "\u0149", "\ua7ae", "\u13a0", "\uab70",
-    "\u10d0", "\u1c90", "\u0345", "\ufb01", "\u2126", "\u00c5", "A\u030a", "@@", "..", "\t", "\n",
+    "\u00e9",
+    "\u0130",
+    "\u03a3",
+    "\u03c3",
+    "\u1e9e",
+    "\u00df",
+    "\u212a",
+    "\uff21",
+    "\uff10",
+    "\u0660",
+    "\u00a0",
+    "\u2003",
+    "\u200b",
+    "\ufeff",
+    "\u0085",
+    "\u2028",
+    "\U0001f600",
+    "\u0301",
+    "\u1f88",
+    "\u0149",
+    "\ua7ae",
+    "\u13a0",
+    "\uab70",
+    "\u10d0",
+    "\u1c90",
+    "\u0345",
+    "\ufb01",
+    "\u2126",
+    "\u00c5",
+    "A\u030a",
+    "@@",
+    "..",
+    "\t",
+    "\n",
 ]
 
 

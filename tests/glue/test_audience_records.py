@@ -25,7 +25,11 @@ ENGINE_CASES = [
     ('arr', '[{"a":"\\"]"},{"b":2}', [{'a': '"]'}, None]),
     ('arr', '[]', []),
     ('arr', '[{"a":1}, {"a":', [{'a': 1}, None]),
-    ('jl', '{"a":1}\r\n\n \xa0\n[1]\n{"a":"\\u2028"}\n{bad\n"s"\n{"a":NaN}\n{"a":1e400}', [{'a': 1}, None, {'a': '\u2028'}, None, None, None, {'a': 'Infinity'}]),
+    (
+        'jl',
+        '{"a":1}\r\n\n \xa0\n[1]\n{"a":"\\u2028"}\n{bad\n"s"\n{"a":NaN}\n{"a":1e400}',
+        [{'a': 1}, None, {'a': '\u2028'}, None, None, None, {'a': 'Infinity'}],
+    ),
 ]
 
 
@@ -74,7 +78,14 @@ def test_parquet_int64_is_exact(rules):
 
 @pytest.mark.parametrize(
     "header,fallback,expected",
-    [("a,b;c;d", ",", ";"), ("a\tb", ",", "\t"), ('"x;y;z",b', ",", ","), ("a|b|c,d", ",", "|"), ("single", "\t", "\t"), ("a;b,c", ",", ",")],
+    [
+        ("a,b;c;d", ",", ";"),
+        ("a\tb", ",", "\t"),
+        ('"x;y;z",b', ",", ","),
+        ("a|b|c,d", ",", "|"),
+        ("single", "\t", "\t"),
+        ("a;b,c", ",", ","),
+    ],
 )
 def test_delimiter_detection(header, fallback, expected):
     assert R.detect_delimiter(header + "\n1;2;3;4", fallback) == expected

@@ -64,7 +64,9 @@ def bad_files_job(spark, tmp_path_factory):
         encoding="utf-8",
     )
     out = folder.parent / "out"
-    manifest = run_job(spark, [folder], [{"column": "email", "type": "EMAIL"}, {"column": "phone", "type": "PHONE"}], out)
+    manifest = run_job(
+        spark, [folder], [{"column": "email", "type": "EMAIL"}, {"column": "phone", "type": "PHONE"}], out
+    )
     return folder, out, manifest
 
 
@@ -150,7 +152,10 @@ def test_main_reports_usage_errors_with_exit_code_2(spark, tmp_path, capsys):
     assert "--mapping is not valid JSON" in capsys.readouterr().err
     assert job_main.main(base + ["--mapping", '[{"column":"mail","type":"FAX"}]']) == 2
     assert "Unknown identifier type 'FAX'" in capsys.readouterr().err
-    assert job_main.main(base + ["--mapping", '[{"column":"mail","type":"EMAIL"}]', "--options", '{"phoneRegion":"USA"}']) == 2
+    assert (
+        job_main.main(base + ["--mapping", '[{"column":"mail","type":"EMAIL"}]', "--options", '{"phoneRegion":"USA"}'])
+        == 2
+    )
     assert "phoneRegion must be an ISO 3166 alpha-2 code" in capsys.readouterr().err
 
 
@@ -158,7 +163,18 @@ def test_main_runs_the_job_and_prints_a_summary(spark, tmp_path, capsys):
     source = tmp_path / "x.jsonl"
     source.write_text('{"mail":"A@Example.com"}\n{"mail":"a@example.com"}\n', encoding="utf-8")
     code = job_main.main(
-        ["--input", str(source), "--output", str(tmp_path / "out"), "--rules-path", str(RULES_PATH), "--mapping", '[{"column":"mail","type":"EMAIL"}]', "--options", '{"emailDots":"strip-all"}']
+        [
+            "--input",
+            str(source),
+            "--output",
+            str(tmp_path / "out"),
+            "--rules-path",
+            str(RULES_PATH),
+            "--mapping",
+            '[{"column":"mail","type":"EMAIL"}]',
+            "--options",
+            '{"emailDots":"strip-all"}',
+        ]
     )
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

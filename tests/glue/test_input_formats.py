@@ -25,7 +25,11 @@ ROWS = [
     ["jane.doe@gmail.com", "0037493828222", "918f1d4f-d195-4a8b-af47-44683fe11db9"],
     ['x,y"z@example.com', "", ""],
 ]
-MAPPING = [{"column": "email", "type": "EMAIL"}, {"column": "phone", "type": "PHONE"}, {"column": "device", "type": "MAID"}]
+MAPPING = [
+    {"column": "email", "type": "EMAIL"},
+    {"column": "phone", "type": "PHONE"},
+    {"column": "device", "type": "MAID"},
+]
 NORMALIZED = {
     "EMAIL": ["jane.doe@gmail.com", "alice@example.org", 'x,y"z@example.com'],
     "PHONE": ["37493828222", "16135550123", "14155552671"],
@@ -78,7 +82,13 @@ FILES = {
     "nested/m.jsonl": (json_lines(), "jsonl", "none"),
     "n space [1] {x}.jsonl": (json_lines(), "jsonl", "none"),  # taken literally, not as a Hadoop glob
 }
-SKIPPED = {"_SUCCESS": b"", ".hidden.jsonl": b"{oops", "a.jsonl.crc": b"\x00\x01", "_temporary/x.jsonl": b"{oops", "manifest.json": b"{}"}
+SKIPPED = {
+    "_SUCCESS": b"",
+    ".hidden.jsonl": b"{oops",
+    "a.jsonl.crc": b"\x00\x01",
+    "_temporary/x.jsonl": b"{oops",
+    "manifest.json": b"{}",
+}
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +104,8 @@ def folder_job(spark, tmp_path_factory):
 def test_every_data_file_is_read_and_detected(folder_job):
     folder, _out, manifest = folder_job
     assert [(i["path"], i["format"], i["compression"], i["bytes"]) for i in manifest["inputs"]] == [
-        (f"{folder}/{name}", fmt, compression, len(content)) for name, (content, fmt, compression) in sorted(FILES.items())
+        (f"{folder}/{name}", fmt, compression, len(content))
+        for name, (content, fmt, compression) in sorted(FILES.items())
     ]
     assert manifest["recordsRead"] == len(ROWS) * len(FILES)
     assert manifest["malformedRecords"] == 0

@@ -25,7 +25,9 @@ def vector_job(spark, tmp_path_factory):
     folder = tmp_path_factory.mktemp("vector-job")
     source = folder / "vectors.jsonl"
     # One record per vector, its raw value under its type's column (json.dumps escapes U+2028 & co.).
-    source.write_text("".join(json.dumps({COLUMNS[v["type"]]: v["raw"]}) + "\n" for v in DEFAULT_VECTORS), encoding="utf-8")
+    source.write_text(
+        "".join(json.dumps({COLUMNS[v["type"]]: v["raw"]}) + "\n" for v in DEFAULT_VECTORS), encoding="utf-8"
+    )
     out = folder / "out"
     manifest = run_job(spark, [source], MAPPING, out)
     return source, out, manifest
@@ -35,9 +37,17 @@ def test_records_and_inputs(vector_job):
     source, _out, manifest = vector_job
     assert manifest["recordsRead"] == len(DEFAULT_VECTORS)
     assert manifest["malformedRecords"] == 0
-    assert manifest["inputs"] == [{"path": str(source), "format": "jsonl", "compression": "none", "bytes": source.stat().st_size}]
+    assert manifest["inputs"] == [
+        {"path": str(source), "format": "jsonl", "compression": "none", "bytes": source.stat().st_size}
+    ]
     assert manifest["mapping"] == MAPPING
-    assert manifest["options"] == {"phoneRegion": "US", "phoneFormat": "digits", "emailDots": "keep", "prehashed": "accept", "maxFileBytes": 50 * 1024 * 1024}
+    assert manifest["options"] == {
+        "phoneRegion": "US",
+        "phoneFormat": "digits",
+        "emailDots": "keep",
+        "prehashed": "accept",
+        "maxFileBytes": 50 * 1024 * 1024,
+    }
     assert list(manifest["types"]) == list(COLUMNS)  # first-mapped order
 
 
@@ -88,9 +98,15 @@ def test_small_max_file_bytes_splits_sorted_digests_into_parts(spark, tmp_path):
     emails = [f"person{n}@example.com" for n in range(7)]
     source = tmp_path / "emails.jsonl"
     source.write_text("".join(json.dumps({"email": e}) + "\n" for e in emails), encoding="utf-8")
-    manifest = run_job(spark, [source], [{"column": "email", "type": "EMAIL"}], tmp_path / "out", max_file_bytes=65 * 3 + 64)
+    manifest = run_job(
+        spark, [source], [{"column": "email", "type": "EMAIL"}], tmp_path / "out", max_file_bytes=65 * 3 + 64
+    )
     files = manifest["types"]["EMAIL"]["files"]
-    assert [f["path"] for f in files] == ["email_sha256/part-00000.csv", "email_sha256/part-00001.csv", "email_sha256/part-00002.csv"]
+    assert [f["path"] for f in files] == [
+        "email_sha256/part-00000.csv",
+        "email_sha256/part-00001.csv",
+        "email_sha256/part-00002.csv",
+    ]
     assert [f["rows"] for f in files] == [3, 3, 1]
     expected = sorted(hashlib.sha256(e.encode()).hexdigest() for e in emails)
     assert read_digests(tmp_path / "out", manifest, "EMAIL") == expected

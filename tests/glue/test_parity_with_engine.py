@@ -32,12 +32,19 @@ def run_engine(inputs: list[Path], mapping: list[dict], out: Path, options: dict
     arguments = ["npx", "tsx", "src/cli/main.ts", "transform", *[str(path) for path in inputs]]
     for entry in mapping:
         arguments += ["--map", f"{entry['column']}={entry['type']}"]
-    flags = {"phoneRegion": "--phone-region", "phoneFormat": "--phone-format", "emailDots": "--email-dots", "prehashed": "--prehashed"}
+    flags = {
+        "phoneRegion": "--phone-region",
+        "phoneFormat": "--phone-format",
+        "emailDots": "--email-dots",
+        "prehashed": "--prehashed",
+    }
     for name, value in (options or {}).items():
         arguments += [flags[name], value]
     arguments += ["--out", str(out)]
     result = subprocess.run(arguments, cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"the TypeScript engine failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"the TypeScript engine failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    )
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
@@ -51,9 +58,13 @@ def assert_same_output(engine_out: Path, engine: dict, glue_out: Path, glue: dic
         if set(engine_digests) != set(glue_digests):
             first = sorted(set(engine_digests) ^ set(glue_digests))[0]
             side = "engine" if first in engine_digests else "Glue job"
-            pytest.fail(f"{identifier_type}: hash sets differ ({len(engine_digests)} vs {len(glue_digests)}); first differing digest {first} is only in the {side}'s output")
+            pytest.fail(
+                f"{identifier_type}: hash sets differ ({len(engine_digests)} vs {len(glue_digests)}); first differing digest {first} is only in the {side}'s output"
+            )
         for key in COUNT_KEYS:
-            assert glue["types"][identifier_type][key] == engine["types"][identifier_type][key], f"{identifier_type}: {key} differs"
+            assert glue["types"][identifier_type][key] == engine["types"][identifier_type][key], (
+                f"{identifier_type}: {key} differs"
+            )
     for key in ("recordsRead", "malformedRecords", "inputs", "options", "mapping", "rejects"):
         assert glue[key] == engine[key], f"manifest {key} differs"
     # Same sorted part files and checksums, same rejects report, same manifest bytes.
@@ -86,8 +97,18 @@ def test_reader_fixtures(spark, tmp_path):
     # The engine's own reader fixtures: an Excel-style `;` CSV with BOM, CRLF and quoted line breaks;
     # a pretty-printed JSON array with nested objects and a non-object element.
     readers = FIXTURES.relative_to(REPO) / "readers"
-    both(spark, [readers / "excel-semicolon-bom-crlf.csv"], [{"column": "E-mail", "type": "EMAIL"}, {"column": "Phone", "type": "PHONE"}], tmp_path / "csv")
-    both(spark, [readers / "pretty-array.json"], [{"column": "email", "type": "EMAIL"}, {"column": "profile", "type": "PHONE"}], tmp_path / "json")
+    both(
+        spark,
+        [readers / "excel-semicolon-bom-crlf.csv"],
+        [{"column": "E-mail", "type": "EMAIL"}, {"column": "Phone", "type": "PHONE"}],
+        tmp_path / "csv",
+    )
+    both(
+        spark,
+        [readers / "pretty-array.json"],
+        [{"column": "email", "type": "EMAIL"}, {"column": "profile", "type": "PHONE"}],
+        tmp_path / "json",
+    )
 
 
 def test_every_format_with_bad_values(spark, tmp_path):
@@ -106,7 +127,9 @@ def test_options_change_both_engines_alike(spark, tmp_path):
     both(spark, [folder], GENERATED_MAPPING, tmp_path, options)
 
 
-@pytest.mark.parametrize("options", [{}, {"phoneRegion": "ES", "emailDots": "strip-all"}], ids=["defaults", "es-strip-all"])
+@pytest.mark.parametrize(
+    "options", [{}, {"phoneRegion": "ES", "emailDots": "strip-all"}], ids=["defaults", "es-strip-all"]
+)
 def test_awkward_unicode_values(spark, tmp_path, options):
     source = tmp_path / "fuzz.jsonl"
     source.write_text("".join(json.dumps(record) + "\n" for record in fuzz_records(20_000, seed=5)), encoding="utf-8")

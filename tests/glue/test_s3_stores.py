@@ -25,7 +25,11 @@ class FakeS3:
             def paginate(self, Bucket: str, Prefix: str):
                 keys = sorted(key for bucket, key in fake.objects if bucket == Bucket and key.startswith(Prefix))
                 for start in range(0, len(keys), 2):  # several pages
-                    yield {"Contents": [{"Key": key, "Size": len(fake.objects[(Bucket, key)])} for key in keys[start : start + 2]]}
+                    yield {
+                        "Contents": [
+                            {"Key": key, "Size": len(fake.objects[(Bucket, key)])} for key in keys[start : start + 2]
+                        ]
+                    }
 
         return Paginator()
 
@@ -63,7 +67,11 @@ def fake_s3(monkeypatch):
 
 def test_prefix_listing_skips_markers_and_sibling_prefixes(fake_s3):
     store = job_main.S3InputStore()
-    expected = [("s3://b/in/part-00000.csv", 20), ("s3://b/in/part-00001.csv", 20), ("s3://b/in/sub/part-00002.jsonl", 3)]
+    expected = [
+        ("s3://b/in/part-00000.csv", 20),
+        ("s3://b/in/part-00001.csv", 20),
+        ("s3://b/in/sub/part-00002.jsonl", 3),
+    ]
     assert store.list_files("s3://b/in") == expected
     assert store.list_files("s3://b/in/") == expected
     assert store.list_files("s3://b/in/part-00001.csv") == [("s3://b/in/part-00001.csv", 20)]
@@ -83,7 +91,9 @@ def test_output_store_uploads_parts_and_manifest(fake_s3):
     digests = iter(["0" * 64, "1" * 64, "2" * 64])
     files = audience_job.write_digest_parts(digests, "email_sha256", 65 * 2, output)
     assert [f["path"] for f in files] == ["email_sha256/part-00000.csv", "email_sha256/part-00001.csv"]
-    assert fake_s3.objects[("b", "out/run-1/email_sha256/part-00000.csv")] == ("0" * 64 + "\n" + "1" * 64 + "\n").encode()
+    assert (
+        fake_s3.objects[("b", "out/run-1/email_sha256/part-00000.csv")] == ("0" * 64 + "\n" + "1" * 64 + "\n").encode()
+    )
     assert output.list("email_sha256") == ["email_sha256/part-00000.csv", "email_sha256/part-00001.csv"]
     output.write_atomically("manifest.json", b"{}\n")
     assert fake_s3.puts[-1] == "out/run-1/manifest.json"

@@ -13,11 +13,19 @@ export interface CliOutcome {
 }
 
 /** Runs `audience-uploader <args…>` as a real child process; resolves with its exit code and output (never rejects). */
-export function runCliProcess(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliOutcome> {
+export function runCliProcess(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliOutcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [TSX_CLI, CLI_ENTRY, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [TSX_CLI, CLI_ENTRY, ...args],
+      { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

@@ -33,7 +33,9 @@ describe.concurrent('audience-uploader inspect', () => {
     expect(stdout).toMatch(/^age\s+integer 1000\s+100%\s+\*\*\s+-$/mu);
     expect(stdout).toMatch(/^mobile_advertiser_id\s.*MAID \(100% valid\)$/mu);
     expect(stdout).toContain('--map e-mail=EMAIL --map phone_number=PHONE --map mobile_advertiser_id=MAID');
-    const firstEmail = (JSON.parse((await readFile(fixture, 'utf8')).split('\n')[0] ?? '{}') as Record<string, string>)['e-mail']?.trim();
+    const firstEmail = (JSON.parse((await readFile(fixture, 'utf8')).split('\n')[0] ?? '{}') as Record<string, string>)[
+      'e-mail'
+    ]?.trim();
     expect(firstEmail).toBeTruthy();
     expect(stdout.toLowerCase()).not.toContain(firstEmail?.toLowerCase());
   });
@@ -53,8 +55,14 @@ describe.concurrent('audience-uploader inspect', () => {
   it('reads a folder of gzip CSV part files as one input and quotes odd column names', async () => {
     const folder = path.join(root, 'result');
     await mkdir(folder);
-    await writeFile(path.join(folder, 'part-00000.csv.gz'), gzipSync('Email Address;cell\na@example.com;+44 20 7946 0018\n'));
-    await writeFile(path.join(folder, 'part-00001.csv.gz'), gzipSync('Email Address;cell\nb@example.com;+44 20 7946 0019\n'));
+    await writeFile(
+      path.join(folder, 'part-00000.csv.gz'),
+      gzipSync('Email Address;cell\na@example.com;+44 20 7946 0018\n'),
+    );
+    await writeFile(
+      path.join(folder, 'part-00001.csv.gz'),
+      gzipSync('Email Address;cell\nb@example.com;+44 20 7946 0019\n'),
+    );
     await writeFile(path.join(folder, '_SUCCESS'), '');
     const { code, stdout } = await inspect(folder);
     expect(code).toBe(0);

@@ -13,7 +13,12 @@ let dataDir: string;
 function cli(args: string[]): Promise<CliOutcome> {
   return runCliProcess(args, {
     cwd: base,
-    env: { ...process.env, DATA_DIR: dataDir, TIKTOK_ACCESS_TOKEN: '', AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100 }) },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      TIKTOK_ACCESS_TOKEN: '',
+      AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 100 }),
+    },
   });
 }
 
@@ -25,7 +30,18 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 describe('cli run / jobs', () => {
   it('runs transform + upload as one job in the shared store, visible to jobs list/show and the web API', async () => {
-    const result = await cli(['run', SAMPLE, '--map', 'e-mail=EMAIL', '--map', 'mobile_advertiser_id=MAID', '--audience', 'From CLI', '--action', 'create']);
+    const result = await cli([
+      'run',
+      SAMPLE,
+      '--map',
+      'e-mail=EMAIL',
+      '--map',
+      'mobile_advertiser_id=MAID',
+      '--audience',
+      'From CLI',
+      '--action',
+      'create',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/→ simulated TikTok \(bundled emulator/);
     expect(result.stderr).toMatch(/transforming/);
@@ -40,12 +56,19 @@ describe('cli run / jobs', () => {
     expect(list.stdout).toMatch(/completed +cli +From CLI \(create\) → simulated TikTok/);
     const show = await cli(['jobs', 'show', id!, '--json']);
     expect(JSON.parse(show.stdout)).toMatchObject({ id, origin: 'cli', state: 'completed' });
-    expect(await cli(['jobs', 'show', '00000000-0000-0000-0000-000000000000'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Job not found') });
+    expect(await cli(['jobs', 'show', '00000000-0000-0000-0000-000000000000'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Job not found'),
+    });
 
     // The web app sees the same history.
     const server = await startServerProcess({ dataDir, env: { AU_SKIP_UI_BUILD: '1' } });
     try {
-      const jobs = await api<{ jobs: Array<{ id: string; origin: string; state: string }> }>(server.url, 'GET', '/api/jobs');
+      const jobs = await api<{ jobs: Array<{ id: string; origin: string; state: string }> }>(
+        server.url,
+        'GET',
+        '/api/jobs',
+      );
       expect(jobs.json.jobs).toEqual([expect.objectContaining({ id, origin: 'cli', state: 'completed' })]);
     } finally {
       await server.stop();
@@ -59,7 +82,16 @@ describe('cli run / jobs', () => {
     const noAction = await cli(['run', SAMPLE, '--map', 'e-mail=EMAIL', '--audience', 'x']);
     expect(noAction.code).toBe(2);
     expect(noAction.stderr).toMatch(/--action/);
-    const missing = await cli(['run', join(base, 'nope.csv'), '--map', 'e-mail=EMAIL', '--audience', 'x', '--action', 'create']);
+    const missing = await cli([
+      'run',
+      join(base, 'nope.csv'),
+      '--map',
+      'e-mail=EMAIL',
+      '--audience',
+      'x',
+      '--action',
+      'create',
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/Input not found/);
   });

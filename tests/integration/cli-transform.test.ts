@@ -24,7 +24,12 @@ const vectors = readFileSync(path.join(repo, 'tests/fixtures/normalization-vecto
   .split('\n')
   .filter((line) => line.trim() !== '')
   .map((line) => JSON.parse(line) as Vector);
-const FLAGS: Record<string, string> = { phoneRegion: '--phone-region', phoneFormat: '--phone-format', emailDots: '--email-dots', prehashed: '--prehashed' };
+const FLAGS: Record<string, string> = {
+  phoneRegion: '--phone-region',
+  phoneFormat: '--phone-format',
+  emailDots: '--email-dots',
+  prehashed: '--prehashed',
+};
 
 let root: string;
 beforeAll(() => {
@@ -35,33 +40,65 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // Each case spawns the CLI (a couple of seconds of start-up): run them side by side.
 describe.concurrent('audience-uploader transform: every public vector', () => {
   const groups = new Map<string, Vector[]>();
-  for (const vector of vectors) groups.set(JSON.stringify(vector.options), [...(groups.get(JSON.stringify(vector.options)) ?? []), vector]);
+  for (const vector of vectors)
+    groups.set(JSON.stringify(vector.options), [...(groups.get(JSON.stringify(vector.options)) ?? []), vector]);
 
   it.each([...groups.entries()])('options %s', async (optionsJson, group) => {
     const name = Buffer.from(optionsJson).toString('hex').slice(0, 24);
     const input = path.join(root, `vectors-${name}.jsonl`);
     const types = [...new Set(group.map((vector) => vector.type))];
     const header = JSON.stringify(Object.fromEntries(types.map((type) => [`${type.toLowerCase()}_col`, null])));
-    writeFileSync(input, [header, ...group.map((vector) => JSON.stringify({ [`${vector.type.toLowerCase()}_col`]: vector.raw }))].join('\n'));
+    writeFileSync(
+      input,
+      [header, ...group.map((vector) => JSON.stringify({ [`${vector.type.toLowerCase()}_col`]: vector.raw }))].join(
+        '\n',
+      ),
+    );
     const outDir = path.join(root, `out-${name}`);
-    const flags = Object.entries(JSON.parse(optionsJson) as Record<string, string>).flatMap(([option, value]) => [FLAGS[option] as string, value]);
-    const { code, stdout, stderr } = await cli(input, ...types.flatMap((type) => ['--map', `${type.toLowerCase()}_col=${type}`]), '--out', outDir, '--json', '--workers', '1', ...flags);
+    const flags = Object.entries(JSON.parse(optionsJson) as Record<string, string>).flatMap(([option, value]) => [
+      FLAGS[option] as string,
+      value,
+    ]);
+    const { code, stdout, stderr } = await cli(
+      input,
+      ...types.flatMap((type) => ['--map', `${type.toLowerCase()}_col=${type}`]),
+      '--out',
+      outDir,
+      '--json',
+      '--workers',
+      '1',
+      ...flags,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const manifest = JSON.parse(stdout) as Manifest;
     expect(readFileSync(path.join(outDir, 'manifest.json'), 'utf8')).toBe(stdout);
     for (const type of types) {
       const own = group.filter((vector) => vector.type === type);
-      const want = [...new Set(own.filter((vector) => vector.expect.hash !== undefined).map((vector) => vector.expect.hash as string))].sort();
+      const want = [
+        ...new Set(
+          own.filter((vector) => vector.expect.hash !== undefined).map((vector) => vector.expect.hash as string),
+        ),
+      ].sort();
       for (const vector of own.filter((entry) => entry.expect.status === 'ok')) {
-        expect(createHash('sha256').update(vector.expect.normalized as string).digest('hex')).toBe(vector.expect.hash);
+        expect(
+          createHash('sha256')
+            .update(vector.expect.normalized as string)
+            .digest('hex'),
+        ).toBe(vector.expect.hash);
       }
       const files = manifest.types[type as keyof Manifest['types']]?.files ?? [];
-      const lines = files.flatMap((file) => readFileSync(path.join(outDir, file.path), 'utf8').split('\n').slice(0, -1));
+      const lines = files.flatMap((file) =>
+        readFileSync(path.join(outDir, file.path), 'utf8').split('\n').slice(0, -1),
+      );
       expect(lines).toEqual(want);
     }
     const rejects = readFileSync(path.join(outDir, 'rejects.csv'), 'utf8').split('\n').slice(1, -1);
-    const want = group.flatMap((vector, index) => (vector.expect.status === 'rejected' ? [`${index + 2},${input},${vector.type.toLowerCase()}_col,${vector.type},${vector.expect.reason}`] : []));
+    const want = group.flatMap((vector, index) =>
+      vector.expect.status === 'rejected'
+        ? [`${index + 2},${input},${vector.type.toLowerCase()}_col,${vector.type},${vector.expect.reason}`]
+        : [],
+    );
     expect(rejects).toEqual(want);
   });
 });
@@ -69,7 +106,17 @@ describe.concurrent('audience-uploader transform: every public vector', () => {
 describe.concurrent('audience-uploader transform: summary and errors', () => {
   it('prints a per-type summary and splits partitions at --max-file-bytes', async () => {
     const outDir = path.join(root, 'summary');
-    const { code, stdout, stderr } = await cli(sample, '--map', 'e-mail=EMAIL', '--map', 'phone_number=phone', '--out', outDir, '--max-file-bytes', '130');
+    const { code, stdout, stderr } = await cli(
+      sample,
+      '--map',
+      'e-mail=EMAIL',
+      '--map',
+      'phone_number=phone',
+      '--out',
+      outDir,
+      '--max-file-bytes',
+      '130',
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('Read 4,005 records from 1 file(s).');
@@ -97,7 +144,9 @@ describe.concurrent('audience-uploader transform: summary and errors', () => {
   it('unknown column: exit 2, lists the real ones', async () => {
     const { code, stderr } = await cli(sample, '--map', 'email=EMAIL', '--out', path.join(root, 'unknown-column'));
     expect(code).toBe(2);
-    expect(stderr).toContain('"email" is not in the input. Its columns are: "age", "e-mail", "phone_number", "mobile_advertiser_id".');
+    expect(stderr).toContain(
+      '"email" is not in the input. Its columns are: "age", "e-mail", "phone_number", "mobile_advertiser_id".',
+    );
     expect(stderr).toContain('What to do:');
     expect(existsSync(path.join(root, 'unknown-column', 'manifest.json'))).toBe(false);
   });
@@ -109,10 +158,26 @@ describe.concurrent('audience-uploader transform: summary and errors', () => {
     const noMap = await cli(sample, '--out', path.join(root, 'no-map'));
     expect(noMap.code).toBe(2);
     expect(noMap.stderr).toContain('--map');
-    const badOption = await cli(sample, '--map', 'e-mail=EMAIL', '--out', path.join(root, 'bad'), '--email-dots', 'sometimes');
+    const badOption = await cli(
+      sample,
+      '--map',
+      'e-mail=EMAIL',
+      '--out',
+      path.join(root, 'bad'),
+      '--email-dots',
+      'sometimes',
+    );
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('Invalid --email-dots');
-    const tooSmall = await cli(sample, '--map', 'e-mail=EMAIL', '--out', path.join(root, 'bad'), '--max-file-bytes', '64');
+    const tooSmall = await cli(
+      sample,
+      '--map',
+      'e-mail=EMAIL',
+      '--out',
+      path.join(root, 'bad'),
+      '--max-file-bytes',
+      '64',
+    );
     expect(tooSmall.code).toBe(2);
     expect(tooSmall.stderr).toContain('--max-file-bytes must be a whole number of at least 65');
     const noOut = await cli(sample, '--map', 'e-mail=EMAIL');

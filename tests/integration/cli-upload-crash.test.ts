@@ -3,9 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTikTokEmulator, type EmulatorRequestLogEntry, type RunningEmulator } from '../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
+import {
+  startTikTokEmulator,
+  type EmulatorRequestLogEntry,
+  type RunningEmulator,
+} from '../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
 import type { EmulatorAudienceView, EmulatorUpload } from '../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
-import { buildFakeTransformOutput, writeFakeTransformOutput, type FakeTransformOutput } from '../unit/destinations/tiktok/fake-transform-output.ts';
+import {
+  buildFakeTransformOutput,
+  writeFakeTransformOutput,
+  type FakeTransformOutput,
+} from '../unit/destinations/tiktok/fake-transform-output.ts';
 
 const ADVERTISER = '7000000000000000001';
 const TOKEN = 'crash-test-token-4321';
@@ -36,21 +44,49 @@ interface CliRun {
 function runUpload(killAfterRequests?: number): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     // `node --import tsx` (not npx) so the kill hits the uploader itself, not a wrapper.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'upload', dir, '--audience', 'Crash', '--action', 'create', '--batch-size', '2', '--wait-minutes', '0.1'], {
-      cwd: process.cwd(),
-      env: { ...process.env, TIKTOK_API_BASE_URL: emulator.baseUrl, TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_ADVERTISER_ID: ADVERTISER, TIKTOK_QPS: '50', AU_CONFIG_DIR: join(dir, '.config') },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'upload',
+        dir,
+        '--audience',
+        'Crash',
+        '--action',
+        'create',
+        '--batch-size',
+        '2',
+        '--wait-minutes',
+        '0.1',
+      ],
+      {
+        cwd: process.cwd(),
+        env: {
+          ...process.env,
+          TIKTOK_API_BASE_URL: emulator.baseUrl,
+          TIKTOK_ACCESS_TOKEN: TOKEN,
+          TIKTOK_ADVERTISER_ID: ADVERTISER,
+          TIKTOK_QPS: '50',
+          AU_CONFIG_DIR: join(dir, '.config'),
+        },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const seenBefore = emulator.requestLog().length;
-    const watcher = killAfterRequests === undefined ? undefined : setInterval(() => {
-      if (emulator.requestLog().length - seenBefore >= killAfterRequests) {
-        clearInterval(watcher);
-        setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 40));
-      }
-    }, 2);
+    const watcher =
+      killAfterRequests === undefined
+        ? undefined
+        : setInterval(() => {
+            if (emulator.requestLog().length - seenBefore >= killAfterRequests) {
+              clearInterval(watcher);
+              setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 40));
+            }
+          }, 2);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (watcher) clearInterval(watcher);
@@ -60,7 +96,15 @@ function runUpload(killAfterRequests?: number): Promise<CliRun> {
 }
 
 beforeAll(async () => {
-  emulator = await startTikTokEmulator({ qps: 50, calculatingMs: 250, latencyMs: 40, matchRate: 1, tokens: [TOKEN], advertisers: [ADVERTISER], seed: 3 });
+  emulator = await startTikTokEmulator({
+    qps: 50,
+    calculatingMs: 250,
+    latencyMs: 40,
+    matchRate: 1,
+    tokens: [TOKEN],
+    advertisers: [ADVERTISER],
+    seed: 3,
+  });
   dir = await mkdtemp(join(tmpdir(), 'au-upload-crash-'));
   output = buildFakeTransformOutput({ EMAIL: { ids: 12_000, partitions: 6 }, PHONE: { ids: 4_500, partitions: 3 } });
   await writeFakeTransformOutput(dir, output);
@@ -93,7 +137,9 @@ describe('upload CLI killed at random points', () => {
     const md5ByPath = new Map(uploads.map((upload) => [upload.filePath, upload.md5]));
     expect(state.audiences.map((audience) => audience.name).sort()).toEqual(['Crash · EMAIL', 'Crash · PHONE']);
     for (const [type, ids] of output.ids) {
-      const audience = state.audiences.find((candidate) => candidate.name === `Crash · ${type}`) as EmulatorAudienceView;
+      const audience = state.audiences.find(
+        (candidate) => candidate.name === `Crash · ${type}`,
+      ) as EmulatorAudienceView;
       const held = await inspect<{ ids: string[] }>(`audiences/${audience.audienceId}/ids`);
       expect(held.ids).toEqual([...ids].sort());
       expect(audience.duplicateIdsReceived).toBe(0);

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTikTokEmulator, type RunningEmulator } from '../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
-import { buildFakeTransformOutput, writeFakeTransformOutput } from '../unit/destinations/tiktok/fake-transform-output.ts';
+import {
+  buildFakeTransformOutput,
+  writeFakeTransformOutput,
+} from '../unit/destinations/tiktok/fake-transform-output.ts';
 import { runCliProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
 
 const ADVERTISER = '7000000000000000001';
@@ -15,14 +18,25 @@ let smallDir: string;
 
 function cli(args: string[], env: Record<string, string | undefined>): Promise<CliOutcome> {
   const base: NodeJS.ProcessEnv = { ...process.env, AU_CONFIG_DIR: join(dir, '.no-config') };
-  for (const key of ['TIKTOK_ACCESS_TOKEN', 'TIKTOK_ADVERTISER_ID', 'TIKTOK_API_BASE_URL', 'TIKTOK_QPS']) delete base[key];
+  for (const key of ['TIKTOK_ACCESS_TOKEN', 'TIKTOK_ADVERTISER_ID', 'TIKTOK_API_BASE_URL', 'TIKTOK_QPS'])
+    delete base[key];
   return runCliProcess(args, { env: { ...base, ...env } });
 }
 
-const emulatorEnv = () => ({ TIKTOK_API_BASE_URL: emulator.baseUrl, TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_ADVERTISER_ID: ADVERTISER });
+const emulatorEnv = () => ({
+  TIKTOK_API_BASE_URL: emulator.baseUrl,
+  TIKTOK_ACCESS_TOKEN: TOKEN,
+  TIKTOK_ADVERTISER_ID: ADVERTISER,
+});
 
 beforeAll(async () => {
-  emulator = await startTikTokEmulator({ qps: 100, calculatingMs: 50, matchRate: 1, tokens: [TOKEN], advertisers: [ADVERTISER] });
+  emulator = await startTikTokEmulator({
+    qps: 100,
+    calculatingMs: 50,
+    matchRate: 1,
+    tokens: [TOKEN],
+    advertisers: [ADVERTISER],
+  });
   dir = await mkdtemp(join(tmpdir(), 'au-cli-upload-'));
   await writeFakeTransformOutput(dir, buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 2 } }));
   smallDir = join(dir, 'small');
@@ -69,10 +83,24 @@ describe('upload and audiences CLI: what a person sees', () => {
 
     const upload = await cli(['upload', dir, '--audience', 'Cli', '--action', 'create', '--json'], emulatorEnv());
     expect(upload.code, upload.stderr).toBe(0);
-    const result = JSON.parse(upload.stdout) as { alreadyComplete: boolean; audiences: Array<{ audienceId: string; audienceName: string; coverNum: number; matchRate: number; idsSent: number }> };
+    const result = JSON.parse(upload.stdout) as {
+      alreadyComplete: boolean;
+      audiences: Array<{
+        audienceId: string;
+        audienceName: string;
+        coverNum: number;
+        matchRate: number;
+        idsSent: number;
+      }>;
+    };
     expect(result.alreadyComplete).toBe(false);
     expect(result.audiences).toHaveLength(1);
-    expect(result.audiences[0]).toMatchObject({ audienceName: 'Cli · EMAIL', idsSent: 1500, coverNum: 1500, matchRate: 1 });
+    expect(result.audiences[0]).toMatchObject({
+      audienceName: 'Cli · EMAIL',
+      idsSent: 1500,
+      coverNum: 1500,
+      matchRate: 1,
+    });
     const audienceId = result.audiences[0]?.audienceId as string;
 
     const [list, listJson, show, again] = await Promise.all([
@@ -82,7 +110,9 @@ describe('upload and audiences CLI: what a person sees', () => {
       cli(['upload', dir, '--audience', 'Cli', '--action', 'create'], emulatorEnv()),
     ]);
     expect(list.stdout).toMatch(new RegExp(`${audienceId}\\s+Cli · EMAIL\\s+EMAIL_SHA256\\s+1,500\\s+ready`));
-    expect((JSON.parse(listJson.stdout) as Array<{ audienceId: string }>).map((item) => item.audienceId)).toEqual([audienceId]);
+    expect((JSON.parse(listJson.stdout) as Array<{ audienceId: string }>).map((item) => item.audienceId)).toEqual([
+      audienceId,
+    ]);
     expect(show.stdout).toContain(`Audience ${audienceId}`);
     expect(show.stdout).toContain('CREATE');
     expect(again.code).toBe(0);

@@ -41,14 +41,26 @@ describe('crash and restart', () => {
     const outDir = join(dataDir, '.jobs', id, 'out');
 
     // 1. Killed while transforming: no manifest yet.
-    const transforming = await waitForJob(server.url, id, (job) => job.state === 'transforming' && (job.progress.recordsRead ?? 0) > 0, 60_000, 20);
+    const transforming = await waitForJob(
+      server.url,
+      id,
+      (job) => job.state === 'transforming' && (job.progress.recordsRead ?? 0) > 0,
+      60_000,
+      20,
+    );
     expect(transforming.state).toBe('transforming');
     await server.stop('SIGKILL');
     expect(existsSync(join(outDir, 'manifest.json'))).toBe(false);
 
     // 2. Restarted: the job resumes on its own; killed again once some partitions are uploaded.
     server = await startServerProcess({ dataDir, env });
-    const uploading = await waitForJob(server.url, id, (job) => job.state === 'uploading' && (job.progress.filesUploaded ?? 0) >= 3, 90_000, 20);
+    const uploading = await waitForJob(
+      server.url,
+      id,
+      (job) => job.state === 'uploading' && (job.progress.filesUploaded ?? 0) >= 3,
+      90_000,
+      20,
+    );
     expect(uploading.progress.filesTotal).toBeGreaterThanOrEqual(8);
     await server.stop('SIGKILL');
     expect(existsSync(join(outDir, 'manifest.json'))).toBe(true);
@@ -60,8 +72,18 @@ describe('crash and restart', () => {
     expect(done.result?.upload?.audiences).toEqual([expect.objectContaining({ type: 'EMAIL', idsSent: ROWS })]);
     // The history shows each restart picking the job up: the transform redone once, the upload resumed.
     const stream = await (await fetch(`${server.url}/api/jobs/${id}/events`)).text();
-    const states = [...stream.matchAll(/event: state\ndata: (.*)\n/g)].map((m) => (JSON.parse(m[1] ?? '{}') as { state: string }).state);
-    expect(states).toEqual(['queued', 'transforming', 'transforming', 'uploading', 'uploading', 'processing', 'completed']);
+    const states = [...stream.matchAll(/event: state\ndata: (.*)\n/g)].map(
+      (m) => (JSON.parse(m[1] ?? '{}') as { state: string }).state,
+    );
+    expect(states).toEqual([
+      'queued',
+      'transforming',
+      'transforming',
+      'uploading',
+      'uploading',
+      'processing',
+      'completed',
+    ]);
     await server.stop();
     server = undefined;
 
@@ -71,7 +93,9 @@ describe('crash and restart', () => {
       const audiences = emulator.audiences();
       expect(audiences.map((a) => a.name)).toEqual(['Crash · EMAIL']);
       const [audience] = audiences;
-      const expected = Array.from({ length: ROWS }, (_, i) => createHash('sha256').update(email(i)).digest('hex')).sort();
+      const expected = Array.from({ length: ROWS }, (_, i) =>
+        createHash('sha256').update(email(i)).digest('hex'),
+      ).sort();
       expect(emulator.audienceIds(audience!.audienceId)).toEqual(expected);
       expect(audience).toMatchObject({ idCount: ROWS, idsReceivedTotal: ROWS, duplicateIdsReceived: 0 });
       expect(emulator.operations().map((op) => op.action)).toHaveLength(1);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
-
 export interface ServerProcess {
   url: string;
   /** The in-process emulator's origin (inspection API under /__emulator/), when simulated. */
@@ -15,12 +14,22 @@ export interface ServerProcess {
 }
 
 /** `npm start` as a child process (same entry, tsx), on a free port with its own data folder. */
-export async function startServerProcess(options: { dataDir: string; env?: Record<string, string> }): Promise<ServerProcess> {
+export async function startServerProcess(options: {
+  dataDir: string;
+  env?: Record<string, string>;
+}): Promise<ServerProcess> {
   // tsx as a loader, not its CLI: the CLI would be a parent process, and a SIGKILL to it would leave
   // the real server running as an orphan.
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'server', 'start.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: options.dataDir, TIKTOK_ACCESS_TOKEN: '', TIKTOK_ADVERTISER_ID: '', ...options.env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: options.dataDir,
+      TIKTOK_ACCESS_TOKEN: '',
+      TIKTOK_ADVERTISER_ID: '',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -57,7 +66,8 @@ export async function startServerProcess(options: { dataDir: string; env?: Recor
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;
-      if (child.pid !== undefined && isAlive(child.pid)) throw new Error(`server process ${child.pid} still runs after ${signal}`);
+      if (child.pid !== undefined && isAlive(child.pid))
+        throw new Error(`server process ${child.pid} still runs after ${signal}`);
       return code;
     },
   };
@@ -72,7 +82,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function api<T = Record<string, unknown>>(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+export async function api<T = Record<string, unknown>>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
   const response = await fetch(`${url}${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -87,10 +102,19 @@ export interface JobAnswer {
   resolution: string | null;
   destination: { kind: string; label: string };
   progress: { stage?: string; recordsRead?: number; filesUploaded?: number; filesTotal?: number; percent?: number };
-  result: { transform?: { types: Record<string, { unique: number }> }; upload?: { audiences: Array<{ type: string; audienceId: string; idsSent: number }> } } | null;
+  result: {
+    transform?: { types: Record<string, { unique: number }> };
+    upload?: { audiences: Array<{ type: string; audienceId: string; idsSent: number }> };
+  } | null;
 }
 
-export async function waitForJob(url: string, id: string, until: (job: JobAnswer) => boolean, timeoutMs = 120_000, pollMs = 100): Promise<JobAnswer> {
+export async function waitForJob(
+  url: string,
+  id: string,
+  until: (job: JobAnswer) => boolean,
+  timeoutMs = 120_000,
+  pollMs = 100,
+): Promise<JobAnswer> {
   const started = Date.now();
   for (;;) {
     const { json } = await api<JobAnswer>(url, 'GET', `/api/jobs/${id}`);
@@ -100,4 +124,5 @@ export async function waitForJob(url: string, id: string, until: (job: JobAnswer
   }
 }
 
-export const isFinished = (job: JobAnswer) => ['completed', 'failed', 'partially_failed', 'cancelled'].includes(job.state);
+export const isFinished = (job: JobAnswer) =>
+  ['completed', 'failed', 'partially_failed', 'cancelled'].includes(job.state);

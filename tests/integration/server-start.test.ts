@@ -19,7 +19,10 @@ let server: ServerProcess;
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'au-start-'));
-  server = await startServerProcess({ dataDir: join(base, 'data'), env: { AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 300 }) } });
+  server = await startServerProcess({
+    dataDir: join(base, 'data'),
+    env: { AU_EMULATOR_OPTIONS: JSON.stringify({ calculatingMs: 300 }) },
+  });
 });
 afterAll(async () => {
   await server?.stop();
@@ -32,7 +35,10 @@ describe('npm start', () => {
     expect(server.output()).toMatch(/TikTok: SIMULATED/);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await api(server.url, 'GET', '/api/health');
-    expect(health).toMatchObject({ status: 200, json: { status: 'ok', destination: { kind: 'emulator', label: 'simulated TikTok' } } });
+    expect(health).toMatchObject({
+      status: 200,
+      json: { status: 'ok', destination: { kind: 'emulator', label: 'simulated TikTok' } },
+    });
     const page = await fetch(`${server.url}/`);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const html = await page.text();
@@ -47,19 +53,41 @@ describe('npm start', () => {
   it('runs a full job over HTTP: sample file → completed, the emulator holding exactly the expected ids', async () => {
     const files = await api<{ entries: Array<{ path: string }> }>(server.url, 'GET', '/api/files?path=samples');
     expect(files.json.entries.map((e) => e.path)).toEqual(['samples/clean-rooms-sample.jsonl']);
-    const schema = await api<{ suggestedMapping: Array<{ column: string; type: string }> }>(server.url, 'GET', '/api/schema?path=samples/clean-rooms-sample.jsonl');
+    const schema = await api<{ suggestedMapping: Array<{ column: string; type: string }> }>(
+      server.url,
+      'GET',
+      '/api/schema?path=samples/clean-rooms-sample.jsonl',
+    );
     expect(schema.json.suggestedMapping).toEqual([
       { column: 'e-mail', type: 'EMAIL' },
       { column: 'phone_number', type: 'PHONE' },
       { column: 'mobile_advertiser_id', type: 'MAID' },
     ]);
-    const created = await api<{ id: string }>(server.url, 'POST', '/api/jobs', { inputs: ['samples/clean-rooms-sample.jsonl'], mapping: schema.json.suggestedMapping, audience: { name: 'Sample', action: 'create' } });
+    const created = await api<{ id: string }>(server.url, 'POST', '/api/jobs', {
+      inputs: ['samples/clean-rooms-sample.jsonl'],
+      mapping: schema.json.suggestedMapping,
+      audience: { name: 'Sample', action: 'create' },
+    });
     expect(created.status).toBe(201);
     // Live progress over server-sent events, until the stream ends with the job.
     const stream = await (await fetch(`${server.url}/api/jobs/${created.json.id}/events`)).text();
-    const events = [...stream.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ type: m[1], data: JSON.parse(m[2] ?? '{}') as Record<string, unknown> }));
-    expect(events.filter((e) => e.type === 'state').map((e) => e.data.state)).toEqual(['queued', 'transforming', 'uploading', 'processing', 'completed']);
-    const progress = events.filter((e) => e.type === 'job').map((e) => e.data.progress as { recordsRead?: number; filesUploaded?: number; filesTotal?: number; percent?: number });
+    const events = [...stream.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({
+      type: m[1],
+      data: JSON.parse(m[2] ?? '{}') as Record<string, unknown>,
+    }));
+    expect(events.filter((e) => e.type === 'state').map((e) => e.data.state)).toEqual([
+      'queued',
+      'transforming',
+      'uploading',
+      'processing',
+      'completed',
+    ]);
+    const progress = events
+      .filter((e) => e.type === 'job')
+      .map(
+        (e) =>
+          e.data.progress as { recordsRead?: number; filesUploaded?: number; filesTotal?: number; percent?: number },
+      );
     expect(progress.at(-1)).toMatchObject({ filesUploaded: 3, filesTotal: 3, percent: 100 });
     expect(events.at(-1)).toEqual({ type: 'end', data: { state: 'completed' } });
     const job = await waitForJob(server.url, created.json.id, isFinished);
@@ -68,20 +96,33 @@ describe('npm start', () => {
     const audiences = job.result?.upload?.audiences ?? [];
     expect(audiences.map((a) => a.type)).toEqual(['EMAIL', 'PHONE', 'MAID']);
     for (const audience of audiences) {
-      const held = await (await fetch(`${server.emulatorOrigin}/__emulator/audiences/${audience.audienceId}/ids`)).json() as { ids: string[] };
+      const held = (await (
+        await fetch(`${server.emulatorOrigin}/__emulator/audiences/${audience.audienceId}/ids`)
+      ).json()) as { ids: string[] };
       const expected = EXPECTED_NORMALIZED[audience.type as keyof typeof EXPECTED_NORMALIZED].map(sha256).sort();
       expect(held.ids, audience.type).toEqual(expected);
       expect(audience.idsSent).toBe(expected.length);
     }
-    const listed = await api<{ destination: { label: string }; audiences: Array<{ name: string }> }>(server.url, 'GET', '/api/audiences');
+    const listed = await api<{ destination: { label: string }; audiences: Array<{ name: string }> }>(
+      server.url,
+      'GET',
+      '/api/audiences',
+    );
     expect(listed.json.destination.label).toBe('simulated TikTok');
-    expect(listed.json.audiences.map((a) => a.name).sort()).toEqual(['Sample · EMAIL', 'Sample · MAID', 'Sample · PHONE']);
+    expect(listed.json.audiences.map((a) => a.name).sort()).toEqual([
+      'Sample · EMAIL',
+      'Sample · MAID',
+      'Sample · PHONE',
+    ]);
     // Job records and answers carry counts, never raw values.
     const text = JSON.stringify(await api(server.url, 'GET', `/api/jobs/${created.json.id}`));
-    for (const raw of ['em@azon.com', 'wefw@af.com', '16134444444', '918f1d4f']) expect(text.toLowerCase()).not.toContain(raw);
+    for (const raw of ['em@azon.com', 'wefw@af.com', '16134444444', '918f1d4f'])
+      expect(text.toLowerCase()).not.toContain(raw);
   });
 
   it('refuses to listen beyond 127.0.0.1 without AUTH_PASSWORD', async () => {
-    await expect(startServerProcess({ dataDir: join(base, 'other'), env: { HOST: '0.0.0.0' } })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without a password/);
+    await expect(startServerProcess({ dataDir: join(base, 'other'), env: { HOST: '0.0.0.0' } })).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0 without a password/,
+    );
   });
 });

@@ -4,7 +4,11 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type EmulatorOptions, type RunningEmulator, startTikTokEmulator } from '../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
+import {
+  type EmulatorOptions,
+  type RunningEmulator,
+  startTikTokEmulator,
+} from '../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
 
 // Every request here is built by hand with fetch, so these tests pin the emulator's wire behaviour
 // independently of the TikTok client.
@@ -72,16 +76,28 @@ async function envelopeOf<T>(response: Response): Promise<Envelope<T>> {
   return (await response.json()) as Envelope<T>;
 }
 
-async function postJson<T = Record<string, unknown>>(path: string, body: unknown, token: string | null = TOKEN): Promise<Envelope<T>> {
+async function postJson<T = Record<string, unknown>>(
+  path: string,
+  body: unknown,
+  token: string | null = TOKEN,
+): Promise<Envelope<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== null) headers['Access-Token'] = token;
-  return envelopeOf<T>(await fetch(`${emulator.baseUrl}/${path}`, { method: 'POST', headers, body: JSON.stringify(body) }));
+  return envelopeOf<T>(
+    await fetch(`${emulator.baseUrl}/${path}`, { method: 'POST', headers, body: JSON.stringify(body) }),
+  );
 }
 
-async function getQuery<T = Record<string, unknown>>(path: string, query: Record<string, string>, token: string | null = TOKEN): Promise<Envelope<T>> {
+async function getQuery<T = Record<string, unknown>>(
+  path: string,
+  query: Record<string, string>,
+  token: string | null = TOKEN,
+): Promise<Envelope<T>> {
   const headers: Record<string, string> = {};
   if (token !== null) headers['Access-Token'] = token;
-  return envelopeOf<T>(await fetch(`${emulator.baseUrl}/${path}?${new URLSearchParams(query).toString()}`, { headers }));
+  return envelopeOf<T>(
+    await fetch(`${emulator.baseUrl}/${path}?${new URLSearchParams(query).toString()}`, { headers }),
+  );
 }
 
 interface UploadInput {
@@ -102,7 +118,9 @@ async function upload(input: UploadInput): Promise<Envelope<{ file_path: string 
   const headers: Record<string, string> = {};
   const token = input.token === undefined ? TOKEN : input.token;
   if (token !== null) headers['Access-Token'] = token;
-  return envelopeOf(await fetch(`${emulator.baseUrl}/dmp/custom_audience/file/upload/`, { method: 'POST', headers, body: form }));
+  return envelopeOf(
+    await fetch(`${emulator.baseUrl}/dmp/custom_audience/file/upload/`, { method: 'POST', headers, body: form }),
+  );
 }
 
 async function uploadIds(ids: string[], calculateType = 'EMAIL_SHA256', advertiserId = ADVERTISER): Promise<string> {
@@ -111,8 +129,19 @@ async function uploadIds(ids: string[], calculateType = 'EMAIL_SHA256', advertis
   return answer.data.file_path;
 }
 
-async function create(filePaths: string[], name = 'Audience · EMAIL', calculateType = 'EMAIL_SHA256', extra: Record<string, unknown> = {}): Promise<Envelope<{ custom_audience_id: string }>> {
-  return postJson('dmp/custom_audience/create/', { advertiser_id: ADVERTISER, custom_audience_name: name, calculate_type: calculateType, file_paths: filePaths, ...extra });
+async function create(
+  filePaths: string[],
+  name = 'Audience · EMAIL',
+  calculateType = 'EMAIL_SHA256',
+  extra: Record<string, unknown> = {},
+): Promise<Envelope<{ custom_audience_id: string }>> {
+  return postJson('dmp/custom_audience/create/', {
+    advertiser_id: ADVERTISER,
+    custom_audience_name: name,
+    calculate_type: calculateType,
+    file_paths: filePaths,
+    ...extra,
+  });
 }
 
 async function createOk(filePaths: string[], name?: string): Promise<string> {
@@ -126,7 +155,11 @@ async function update(body: Record<string, unknown>): Promise<Envelope> {
 }
 
 async function get(audienceIds: string[], extra: Record<string, string> = {}): Promise<Envelope<{ list: GetItem[] }>> {
-  return getQuery('dmp/custom_audience/get/', { advertiser_id: ADVERTISER, custom_audience_ids: JSON.stringify(audienceIds), ...extra });
+  return getQuery('dmp/custom_audience/get/', {
+    advertiser_id: ADVERTISER,
+    custom_audience_ids: JSON.stringify(audienceIds),
+    ...extra,
+  });
 }
 
 async function list(query: Record<string, string>): Promise<Envelope<ListData>> {
@@ -135,7 +168,10 @@ async function list(query: Record<string, string>): Promise<Envelope<ListData>> 
 
 /** Polls `get` until the audience is valid (calculating is over). */
 async function untilValid(audienceId: string): Promise<void> {
-  await vi.waitFor(async () => expect((await get([audienceId])).data.list[0]?.audience_details.is_valid).toBe(true), { timeout: 10_000, interval: 100 });
+  await vi.waitFor(async () => expect((await get([audienceId])).data.list[0]?.audience_details.is_valid).toBe(true), {
+    timeout: 10_000,
+    interval: 100,
+  });
 }
 
 function sleep(ms: number): Promise<void> {
@@ -158,7 +194,13 @@ describe('TikTok emulator over HTTP: file upload', () => {
     expect(answer.message).toBe('OK');
     expect(answer.data.file_path).toMatch(/\S/);
     const [stored] = emulator.uploads();
-    expect(stored).toMatchObject({ filePath: answer.data.file_path, md5: md5(bytes), calculateType: 'EMAIL_SHA256', rows: 1200, advertiserId: ADVERTISER });
+    expect(stored).toMatchObject({
+      filePath: answer.data.file_path,
+      md5: md5(bytes),
+      calculateType: 'EMAIL_SHA256',
+      rows: 1200,
+      advertiserId: ADVERTISER,
+    });
   });
 
   it('accepts CRLF line ends, a .txt name and an upper-case file signature', async () => {
@@ -199,9 +241,16 @@ describe('TikTok emulator over HTTP: file upload', () => {
   });
 
   it('accepts 32-hex lines for an MD5 type and maps the MAID alias to FIRST_SHA256', async () => {
-    expect((await upload({ bytes: Buffer.from(`${md5(Buffer.from('a'))}\n`), calculateType: 'IDFA_MD5' })).code).toBe(0);
+    expect((await upload({ bytes: Buffer.from(`${md5(Buffer.from('a'))}\n`), calculateType: 'IDFA_MD5' })).code).toBe(
+      0,
+    );
     expect((await upload({ bytes: fileOf(emailDigests(1)), calculateType: 'MAID_SHA256' })).code).toBe(0);
-    expect(emulator.uploads().map((file) => file.calculateType).sort()).toEqual(['FIRST_SHA256', 'IDFA_MD5']);
+    expect(
+      emulator
+        .uploads()
+        .map((file) => file.calculateType)
+        .sort(),
+    ).toEqual(['FIRST_SHA256', 'IDFA_MD5']);
   });
 
   it('refuses a file larger than maxFileBytes (40907) without keeping it', async () => {
@@ -219,7 +268,13 @@ describe('TikTok emulator over HTTP: file upload', () => {
     form.set('advertiser_id', ADVERTISER);
     form.set('calculate_type', 'EMAIL_SHA256');
     form.set('file', new Blob(['x\n']), 'a.csv');
-    const noSignature = await envelopeOf(await fetch(`${emulator.baseUrl}/dmp/custom_audience/file/upload/`, { method: 'POST', headers: { 'Access-Token': TOKEN }, body: form }));
+    const noSignature = await envelopeOf(
+      await fetch(`${emulator.baseUrl}/dmp/custom_audience/file/upload/`, {
+        method: 'POST',
+        headers: { 'Access-Token': TOKEN },
+        body: form,
+      }),
+    );
     expect(noSignature.code).toBe(40002);
     const asJson = await postJson('dmp/custom_audience/file/upload/', { advertiser_id: ADVERTISER });
     expect(asJson.code).toBe(40002);
@@ -237,7 +292,11 @@ describe('TikTok emulator over HTTP: credentials, advertisers, paths', () => {
     const wrong = await getQuery('dmp/custom_audience/list/', { advertiser_id: ADVERTISER }, 'revoked-token-zz99');
     expect(wrong.code).toBe(40105);
     expect(wrong.message).not.toContain('revoked-token');
-    const bearer = await envelopeOf(await fetch(`${emulator.baseUrl}/dmp/custom_audience/list/?advertiser_id=${ADVERTISER}`, { headers: { Authorization: `Bearer ${TOKEN}` } }));
+    const bearer = await envelopeOf(
+      await fetch(`${emulator.baseUrl}/dmp/custom_audience/list/?advertiser_id=${ADVERTISER}`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      }),
+    );
     expect(bearer.code).toBe(40104);
   });
 
@@ -260,19 +319,37 @@ describe('TikTok emulator over HTTP: credentials, advertisers, paths', () => {
   });
 
   it('gives a real HTTP 404 without the trailing slash and for unknown paths, 405 for the wrong method', async () => {
-    const noSlash = await fetch(`${emulator.baseUrl}/dmp/custom_audience/list?advertiser_id=${ADVERTISER}`, { headers: { 'Access-Token': TOKEN } });
+    const noSlash = await fetch(`${emulator.baseUrl}/dmp/custom_audience/list?advertiser_id=${ADVERTISER}`, {
+      headers: { 'Access-Token': TOKEN },
+    });
     expect(noSlash.status).toBe(404);
     expect(noSlash.headers.get('content-type')).toContain('text/plain');
-    const otherVersion = await fetch(`${emulator.baseUrl.replace('v1.3', 'v1.2')}/dmp/custom_audience/list/`, { headers: { 'Access-Token': TOKEN } });
+    const otherVersion = await fetch(`${emulator.baseUrl.replace('v1.3', 'v1.2')}/dmp/custom_audience/list/`, {
+      headers: { 'Access-Token': TOKEN },
+    });
     expect(otherVersion.status).toBe(404);
-    const wrongMethod = await fetch(`${emulator.baseUrl}/dmp/custom_audience/create/`, { headers: { 'Access-Token': TOKEN } });
+    const wrongMethod = await fetch(`${emulator.baseUrl}/dmp/custom_audience/create/`, {
+      headers: { 'Access-Token': TOKEN },
+    });
     expect(wrongMethod.status).toBe(405);
   });
 
   it('requires JSON bodies to be JSON objects sent as application/json', async () => {
-    const asText = await envelopeOf(await fetch(`${emulator.baseUrl}/dmp/custom_audience/create/`, { method: 'POST', headers: { 'Access-Token': TOKEN, 'content-type': 'text/plain' }, body: '{}' }));
+    const asText = await envelopeOf(
+      await fetch(`${emulator.baseUrl}/dmp/custom_audience/create/`, {
+        method: 'POST',
+        headers: { 'Access-Token': TOKEN, 'content-type': 'text/plain' },
+        body: '{}',
+      }),
+    );
     expect(asText.code).toBe(40002);
-    const broken = await envelopeOf(await fetch(`${emulator.baseUrl}/dmp/custom_audience/create/`, { method: 'POST', headers: { 'Access-Token': TOKEN, 'content-type': 'application/json' }, body: '{"advertiser_id":' }));
+    const broken = await envelopeOf(
+      await fetch(`${emulator.baseUrl}/dmp/custom_audience/create/`, {
+        method: 'POST',
+        headers: { 'Access-Token': TOKEN, 'content-type': 'application/json' },
+        body: '{"advertiser_id":',
+      }),
+    );
     expect(broken.code).toBe(40002);
   });
 
@@ -296,7 +373,15 @@ describe('TikTok emulator over HTTP: create', () => {
     expect(audienceId).toMatch(/^[0-9]+$/);
     expect(emulator.audienceIds(audienceId)).toEqual([...new Set([...first, ...second])].sort());
     const [view] = emulator.audiences();
-    expect(view).toMatchObject({ audienceId, advertiserId: ADVERTISER, name: 'Audience · EMAIL', calculateType: 'EMAIL_SHA256', idCount: 1400, idsReceivedTotal: 1600, duplicateIdsReceived: 200 });
+    expect(view).toMatchObject({
+      audienceId,
+      advertiserId: ADVERTISER,
+      name: 'Audience · EMAIL',
+      calculateType: 'EMAIL_SHA256',
+      idCount: 1400,
+      idsReceivedTotal: 1600,
+      duplicateIdsReceived: 200,
+    });
   });
 
   it('accepts a name of 128 characters and refuses 129', async () => {
@@ -409,7 +494,9 @@ describe('TikTok emulator over HTTP: update', () => {
     expect(emulator.audienceIds(audienceId)).toEqual(base.slice(400).sort());
     const replacement = emailDigests(1000, 20_000);
     const replaceFile = await uploadIds(replacement);
-    expect((await update({ custom_audience_id: audienceId, file_paths: [replaceFile], action: 'REPLACE' })).code).toBe(0);
+    expect((await update({ custom_audience_id: audienceId, file_paths: [replaceFile], action: 'REPLACE' })).code).toBe(
+      0,
+    );
     expect(emulator.audienceIds(audienceId)).toEqual([...replacement].sort());
     expect(emulator.operations().map((operation) => operation.action)).toEqual(['CREATE', 'REMOVE', 'REPLACE']);
   });
@@ -442,11 +529,15 @@ describe('TikTok emulator over HTTP: update', () => {
 
   it('refuses an unknown action, a file of another type, an empty update and an unknown audience', async () => {
     const extraFile = await uploadIds(emailDigests(5, 50_000));
-    expect((await update({ custom_audience_id: audienceId, file_paths: [extraFile], action: 'MERGE' })).code).toBe(40002);
+    expect((await update({ custom_audience_id: audienceId, file_paths: [extraFile], action: 'MERGE' })).code).toBe(
+      40002,
+    );
     const phones = await uploadIds(emailDigests(5), 'PHONE_SHA256');
     expect((await update({ custom_audience_id: audienceId, file_paths: [phones], action: 'APPEND' })).code).toBe(40002);
     expect((await update({ custom_audience_id: audienceId })).code).toBe(40002);
-    expect((await update({ custom_audience_id: '123456', file_paths: [extraFile], action: 'APPEND' })).code).toBe(40007);
+    expect((await update({ custom_audience_id: '123456', file_paths: [extraFile], action: 'APPEND' })).code).toBe(
+      40007,
+    );
     expect(emulator.operations()).toHaveLength(1);
   });
 });
@@ -458,15 +549,27 @@ describe('TikTok emulator over HTTP: get, matching and history', () => {
     const audienceId = await createOk([await uploadIds(ids)]);
     const during = await get([audienceId]);
     expect(during.code).toBe(0);
-    expect(during.data.list[0]?.audience_details).toMatchObject({ audience_id: audienceId, is_valid: false, cover_num: 0, calculate_type: 'EMAIL_SHA256' });
+    expect(during.data.list[0]?.audience_details).toMatchObject({
+      audience_id: audienceId,
+      is_valid: false,
+      cover_num: 0,
+      calculate_type: 'EMAIL_SHA256',
+    });
     await untilValid(audienceId);
     // The matching rule computed here independently: first 32 bits of sha256(id) / 2^32 < 0.6.
-    const expected = ids.filter((id) => createHash('sha256').update(id).digest().readUInt32BE(0) / 2 ** 32 < 0.6).length;
+    const expected = ids.filter(
+      (id) => createHash('sha256').update(id).digest().readUInt32BE(0) / 2 ** 32 < 0.6,
+    ).length;
     expect(expected).toBeGreaterThan(1000);
     expect(expected).toBeLessThan(1400);
     const after = await get([audienceId]);
     const details = after.data.list[0]?.audience_details;
-    expect(details).toMatchObject({ is_valid: true, cover_num: expected, name: 'Audience · EMAIL', is_expiring: false });
+    expect(details).toMatchObject({
+      is_valid: true,
+      cover_num: expected,
+      name: 'Audience · EMAIL',
+      is_expiring: false,
+    });
     expect(details?.expired_time).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     expect(emulator.audiences()[0]?.coverNum).toBe(expected);
   });
@@ -482,8 +585,19 @@ describe('TikTok emulator over HTTP: get, matching and history', () => {
     await start({ matchRate: 1, calculatingMs: 0 });
     const audienceId = await createOk([await uploadIds(emailDigests(1000))]);
     emulator.configure({ calculatingMs: 5000 });
-    expect((await update({ custom_audience_id: audienceId, file_paths: [await uploadIds(emailDigests(500, 9000))], action: 'APPEND' })).code).toBe(0);
-    expect((await get([audienceId])).data.list[0]?.audience_details).toMatchObject({ is_valid: false, cover_num: 1000 });
+    expect(
+      (
+        await update({
+          custom_audience_id: audienceId,
+          file_paths: [await uploadIds(emailDigests(500, 9000))],
+          action: 'APPEND',
+        })
+      ).code,
+    ).toBe(0);
+    expect((await get([audienceId])).data.list[0]?.audience_details).toMatchObject({
+      is_valid: false,
+      cover_num: 1000,
+    });
   });
 
   it('returns history newest first, limited by history_size', async () => {
@@ -508,7 +622,9 @@ describe('TikTok emulator over HTTP: get, matching and history', () => {
     const audienceId = await createOk([await uploadIds(emailDigests(3))]);
     expect((await get([])).code).toBe(40002);
     expect((await get(Array.from({ length: 101 }, () => audienceId))).code).toBe(40002);
-    expect((await getQuery('dmp/custom_audience/get/', { advertiser_id: ADVERTISER, custom_audience_ids: audienceId })).code).toBe(40002);
+    expect(
+      (await getQuery('dmp/custom_audience/get/', { advertiser_id: ADVERTISER, custom_audience_ids: audienceId })).code,
+    ).toBe(40002);
     expect((await get([audienceId, '999'])).code).toBe(40007);
     expect((await get(Array.from({ length: 100 }, () => audienceId))).data.list).toHaveLength(100);
   });
@@ -541,7 +657,10 @@ describe('TikTok emulator over HTTP: list and delete', () => {
     for (let index = 0; index < 12; index += 1) created.push(await createOk([filePath]));
     const first = await list({});
     expect(first.data.page_info).toEqual({ page: 1, page_size: 10, total_number: 12, total_page: 2 });
-    for (const bad of [{ page_size: '0' }, { page_size: '101' }, { page: '0' }, { page: 'x' }] as Array<Record<string, string>>) expect((await list(bad)).code).toBe(40002);
+    for (const bad of [{ page_size: '0' }, { page_size: '101' }, { page: '0' }, { page: 'x' }] as Array<
+      Record<string, string>
+    >)
+      expect((await list(bad)).code).toBe(40002);
     const some = await list({ custom_audience_ids: JSON.stringify(created.slice(0, 2)) });
     expect(some.data.list.map((item) => item.audience_id).sort()).toEqual(created.slice(0, 2).sort());
     const otherAdvertiser = await list({ advertiser_id: OTHER_ADVERTISER });
@@ -552,11 +671,18 @@ describe('TikTok emulator over HTTP: list and delete', () => {
     await start();
     const filePath = await uploadIds(emailDigests(3));
     const [a, b] = [await createOk([filePath]), await createOk([filePath])];
-    const refused = await postJson('dmp/custom_audience/delete/', { advertiser_id: ADVERTISER, custom_audience_ids: [a, '42'] });
+    const refused = await postJson('dmp/custom_audience/delete/', {
+      advertiser_id: ADVERTISER,
+      custom_audience_ids: [a, '42'],
+    });
     expect(refused.code).toBe(40007);
     expect(emulator.audiences()).toHaveLength(2);
-    expect((await postJson('dmp/custom_audience/delete/', { advertiser_id: ADVERTISER, custom_audience_ids: [] })).code).toBe(40002);
-    expect((await postJson('dmp/custom_audience/delete/', { advertiser_id: ADVERTISER, custom_audience_ids: [a] })).code).toBe(0);
+    expect(
+      (await postJson('dmp/custom_audience/delete/', { advertiser_id: ADVERTISER, custom_audience_ids: [] })).code,
+    ).toBe(40002);
+    expect(
+      (await postJson('dmp/custom_audience/delete/', { advertiser_id: ADVERTISER, custom_audience_ids: [a] })).code,
+    ).toBe(0);
     expect(emulator.audiences().map((view) => view.audienceId)).toEqual([b]);
     expect((await get([a])).code).toBe(40007);
   });
@@ -599,7 +725,12 @@ describe('TikTok emulator over HTTP: throttling and faults', () => {
     await expect(create([filePath])).rejects.toThrow();
     emulator.configure({ faults: { timeout: 1 } });
     await expect(create([filePath])).rejects.toThrow(); // the emulator destroys the socket after timeoutHangMs
-    await expect(fetch(`${emulator.baseUrl}/dmp/custom_audience/list/?advertiser_id=${ADVERTISER}`, { headers: { 'Access-Token': TOKEN }, signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    await expect(
+      fetch(`${emulator.baseUrl}/dmp/custom_audience/list/?advertiser_id=${ADVERTISER}`, {
+        headers: { 'Access-Token': TOKEN },
+        signal: AbortSignal.timeout(50),
+      }),
+    ).rejects.toThrow();
     emulator.configure({ faults: {} });
     expect(emulator.audiences()).toHaveLength(0);
     expect((await list({})).code).toBe(0);
@@ -610,7 +741,17 @@ describe('TikTok emulator over HTTP: throttling and faults', () => {
     const errors = vi.spyOn(console, 'error');
     const url = new URL(`${emulator.baseUrl}/dmp/custom_audience/file/upload/`);
     await new Promise<void>((resolve) => {
-      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Access-Token': TOKEN, 'content-type': 'multipart/form-data; boundary=xyz', 'content-length': '100000' } });
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'Access-Token': TOKEN,
+          'content-type': 'multipart/form-data; boundary=xyz',
+          'content-length': '100000',
+        },
+      });
       request.on('error', () => resolve());
       request.write('--xyz\r\nContent-Disposition: form-data; name="advertiser_id"\r\n\r\n');
       setTimeout(() => request.destroy(), 50);
@@ -631,7 +772,10 @@ describe('TikTok emulator over HTTP: throttling and faults', () => {
     emulator.configure({ faults: {} });
     const listed = await list({});
     expect(listed.data.list.map((item) => item.name)).toEqual(['Maybe created']);
-    expect(emulator.requestLog().find((entry) => entry.fault === 'lostResponse')).toMatchObject({ code: 0, httpStatus: null });
+    expect(emulator.requestLog().find((entry) => entry.fault === 'lostResponse')).toMatchObject({
+      code: 0,
+      httpStatus: null,
+    });
   });
 
   it('with a seed, a random fault mix replays exactly and only answered creates exist', async () => {
@@ -668,11 +812,17 @@ describe('TikTok emulator over HTTP: volume', () => {
     const filePaths: string[] = [];
     for (const part of parts) filePaths.push(await uploadIds(part));
     const audienceId = await createOk(filePaths.slice(0, 2));
-    expect((await update({ custom_audience_id: audienceId, file_paths: filePaths.slice(2), action: 'APPEND' })).code).toBe(0);
+    expect(
+      (await update({ custom_audience_id: audienceId, file_paths: filePaths.slice(2), action: 'APPEND' })).code,
+    ).toBe(0);
     const held = emulator.audienceIds(audienceId);
     expect(held.length).toBe(250_000);
     expect(held).toEqual([...ids].sort());
-    expect(emulator.audiences()[0]).toMatchObject({ idCount: 250_000, idsReceivedTotal: 250_000, duplicateIdsReceived: 0 });
+    expect(emulator.audiences()[0]).toMatchObject({
+      idCount: 250_000,
+      idsReceivedTotal: 250_000,
+      duplicateIdsReceived: 0,
+    });
     expect((await get([audienceId])).data.list[0]?.audience_details.cover_num).toBe(250_000);
   });
 });
@@ -695,7 +845,9 @@ describe('TikTok emulator: persistence and inspection', () => {
     const filePath = await uploadIds(ids);
     const audienceId = await createOk([filePath]);
     // Saved before the answer: a killed emulator loses nothing it has confirmed.
-    const saved = JSON.parse(await readFile(statePath, 'utf8')) as { audiences: Array<{ audienceId: string; ids: string[] }> };
+    const saved = JSON.parse(await readFile(statePath, 'utf8')) as {
+      audiences: Array<{ audienceId: string; ids: string[] }>;
+    };
     expect(saved.audiences.map((audience) => [audience.audienceId, audience.ids.length])).toEqual([[audienceId, 1500]]);
     const extra = emailDigests(10, 7000);
     const extraFile = await uploadIds(extra);
@@ -706,15 +858,26 @@ describe('TikTok emulator: persistence and inspection', () => {
     expect(emulator.operations()).toHaveLength(1);
     expect(emulator.uploads()).toHaveLength(2);
     expect((await get([audienceId])).data.list[0]?.audience_details).toMatchObject({ cover_num: 1500, is_valid: true });
-    expect((await update({ custom_audience_id: audienceId, file_paths: [extraFile, filePath], action: 'APPEND' })).code).toBe(0);
+    expect(
+      (await update({ custom_audience_id: audienceId, file_paths: [extraFile, filePath], action: 'APPEND' })).code,
+    ).toBe(0);
     expect(emulator.audiences()[0]).toMatchObject({ idCount: 1510, duplicateIdsReceived: 1500 });
     const secondId = await createOk([filePath]);
     expect(secondId).not.toBe(audienceId);
     await emulator.close();
 
     await start({ statePath, matchRate: 1 });
-    expect(emulator.audiences().map((view) => view.audienceId).sort()).toEqual([audienceId, secondId].sort());
-    expect(emulator.audiences().find((view) => view.audienceId === audienceId)).toMatchObject({ idCount: 1510, duplicateIdsReceived: 1500, idsReceivedTotal: 3010 });
+    expect(
+      emulator
+        .audiences()
+        .map((view) => view.audienceId)
+        .sort(),
+    ).toEqual([audienceId, secondId].sort());
+    expect(emulator.audiences().find((view) => view.audienceId === audienceId)).toMatchObject({
+      idCount: 1510,
+      duplicateIdsReceived: 1500,
+      idsReceivedTotal: 3010,
+    });
   });
 
   it('serves state, ids, operations, requests and uploads over HTTP, and takes config and reset', async () => {
@@ -723,7 +886,11 @@ describe('TikTok emulator: persistence and inspection', () => {
     const ids = emailDigests(1000);
     const audienceId = await createOk([await uploadIds(ids)]);
 
-    const state = (await (await fetch(`${origin}/__emulator/state`)).json()) as { options: { tokens: string[]; qps: number }; counts: Record<string, number>; audiences: Array<{ audienceId: string; idCount: number }> };
+    const state = (await (await fetch(`${origin}/__emulator/state`)).json()) as {
+      options: { tokens: string[]; qps: number };
+      counts: Record<string, number>;
+      audiences: Array<{ audienceId: string; idCount: number }>;
+    };
     expect(JSON.stringify(state)).not.toContain(TOKEN);
     expect(state.options.tokens).toEqual(['…1234']);
     expect(state.counts).toMatchObject({ audiences: 1, files: 1, operations: 1, requests: 2 });
@@ -733,18 +900,29 @@ describe('TikTok emulator: persistence and inspection', () => {
     expect(held.ids).toEqual([...ids].sort());
     expect((await fetch(`${origin}/__emulator/audiences/1/ids`)).status).toBe(404);
 
-    const operations = (await (await fetch(`${origin}/__emulator/operations`)).json()) as { operations: Array<{ action: string; audienceId: string; idsReceived: number }> };
-    expect(operations.operations).toEqual([expect.objectContaining({ action: 'CREATE', audienceId, idsReceived: 1000 })]);
-    const requests = (await (await fetch(`${origin}/__emulator/requests`)).json()) as { requests: Array<{ path: string; code: number }> };
+    const operations = (await (await fetch(`${origin}/__emulator/operations`)).json()) as {
+      operations: Array<{ action: string; audienceId: string; idsReceived: number }>;
+    };
+    expect(operations.operations).toEqual([
+      expect.objectContaining({ action: 'CREATE', audienceId, idsReceived: 1000 }),
+    ]);
+    const requests = (await (await fetch(`${origin}/__emulator/requests`)).json()) as {
+      requests: Array<{ path: string; code: number }>;
+    };
     expect(requests.requests.map((entry) => [entry.path, entry.code])).toEqual([
       ['/open_api/v1.3/dmp/custom_audience/file/upload/', 0],
       ['/open_api/v1.3/dmp/custom_audience/create/', 0],
     ]);
     expect(JSON.stringify(requests)).not.toContain(TOKEN);
-    const uploads = (await (await fetch(`${origin}/__emulator/uploads`)).json()) as { uploads: Array<{ md5: string; rows: number }> };
+    const uploads = (await (await fetch(`${origin}/__emulator/uploads`)).json()) as {
+      uploads: Array<{ md5: string; rows: number }>;
+    };
     expect(uploads.uploads).toEqual([expect.objectContaining({ md5: md5(fileOf(ids)), rows: 1000 })]);
 
-    const configured = await fetch(`${origin}/__emulator/config`, { method: 'POST', body: JSON.stringify({ faults: { serverError: 1 } }) });
+    const configured = await fetch(`${origin}/__emulator/config`, {
+      method: 'POST',
+      body: JSON.stringify({ faults: { serverError: 1 } }),
+    });
     expect(configured.status).toBe(200);
     expect((await list({})).code).toBe(50000);
     await fetch(`${origin}/__emulator/config`, { method: 'POST', body: JSON.stringify({ faults: {} }) });

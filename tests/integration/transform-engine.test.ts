@@ -35,16 +35,29 @@ afterAll(() => {
 });
 
 let runNumber = 0;
-async function transform(inputs: string[], mapping: TransformRequest['mapping'], extra: Partial<TransformRequest> = {}): Promise<{ manifest: Manifest; outDir: string }> {
+async function transform(
+  inputs: string[],
+  mapping: TransformRequest['mapping'],
+  extra: Partial<TransformRequest> = {},
+): Promise<{ manifest: Manifest; outDir: string }> {
   runNumber += 1;
   const outDir = extra.outDir ?? join(root, `out-${runNumber}`);
-  const manifest = await runTransform({ inputs: await openLocalInputs(inputs), mapping, options: DEFAULT_NORMALIZE_OPTIONS, outDir, workers: 1, ...extra });
+  const manifest = await runTransform({
+    inputs: await openLocalInputs(inputs),
+    mapping,
+    options: DEFAULT_NORMALIZE_OPTIONS,
+    outDir,
+    workers: 1,
+    ...extra,
+  });
   return { manifest, outDir };
 }
 
 /** Every digest line of a type's partitions, in file order. */
 function partitionLines(outDir: string, manifest: Manifest, type: IdentifierType): string[] {
-  return (manifest.types[type]?.files ?? []).flatMap((file) => readFileSync(join(outDir, file.path), 'utf8').split('\n').slice(0, -1));
+  return (manifest.types[type]?.files ?? []).flatMap((file) =>
+    readFileSync(join(outDir, file.path), 'utf8').split('\n').slice(0, -1),
+  );
 }
 
 function rejectRows(outDir: string): string[][] {
@@ -57,7 +70,9 @@ function rejectRows(outDir: string): string[][] {
 function expectCountsAddUp(manifest: Manifest): void {
   for (const counts of Object.values(manifest.types)) {
     const rejected = Object.values(counts.rejected).reduce((sum, count) => sum + count, 0);
-    expect(counts.valid + counts.prehashed + counts.empty + rejected).toBe((manifest.recordsRead - manifest.malformedRecords) * counts.columns.length);
+    expect(counts.valid + counts.prehashed + counts.empty + rejected).toBe(
+      (manifest.recordsRead - manifest.malformedRecords) * counts.columns.length,
+    );
     expect(counts.duplicates).toBe(counts.valid + counts.prehashed - counts.unique);
     expect(counts.files.reduce((sum, file) => sum + file.rows, 0)).toBe(counts.unique);
   }
@@ -67,11 +82,28 @@ describe('transform engine on the Clean Rooms sample (4,005 rows)', () => {
   it('gives counts that add up and exactly the digests of the spec vectors for the fixture cells', async () => {
     // Expected results per raw cell, from the public golden vectors (the fixture repeats a 15-record
     // cycle of cells that all appear there); device IDs normalize the same as IDFA, GAID or MAID.
-    const expected = new Map(vectors.map((vector) => [`${vector.type === 'IDFA' || vector.type === 'GAID' ? 'MAID' : vector.type}|${String(vector.raw)}`, vector.expect]));
-    const columns: Array<[string, IdentifierType]> = [['e-mail', 'EMAIL'], ['phone_number', 'PHONE'], ['mobile_advertiser_id', 'MAID']];
-    const records = readFileSync(join(fixtures, 'clean-rooms-sample.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, string>);
+    const expected = new Map(
+      vectors.map((vector) => [
+        `${vector.type === 'IDFA' || vector.type === 'GAID' ? 'MAID' : vector.type}|${String(vector.raw)}`,
+        vector.expect,
+      ]),
+    );
+    const columns: Array<[string, IdentifierType]> = [
+      ['e-mail', 'EMAIL'],
+      ['phone_number', 'PHONE'],
+      ['mobile_advertiser_id', 'MAID'],
+    ];
+    const records = readFileSync(join(fixtures, 'clean-rooms-sample.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, string>);
     expect(records).toHaveLength(4005);
-    const want = new Map(columns.map(([, type]) => [type, { valid: 0, rejected: {} as Record<string, number>, digests: new Set<string>() }]));
+    const want = new Map(
+      columns.map(([, type]) => [
+        type,
+        { valid: 0, rejected: {} as Record<string, number>, digests: new Set<string>() },
+      ]),
+    );
     const wantRejects: string[] = [];
     records.forEach((record, index) => {
       for (const [column, type] of columns) {
@@ -83,12 +115,18 @@ describe('transform engine on the Clean Rooms sample (4,005 rows)', () => {
           tally.digests.add(sha256(result.normalized as string));
         } else if (result.status === 'rejected') {
           tally.rejected[result.reason as string] = (tally.rejected[result.reason as string] ?? 0) + 1;
-          wantRejects.push(`${index + 1},${join(fixtures, 'clean-rooms-sample.jsonl')},${column},${type},${result.reason}`);
+          wantRejects.push(
+            `${index + 1},${join(fixtures, 'clean-rooms-sample.jsonl')},${column},${type},${result.reason}`,
+          );
         }
       }
     });
 
-    const { manifest, outDir } = await transform([join(fixtures, 'clean-rooms-sample.jsonl')], columns.map(([column, type]) => ({ column, type })), { workers: 2 });
+    const { manifest, outDir } = await transform(
+      [join(fixtures, 'clean-rooms-sample.jsonl')],
+      columns.map(([column, type]) => ({ column, type })),
+      { workers: 2 },
+    );
     expect(manifest.recordsRead).toBe(4005);
     expect(manifest.malformedRecords).toBe(0);
     expectCountsAddUp(manifest);
@@ -114,28 +152,45 @@ describe('transform engine on the Clean Rooms sample (4,005 rows)', () => {
 describe('every public normalization vector through the engine', () => {
   // One input per options set: column `<TYPE>` holds the vector's raw cell, other types' cells are absent.
   const groups = new Map<string, Vector[]>();
-  for (const vector of vectors) groups.set(JSON.stringify(vector.options), [...(groups.get(JSON.stringify(vector.options)) ?? []), vector]);
+  for (const vector of vectors)
+    groups.set(JSON.stringify(vector.options), [...(groups.get(JSON.stringify(vector.options)) ?? []), vector]);
 
   it.each([...groups.entries()])('options %s', async (optionsJson, group) => {
     const input = join(root, `vectors-${runNumber}-${group.length}.jsonl`);
     writeFileSync(input, group.map((vector) => `${JSON.stringify({ id: 'x', [vector.type]: vector.raw })}\n`).join(''));
     const types = [...new Set(group.map((vector) => vector.type))];
     // Every type column is present in the first records for the column check: add one all-empty record.
-    writeFileSync(input, `${JSON.stringify(Object.fromEntries(types.map((type) => [type, null])))}\n${readFileSync(input, 'utf8')}`);
+    writeFileSync(
+      input,
+      `${JSON.stringify(Object.fromEntries(types.map((type) => [type, null])))}\n${readFileSync(input, 'utf8')}`,
+    );
     const options = { ...DEFAULT_NORMALIZE_OPTIONS, ...(JSON.parse(optionsJson) as object) };
-    const { manifest, outDir } = await transform([input], types.map((type) => ({ column: type, type })), { options });
+    const { manifest, outDir } = await transform(
+      [input],
+      types.map((type) => ({ column: type, type })),
+      { options },
+    );
     expectCountsAddUp(manifest);
     for (const type of types) {
       const own = group.filter((vector) => vector.type === type);
-      const digests = new Set(own.filter((vector) => vector.expect.status === 'ok' || vector.expect.status === 'prehashed').map((vector) => vector.expect.hash as string));
+      const digests = new Set(
+        own
+          .filter((vector) => vector.expect.status === 'ok' || vector.expect.status === 'prehashed')
+          .map((vector) => vector.expect.hash as string),
+      );
       expect(partitionLines(outDir, manifest, type)).toEqual([...digests].sort());
       // Vectors give the hash; check it is SHA-256 of the normalized string, independently.
-      for (const vector of own.filter((entry) => entry.expect.status === 'ok')) expect(sha256(vector.expect.normalized as string)).toBe(vector.expect.hash);
+      for (const vector of own.filter((entry) => entry.expect.status === 'ok'))
+        expect(sha256(vector.expect.normalized as string)).toBe(vector.expect.hash);
       const counts = manifest.types[type]!;
       expect(counts.valid).toBe(own.filter((vector) => vector.expect.status === 'ok').length);
       expect(counts.prehashed).toBe(own.filter((vector) => vector.expect.status === 'prehashed').length);
     }
-    const wantRejects = group.flatMap((vector, index) => (vector.expect.status === 'rejected' ? [`${index + 2},${input},${vector.type},${vector.type},${vector.expect.reason}`] : []));
+    const wantRejects = group.flatMap((vector, index) =>
+      vector.expect.status === 'rejected'
+        ? [`${index + 2},${input},${vector.type},${vector.type},${vector.expect.reason}`]
+        : [],
+    );
     expect(rejectRows(outDir).map((row) => row.join(','))).toEqual(wantRejects);
   });
 });
@@ -145,7 +200,10 @@ describe('the same records in every format', () => {
     const rows = Array.from({ length: 3000 }, (_unused, index) => ({
       email: index % 17 === 0 ? 'not-an-email' : ` User${index % 2500}@Example.com `,
       phone: index % 11 === 0 ? '' : `+1 415 555 ${String(2000 + (index % 900)).padStart(4, '0')}`,
-      device: index % 13 === 0 ? '00000000-0000-0000-0000-000000000000' : `918f1d4f-d195-4a8b-af47-${String(index % 1000).padStart(12, '0')}`,
+      device:
+        index % 13 === 0
+          ? '00000000-0000-0000-0000-000000000000'
+          : `918f1d4f-d195-4a8b-af47-${String(index % 1000).padStart(12, '0')}`,
     }));
     const names = ['email', 'phone', 'device'] as const;
     const folder = join(root, 'formats');
@@ -158,7 +216,11 @@ describe('the same records in every format', () => {
       'records.json': Buffer.from(JSON.stringify(rows, null, 1)),
       'records.csv': Buffer.from(`\uFEFF${csv}`),
       'records.tsv': Buffer.from(tsv),
-      'records.parquet': Buffer.from(parquetWriteBuffer({ columnData: names.map((name) => ({ name, data: rows.map((row) => row[name]), type: 'STRING' as const })) })),
+      'records.parquet': Buffer.from(
+        parquetWriteBuffer({
+          columnData: names.map((name) => ({ name, data: rows.map((row) => row[name]), type: 'STRING' as const })),
+        }),
+      ),
       'records.jsonl.gz': gzipSync(jsonl),
       'records.csv.gz': gzipSync(csv),
     };
@@ -173,19 +235,40 @@ describe('the same records in every format', () => {
       outputs.push({ name, ...(await transform([join(folder, name)], mapping)) });
     }
     const [first, ...others] = outputs;
-    expect(first?.manifest.types.EMAIL?.unique).toBe(new Set(rows.filter((row) => row.email !== 'not-an-email').map((row) => row.email.trim().toLowerCase())).size);
+    expect(first?.manifest.types.EMAIL?.unique).toBe(
+      new Set(rows.filter((row) => row.email !== 'not-an-email').map((row) => row.email.trim().toLowerCase())).size,
+    );
     expect(first?.manifest.types.PHONE?.empty).toBe(rows.filter((row) => row.phone === '').length);
     for (const other of others) {
       expect(other.manifest.recordsRead, other.name).toBe(3000);
       expect(other.manifest.types, other.name).toEqual(first?.manifest.types);
       for (const type of ['EMAIL', 'PHONE', 'MAID'] as const) {
         for (const file of first?.manifest.types[type]?.files ?? []) {
-          expect(readFileSync(join(other.outDir, file.path)).equals(readFileSync(join(first!.outDir, file.path))), `${other.name} ${file.path}`).toBe(true);
+          expect(
+            readFileSync(join(other.outDir, file.path)).equals(readFileSync(join(first!.outDir, file.path))),
+            `${other.name} ${file.path}`,
+          ).toBe(true);
         }
       }
     }
-    expect(outputs.map((output) => output.manifest.inputs[0]?.format)).toEqual(['jsonl', 'json-array', 'csv', 'tsv', 'parquet', 'jsonl', 'csv']);
-    expect(outputs.map((output) => output.manifest.inputs[0]?.compression)).toEqual(['none', 'none', 'none', 'none', 'none', 'gzip', 'gzip']);
+    expect(outputs.map((output) => output.manifest.inputs[0]?.format)).toEqual([
+      'jsonl',
+      'json-array',
+      'csv',
+      'tsv',
+      'parquet',
+      'jsonl',
+      'csv',
+    ]);
+    expect(outputs.map((output) => output.manifest.inputs[0]?.compression)).toEqual([
+      'none',
+      'none',
+      'none',
+      'none',
+      'none',
+      'gzip',
+      'gzip',
+    ]);
   });
 });
 
@@ -194,14 +277,28 @@ describe('partitions, spilling and determinism', () => {
     const path = join(root, 'many.jsonl');
     if (!existsSync(path)) {
       // 20,000 records, 12,000 distinct people, a malformed line and some bad cells.
-      const lines = Array.from({ length: 20_000 }, (_unused, index) => (index === 9000 ? '{"email": broken' : JSON.stringify({ email: index % 50 === 0 ? 'nope' : `p${(index * 7) % 12_000}@example.com`, other: `p${index}@example.org` })));
+      const lines = Array.from({ length: 20_000 }, (_unused, index) =>
+        index === 9000
+          ? '{"email": broken'
+          : JSON.stringify({
+              email: index % 50 === 0 ? 'nope' : `p${(index * 7) % 12_000}@example.com`,
+              other: `p${index}@example.org`,
+            }),
+      );
       writeFileSync(path, `${lines.join('\n')}\n`);
     }
     return path;
   };
 
   it('splits partitions at --max-file-bytes with rows, bytes and MD5 that match the files', async () => {
-    const { manifest, outDir } = await transform([manyEmails()], [{ column: 'email', type: 'EMAIL' }, { column: 'other', type: 'EMAIL' }], { maxFileBytes: 65 * 1000 + 64 });
+    const { manifest, outDir } = await transform(
+      [manyEmails()],
+      [
+        { column: 'email', type: 'EMAIL' },
+        { column: 'other', type: 'EMAIL' },
+      ],
+      { maxFileBytes: 65 * 1000 + 64 },
+    );
     expectCountsAddUp(manifest);
     const counts = manifest.types.EMAIL!;
     expect(counts.columns).toEqual(['email', 'other']);
@@ -221,11 +318,16 @@ describe('partitions, spilling and determinism', () => {
     expect(lines.every((line) => /^[0-9a-f]{64}$/.test(line))).toBe(true);
     expect(lines).toEqual([...new Set(lines)].sort());
     // The malformed record is one reject row with no column and type.
-    expect(rejectRows(outDir).filter((row) => row[4] === 'malformed_record')).toEqual([['9001', manyEmails(), '', '', 'malformed_record']]);
+    expect(rejectRows(outDir).filter((row) => row[4] === 'malformed_record')).toEqual([
+      ['9001', manyEmails(), '', '', 'malformed_record'],
+    ]);
   });
 
   it('spills to disk under a tiny memory budget and still writes the same bytes; runs are deterministic', async () => {
-    const mapping = [{ column: 'email', type: 'EMAIL' as const }, { column: 'other', type: 'EMAIL' as const }];
+    const mapping = [
+      { column: 'email', type: 'EMAIL' as const },
+      { column: 'other', type: 'EMAIL' as const },
+    ];
     const inMemory = await transform([manyEmails()], mapping, { workers: 2 });
     const spilled = await transform([manyEmails()], mapping, { memoryBudgetBytes: 1, workers: 1, tempDir: root });
     const again = await transform([manyEmails()], mapping, { memoryBudgetBytes: 1, workers: 2 });
@@ -259,10 +361,16 @@ describe('partitions, spilling and determinism', () => {
 });
 
 describe('errors a person can act on', () => {
-  const catchError = async (promise: Promise<unknown>): Promise<unknown> => promise.then(() => null, (error: unknown) => error);
+  const catchError = async (promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+      () => null,
+      (error: unknown) => error,
+    );
 
   it('names a mapped column that is not in the input and lists the real ones', async () => {
-    const error = await catchError(transform([join(fixtures, 'clean-rooms-sample.jsonl')], [{ column: 'email', type: 'EMAIL' }]));
+    const error = await catchError(
+      transform([join(fixtures, 'clean-rooms-sample.jsonl')], [{ column: 'email', type: 'EMAIL' }]),
+    );
     expect(isUserError(error) && error.code).toBe('unknown_column');
     expect((error as Error).message).toContain('"e-mail", "phone_number", "mobile_advertiser_id"');
   });
@@ -273,8 +381,14 @@ describe('errors a person can act on', () => {
     await transform([join(fixtures, 'clean-rooms-sample.jsonl')], mapping, { outDir });
     const again = await catchError(transform([join(fixtures, 'clean-rooms-sample.jsonl')], mapping, { outDir }));
     expect(isUserError(again) && again.code).toBe('output_exists');
-    await expect(transform([join(fixtures, 'clean-rooms-sample.jsonl')], mapping, { outDir, overwrite: true })).resolves.toBeTruthy();
-    const blocked = await catchError(transform([join(fixtures, 'clean-rooms-sample.jsonl')], mapping, { outDir: join(fixtures, 'clean-rooms-sample.jsonl', 'out') }));
+    await expect(
+      transform([join(fixtures, 'clean-rooms-sample.jsonl')], mapping, { outDir, overwrite: true }),
+    ).resolves.toBeTruthy();
+    const blocked = await catchError(
+      transform([join(fixtures, 'clean-rooms-sample.jsonl')], mapping, {
+        outDir: join(fixtures, 'clean-rooms-sample.jsonl', 'out'),
+      }),
+    );
     expect(isUserError(blocked) && blocked.code).toBe('output_not_writable');
   });
 
@@ -284,8 +398,14 @@ describe('errors a person can act on', () => {
     mkdirSync(join(outDir, '.transform-spill-killed', 'email_sha256'), { recursive: true });
     writeFileSync(join(outDir, 'email_sha256', 'part-00042.csv'), 'stale\n');
     writeFileSync(join(outDir, 'notes.txt'), 'mine');
-    const { manifest } = await transform([join(fixtures, 'clean-rooms-sample.jsonl')], [{ column: 'e-mail', type: 'EMAIL' }], { outDir });
-    expect(readdirSync(join(outDir, 'email_sha256'))).toEqual(manifest.types.EMAIL?.files.map((file) => file.path.split('/')[1]));
+    const { manifest } = await transform(
+      [join(fixtures, 'clean-rooms-sample.jsonl')],
+      [{ column: 'e-mail', type: 'EMAIL' }],
+      { outDir },
+    );
+    expect(readdirSync(join(outDir, 'email_sha256'))).toEqual(
+      manifest.types.EMAIL?.files.map((file) => file.path.split('/')[1]),
+    );
     expect(readdirSync(outDir).sort()).toEqual(['email_sha256', 'manifest.json', 'notes.txt', 'rejects.csv']);
   });
 
@@ -295,7 +415,11 @@ describe('errors a person can act on', () => {
     writeFileSync(input, `email,phone,device\n${raws[0]},${raws[1]},${raws[2]}\n"a@b",${raws[3]},x\n`);
     const { outDir, manifest } = await runTransform({
       inputs: [fileByteSource(input)],
-      mapping: [{ column: 'email', type: 'EMAIL' }, { column: 'phone', type: 'PHONE' }, { column: 'device', type: 'MAID' }],
+      mapping: [
+        { column: 'email', type: 'EMAIL' },
+        { column: 'phone', type: 'PHONE' },
+        { column: 'device', type: 'MAID' },
+      ],
       options: DEFAULT_NORMALIZE_OPTIONS,
       outDir: join(root, 'cells-out'),
       workers: 1,

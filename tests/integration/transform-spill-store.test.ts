@@ -13,7 +13,8 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 function drain(store: DigestSpillStore): string[] {
   const lines: string[] = [];
   for (const { packed, count } of store.sortedUnique()) {
-    for (let index = 0; index < count; index += 1) lines.push(Buffer.from(packed.subarray(index * 32, index * 32 + 32)).toString('hex'));
+    for (let index = 0; index < count; index += 1)
+      lines.push(Buffer.from(packed.subarray(index * 32, index * 32 + 32)).toString('hex'));
   }
   return lines;
 }

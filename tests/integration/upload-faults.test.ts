@@ -4,7 +4,10 @@ import { RequestRateLimiter, RetryBudget } from '../../src/destinations/tiktok/r
 import { TikTokClient } from '../../src/destinations/tiktok/tiktok-client.ts';
 import { InMemoryUploadLedgerStore } from '../../src/destinations/tiktok/upload-ledger.ts';
 import { uploadTransformOutput } from '../../src/destinations/tiktok/upload-orchestrator.ts';
-import { buildFakeTransformOutput, type FakeTransformOutput } from '../unit/destinations/tiktok/fake-transform-output.ts';
+import {
+  buildFakeTransformOutput,
+  type FakeTransformOutput,
+} from '../unit/destinations/tiktok/fake-transform-output.ts';
 
 const ADVERTISER = '7000000000000000001';
 const TOKEN = 'fault-test-token-0001';
@@ -16,7 +19,11 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-function clientAt(running: RunningEmulator, qps: number, retry: { maxAttempts: number; budget: RetryBudget }): TikTokClient {
+function clientAt(
+  running: RunningEmulator,
+  qps: number,
+  retry: { maxAttempts: number; budget: RetryBudget },
+): TikTokClient {
   return new TikTokClient({
     baseUrl: running.baseUrl,
     accessToken: TOKEN,
@@ -30,7 +37,9 @@ function clientAt(running: RunningEmulator, qps: number, retry: { maxAttempts: n
 /** The emulator holds exactly the partitions' ids: none missing, none sent twice, each file applied once. */
 function expectExactly(running: RunningEmulator, output: FakeTransformOutput, baseName: string) {
   const audiences = running.audiences();
-  expect(audiences.map((audience) => audience.name).sort()).toEqual([...output.ids.keys()].map((type) => `${baseName} · ${type}`).sort());
+  expect(audiences.map((audience) => audience.name).sort()).toEqual(
+    [...output.ids.keys()].map((type) => `${baseName} · ${type}`).sort(),
+  );
   const md5ByPath = new Map(running.uploads().map((upload) => [upload.filePath, upload.md5]));
   for (const [type, ids] of output.ids) {
     const audience = audiences.find((candidate) => candidate.name === `${baseName} · ${type}`);
@@ -46,8 +55,21 @@ function expectExactly(running: RunningEmulator, output: FakeTransformOutput, ba
 
 describe('upload under faults and throttling', () => {
   it('uploads a 1,000,000-id multi-partition job exactly once through 20% transient faults, with no QPS throttling at budget = emulator QPS', async () => {
-    const running = (emulator = await startTikTokEmulator({ qps: 5, faultRate: 0.2, faults: { timeout: 0.02 }, timeoutHangMs: 10_000, calculatingMs: 300, matchRate: 0.7, tokens: [TOKEN], advertisers: [ADVERTISER], seed: 20_000 }));
-    const output = buildFakeTransformOutput({ EMAIL: { ids: 600_000, partitions: 5 }, PHONE: { ids: 400_000, partitions: 3 } });
+    const running = (emulator = await startTikTokEmulator({
+      qps: 5,
+      faultRate: 0.2,
+      faults: { timeout: 0.02 },
+      timeoutHangMs: 10_000,
+      calculatingMs: 300,
+      matchRate: 0.7,
+      tokens: [TOKEN],
+      advertisers: [ADVERTISER],
+      seed: 20_000,
+    }));
+    const output = buildFakeTransformOutput({
+      EMAIL: { ids: 600_000, partitions: 5 },
+      PHONE: { ids: 400_000, partitions: 3 },
+    });
     const result = await uploadTransformOutput({
       manifest: output.manifest,
       readPartition: output.readPartition,
@@ -73,9 +95,27 @@ describe('upload under faults and throttling', () => {
   }, 120_000);
 
   it('reconciles writes whose answers never came (timeouts and dropped connections) without applying anything twice', async () => {
-    const running = (emulator = await startTikTokEmulator({ qps: 100, faults: { timeout: 0.15, drop: 0.15 }, timeoutHangMs: 2000, calculatingMs: 100, tokens: [TOKEN], advertisers: [ADVERTISER], seed: 77 }));
-    const output = buildFakeTransformOutput({ EMAIL: { ids: 9000, partitions: 6 }, GAID: { ids: 3000, partitions: 2 } });
-    const client = new TikTokClient({ baseUrl: running.baseUrl, accessToken: TOKEN, limiter: new RequestRateLimiter({ ratePerSecond: 100 }), timeoutMs: 400, retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 200, budget: new RetryBudget({ capacity: 500 }) }, busy: { delayMs: 200 } });
+    const running = (emulator = await startTikTokEmulator({
+      qps: 100,
+      faults: { timeout: 0.15, drop: 0.15 },
+      timeoutHangMs: 2000,
+      calculatingMs: 100,
+      tokens: [TOKEN],
+      advertisers: [ADVERTISER],
+      seed: 77,
+    }));
+    const output = buildFakeTransformOutput({
+      EMAIL: { ids: 9000, partitions: 6 },
+      GAID: { ids: 3000, partitions: 2 },
+    });
+    const client = new TikTokClient({
+      baseUrl: running.baseUrl,
+      accessToken: TOKEN,
+      limiter: new RequestRateLimiter({ ratePerSecond: 100 }),
+      timeoutMs: 400,
+      retry: { maxAttempts: 10, baseDelayMs: 20, maxDelayMs: 200, budget: new RetryBudget({ capacity: 500 }) },
+      busy: { delayMs: 200 },
+    });
     await uploadTransformOutput({
       manifest: output.manifest,
       readPartition: output.readPartition,
@@ -88,13 +128,26 @@ describe('upload under faults and throttling', () => {
       poll: { timeoutMs: 10_000, intervalMs: 200 },
       createLookupDelaysMs: [50],
     });
-    const lostWrites = running.requestLog().filter((entry) => entry.method === 'POST' && (entry.fault === 'timeout' || entry.fault === 'drop') && !entry.path.endsWith('/upload/'));
+    const lostWrites = running
+      .requestLog()
+      .filter(
+        (entry) =>
+          entry.method === 'POST' &&
+          (entry.fault === 'timeout' || entry.fault === 'drop') &&
+          !entry.path.endsWith('/upload/'),
+      );
     expect(lostWrites.length).toBeGreaterThan(0);
     expectExactly(running, output, 'Lost');
   }, 60_000);
 
   it('recovers from the emulator throttling a client whose budget is too high, still exactly once', async () => {
-    const running = (emulator = await startTikTokEmulator({ qps: 5, calculatingMs: 100, tokens: [TOKEN], advertisers: [ADVERTISER], seed: 5 }));
+    const running = (emulator = await startTikTokEmulator({
+      qps: 5,
+      calculatingMs: 100,
+      tokens: [TOKEN],
+      advertisers: [ADVERTISER],
+      seed: 5,
+    }));
     const output = buildFakeTransformOutput({ EMAIL: { ids: 12_000, partitions: 8 } });
     await uploadTransformOutput({
       manifest: output.manifest,

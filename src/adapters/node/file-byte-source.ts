@@ -45,11 +45,19 @@ export function fileByteSource(filePath: string, name: string = filePath): ByteS
  * Decompresses a gzip source into a temporary file and serves that by range (gzip Parquet needs
  * random access; a file keeps memory flat however large it is). `dispose` removes the file.
  */
-export async function gunzipToTemporaryFile(source: ByteSource, signal?: AbortSignal): Promise<ByteSource & { dispose(): Promise<void> }> {
+export async function gunzipToTemporaryFile(
+  source: ByteSource,
+  signal?: AbortSignal,
+): Promise<ByteSource & { dispose(): Promise<void> }> {
   const folder = await mkdtemp(path.join(tmpdir(), 'audience-uploader-gunzip-'));
   const file = path.join(folder, 'inflated');
   try {
-    await pipeline(Readable.from(source.stream(signal)), createGunzip(), createWriteStream(file), ...(signal ? [{ signal }] : []));
+    await pipeline(
+      Readable.from(source.stream(signal)),
+      createGunzip(),
+      createWriteStream(file),
+      ...(signal ? [{ signal }] : []),
+    );
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
     throw error;

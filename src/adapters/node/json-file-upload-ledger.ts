@@ -58,14 +58,16 @@ export class JsonFileUploadLedgerStore implements UploadLedgerStore {
     }
     try {
       const parsed = JSON.parse(text) as LedgerFile;
-      if (parsed.version !== 1 || typeof parsed.ledgers !== 'object' || parsed.ledgers === null) throw new Error('unexpected shape');
+      if (parsed.version !== 1 || typeof parsed.ledgers !== 'object' || parsed.ledgers === null)
+        throw new Error('unexpected shape');
       return parsed;
     } catch (error) {
       throw new UserError({
         code: 'ledger_unreadable',
         title: 'The upload ledger is damaged',
         detail: `${this.path} is not a valid upload ledger.`,
-        resolution: 'Check in TikTok Ads Manager (or with `audiences list`) what was already uploaded, move the file aside, and upload again; without the ledger a re-run cannot know which files were applied.',
+        resolution:
+          'Check in TikTok Ads Manager (or with `audiences list`) what was already uploaded, move the file aside, and upload again; without the ledger a re-run cannot know which files were applied.',
         kind: 'failure',
         cause: error,
       });
@@ -120,11 +122,18 @@ export async function acquireLockFile(path: string, what: string): Promise<() =>
         code: 'upload_in_progress',
         title: 'Another upload is running',
         detail: `${what} is in use by process ${owner} (lock ${path}).`,
-        resolution: 'Wait for it to finish (or stop it), then run the command again. If no such process exists, delete the lock file.',
+        resolution:
+          'Wait for it to finish (or stop it), then run the command again. If no such process exists, delete the lock file.',
         kind: 'failure',
       });
     }
     await unlink(path).catch(() => undefined); // stale: its owner is gone
   }
-  throw new UserError({ code: 'upload_in_progress', title: 'Another upload is starting', detail: `Could not take the lock ${path}.`, resolution: 'Run the command again in a moment.', kind: 'failure' });
+  throw new UserError({
+    code: 'upload_in_progress',
+    title: 'Another upload is starting',
+    detail: `Could not take the lock ${path}.`,
+    resolution: 'Run the command again in a moment.',
+    kind: 'failure',
+  });
 }

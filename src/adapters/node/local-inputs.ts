@@ -48,7 +48,8 @@ export async function openLocalInputs(paths: string[]): Promise<ByteSource[]> {
         field: 'input',
       });
     }
-    for (const relative of files) sources.push(fileByteSource(path.join(inputPath, relative), toPosix(path.join(inputPath, relative))));
+    for (const relative of files)
+      sources.push(fileByteSource(path.join(inputPath, relative), toPosix(path.join(inputPath, relative))));
   }
   return sources;
 }

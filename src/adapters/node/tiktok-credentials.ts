@@ -39,7 +39,13 @@ function parseQps(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return DEFAULT_TIKTOK_QPS;
   const qps = Number(raw);
   if (!Number.isFinite(qps) || qps <= 0 || qps > 1000) {
-    throw new UserError({ code: 'invalid_qps', title: 'Invalid TIKTOK_QPS', detail: `TIKTOK_QPS must be a positive number of requests per second (got "${raw}").`, resolution: 'Set TIKTOK_QPS to your app\'s TikTok rate limit (10 at the default tier), or unset it.', field: TIKTOK_ENV.qps });
+    throw new UserError({
+      code: 'invalid_qps',
+      title: 'Invalid TIKTOK_QPS',
+      detail: `TIKTOK_QPS must be a positive number of requests per second (got "${raw}").`,
+      resolution: "Set TIKTOK_QPS to your app's TikTok rate limit (10 at the default tier), or unset it.",
+      field: TIKTOK_ENV.qps,
+    });
   }
   return qps;
 }
@@ -51,7 +57,14 @@ function parseBaseUrl(raw: string | undefined): string {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
     return url.toString().replace(/\/+$/, '');
   } catch (error) {
-    throw new UserError({ code: 'invalid_base_url', title: 'Invalid TIKTOK_API_BASE_URL', detail: `"${raw}" is not an http(s) URL.`, resolution: `Unset it for production (${TIKTOK_PRODUCTION_BASE_URL}) or point it at the emulator, e.g. http://127.0.0.1:8787/open_api/v1.3 (npm run tiktok-emulator).`, field: TIKTOK_ENV.baseUrl, cause: error });
+    throw new UserError({
+      code: 'invalid_base_url',
+      title: 'Invalid TIKTOK_API_BASE_URL',
+      detail: `"${raw}" is not an http(s) URL.`,
+      resolution: `Unset it for production (${TIKTOK_PRODUCTION_BASE_URL}) or point it at the emulator, e.g. http://127.0.0.1:8787/open_api/v1.3 (npm run tiktok-emulator).`,
+      field: TIKTOK_ENV.baseUrl,
+      cause: error,
+    });
   }
 }
 
@@ -68,7 +81,13 @@ function readCredentialsFile(path: string, warnings: string[]): CredentialsFile 
     return undefined;
   }
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    throw new UserError({ code: 'credentials_file_permissions', title: 'The TikTok credentials file is readable by others', detail: `${path} has mode ${(mode & 0o777).toString(8)}; it holds an access token.`, resolution: `Run: chmod 600 ${path}`, kind: 'failure' });
+    throw new UserError({
+      code: 'credentials_file_permissions',
+      title: 'The TikTok credentials file is readable by others',
+      detail: `${path} has mode ${(mode & 0o777).toString(8)}; it holds an access token.`,
+      resolution: `Run: chmod 600 ${path}`,
+      kind: 'failure',
+    });
   }
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
@@ -96,24 +115,58 @@ export function loadTikTokSettings(options: { env?: NodeJS.ProcessEnv; configDir
   const envToken = env[TIKTOK_ENV.accessToken]?.trim() || undefined;
   const envAdvertiser = env[TIKTOK_ENV.advertiserId]?.trim() || undefined;
   if (envToken) {
-    return { accessToken: envToken, ...(envAdvertiser ? { advertiserId: envAdvertiser } : {}), baseUrl, qps, source: 'environment', warnings };
+    return {
+      accessToken: envToken,
+      ...(envAdvertiser ? { advertiserId: envAdvertiser } : {}),
+      baseUrl,
+      qps,
+      source: 'environment',
+      warnings,
+    };
   }
   const file = readCredentialsFile(credentialsPath(options.configDir, env), warnings);
   const advertiserId = envAdvertiser ?? file?.advertiserId;
-  if (file?.accessToken) return { accessToken: file.accessToken, ...(advertiserId ? { advertiserId } : {}), baseUrl, qps, source: 'file', warnings };
+  if (file?.accessToken)
+    return {
+      accessToken: file.accessToken,
+      ...(advertiserId ? { advertiserId } : {}),
+      baseUrl,
+      qps,
+      source: 'file',
+      warnings,
+    };
   return { ...(advertiserId ? { advertiserId } : {}), baseUrl, qps, source: 'none', warnings };
 }
 
 /** Saves the token and advertiser id to the credentials file, mode 0600, atomically. */
-export async function saveTikTokCredentials(credentials: { accessToken: string; advertiserId: string }, configDir?: string): Promise<string> {
+export async function saveTikTokCredentials(
+  credentials: { accessToken: string; advertiserId: string },
+  configDir?: string,
+): Promise<string> {
   if (!/^\d+$/.test(credentials.advertiserId)) {
-    throw new UserError({ code: 'invalid_advertiser', title: 'Invalid advertiser id', detail: 'The advertiser id must be digits.', resolution: 'Copy the advertiser id from TikTok Ads Manager.', field: 'advertiserId' });
+    throw new UserError({
+      code: 'invalid_advertiser',
+      title: 'Invalid advertiser id',
+      detail: 'The advertiser id must be digits.',
+      resolution: 'Copy the advertiser id from TikTok Ads Manager.',
+      field: 'advertiserId',
+    });
   }
   if (credentials.accessToken.trim() === '') {
-    throw new UserError({ code: 'missing_token', title: 'Missing access token', detail: 'The access token is empty.', resolution: 'Paste the long-term access token of your TikTok for Business app.', field: 'accessToken' });
+    throw new UserError({
+      code: 'missing_token',
+      title: 'Missing access token',
+      detail: 'The access token is empty.',
+      resolution: 'Paste the long-term access token of your TikTok for Business app.',
+      field: 'accessToken',
+    });
   }
   const path = credentialsPath(configDir);
-  await writeFileAtomically(path, `${JSON.stringify({ accessToken: credentials.accessToken.trim(), advertiserId: credentials.advertiserId }, null, 2)}\n`, 0o600);
+  await writeFileAtomically(
+    path,
+    `${JSON.stringify({ accessToken: credentials.accessToken.trim(), advertiserId: credentials.advertiserId }, null, 2)}\n`,
+    0o600,
+  );
   return path;
 }
 
@@ -121,6 +174,18 @@ export async function saveTikTokCredentials(credentials: { accessToken: string; 
 export function missingCredentialsError(what: 'token' | 'advertiser'): UserError {
   const setup = `export ${TIKTOK_ENV.accessToken}=<long-term token> ${TIKTOK_ENV.advertiserId}=<advertiser id>, or save them as {"accessToken": "…", "advertiserId": "…"} in ${DEFAULT_CONFIG_DIR}/${CREDENTIALS_FILE} (chmod 600). To try it without TikTok, start the emulator (npm run tiktok-emulator) and set ${TIKTOK_ENV.baseUrl}=http://127.0.0.1:<port>/open_api/v1.3 with ${TIKTOK_ENV.accessToken}=emulator-token ${TIKTOK_ENV.advertiserId}=7000000000000000001.`;
   return what === 'token'
-    ? new UserError({ code: 'missing_tiktok_token', title: 'No TikTok access token', detail: `${TIKTOK_ENV.accessToken} is not set and there is no credentials file.`, resolution: setup, field: TIKTOK_ENV.accessToken })
-    : new UserError({ code: 'missing_advertiser_id', title: 'No TikTok advertiser id', detail: `Neither --advertiser nor ${TIKTOK_ENV.advertiserId} (nor the credentials file) gives an advertiser id.`, resolution: `Pass --advertiser <id> or ${setup}`, field: TIKTOK_ENV.advertiserId });
+    ? new UserError({
+        code: 'missing_tiktok_token',
+        title: 'No TikTok access token',
+        detail: `${TIKTOK_ENV.accessToken} is not set and there is no credentials file.`,
+        resolution: setup,
+        field: TIKTOK_ENV.accessToken,
+      })
+    : new UserError({
+        code: 'missing_advertiser_id',
+        title: 'No TikTok advertiser id',
+        detail: `Neither --advertiser nor ${TIKTOK_ENV.advertiserId} (nor the credentials file) gives an advertiser id.`,
+        resolution: `Pass --advertiser <id> or ${setup}`,
+        field: TIKTOK_ENV.advertiserId,
+      });
 }

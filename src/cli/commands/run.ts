@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
-import { AUDIENCE_OPTION_SPECS, parseCommandArguments, parseMapping, parseNormalizeOptions, TRANSFORM_OPTION_SPECS } from '../command-arguments.ts';
+import {
+  AUDIENCE_OPTION_SPECS,
+  parseCommandArguments,
+  parseMapping,
+  parseNormalizeOptions,
+  TRANSFORM_OPTION_SPECS,
+} from '../command-arguments.ts';
 import { IDENTIFIER_TYPES } from '../../core/identifiers/index.ts';
 import { jobPlanSchema } from '../../core/plan.ts';
 import { TERMINAL_JOB_STATES, type JobRecord } from '../../adapters/node/sqlite/job-store.ts';
@@ -47,9 +53,23 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.length === 0) throw usage('missing_input', 'No input given', 'run needs a file or folder to read.', 'Run `audience-uploader run <file> --map <column>=<TYPE> --audience <name> --action create`.', 'input');
+  if (positionals.length === 0)
+    throw usage(
+      'missing_input',
+      'No input given',
+      'run needs a file or folder to read.',
+      'Run `audience-uploader run <file> --map <column>=<TYPE> --audience <name> --action create`.',
+      'input',
+    );
   for (const input of positionals) {
-    if (!existsSync(input)) throw usage('input_not_found', 'Input not found', `"${input}" does not exist or cannot be read.`, 'Check the path (relative paths start from the current folder).', 'input');
+    if (!existsSync(input))
+      throw usage(
+        'input_not_found',
+        'Input not found',
+        `"${input}" does not exist or cannot be read.`,
+        'Check the path (relative paths start from the current folder).',
+        'input',
+      );
   }
   const mapping = parseMapping('run', values.map ?? []);
   const number = (raw: string | undefined) => (raw === undefined ? undefined : Number(raw));
@@ -71,7 +91,13 @@ export async function run(args: string[]): Promise<number> {
     const issue = plan.error.issues[0];
     const field = fieldName(issue?.path ?? []);
     const flag = FLAG_OF_FIELD.find(([prefix]) => field.startsWith(prefix))?.[1] ?? field;
-    throw usage('invalid_plan', 'Invalid job', `${flag}: ${issue?.message ?? 'invalid value'}`, 'Fix that option; `audience-uploader run --help` lists them.', flag);
+    throw usage(
+      'invalid_plan',
+      'Invalid job',
+      `${flag}: ${issue?.message ?? 'invalid value'}`,
+      'Fix that option; `audience-uploader run --help` lists them.',
+      flag,
+    );
   }
 
   const dataDir = resolve(values['data-dir'] ?? process.env.DATA_DIR ?? './data');
@@ -80,7 +106,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     const { job, message } = app.jobs.create(plan.data, 'cli', { owner: app.owner, leaseMs });
     const destination = job.destination;
-    process.stderr.write(`Job ${job.id} → ${destination.label}${destination.kind === 'emulator' ? ' (bundled emulator: nothing reaches TikTok)' : ''}\n`);
+    process.stderr.write(
+      `Job ${job.id} → ${destination.label}${destination.kind === 'emulator' ? ' (bundled emulator: nothing reaches TikTok)' : ''}\n`,
+    );
     const onInterrupt = () => {
       process.stderr.write('\nCancelling…\n');
       app.jobs.cancel(job.id);
@@ -102,7 +130,9 @@ export async function run(args: string[]): Promise<number> {
     }
     const finished = app.jobStore.get(job.id) ?? job;
     if (!TERMINAL_JOB_STATES.has(finished.state)) {
-      process.stderr.write(`The job hit a temporary problem and is queued for another attempt: ${finished.reason ?? ''}\nStart the server (npm start) to let it finish, then \`jobs show ${job.id}\`.\n`);
+      process.stderr.write(
+        `The job hit a temporary problem and is queued for another attempt: ${finished.reason ?? ''}\nStart the server (npm start) to let it finish, then \`jobs show ${job.id}\`.\n`,
+      );
       return 1;
     }
     process.stdout.write(values.json ? `${JSON.stringify(finished, null, 2)}\n` : renderJob(finished));
@@ -129,6 +159,11 @@ const FLAG_OF_FIELD: Array<[string, string]> = [
 
 function progressLine(job: JobRecord): string {
   const p = job.progress;
-  const detail = p.stage === 'transform' ? ` ${p.recordsRead ?? 0} records read` : p.filesTotal ? ` ${p.filesUploaded ?? 0}/${p.filesTotal} files` : '';
+  const detail =
+    p.stage === 'transform'
+      ? ` ${p.recordsRead ?? 0} records read`
+      : p.filesTotal
+        ? ` ${p.filesUploaded ?? 0}/${p.filesTotal} files`
+        : '';
   return `  ${job.state}${p.percent === undefined ? '' : ` ${p.percent}%`}${detail}`;
 }

@@ -4,7 +4,13 @@ import { IDENTIFIER_TYPES } from '../../core/identifiers/index.ts';
 import { DEFAULT_MAX_FILE_BYTES, type Manifest } from '../../core/transform/manifest.ts';
 import { openLocalInputs } from '../../adapters/node/local-inputs.ts';
 import { runTransform, type TransformProgress } from '../../adapters/node/transform/run-transform.ts';
-import { parseCommandArguments, parseMapping, parseNormalizeOptions, parseWholeNumber, TRANSFORM_OPTION_SPECS } from '../command-arguments.ts';
+import {
+  parseCommandArguments,
+  parseMapping,
+  parseNormalizeOptions,
+  parseWholeNumber,
+  TRANSFORM_OPTION_SPECS,
+} from '../command-arguments.ts';
 
 const HELP = `Usage: audience-uploader transform <input...> --map <column>=<TYPE> [--map ...] --out <dir> [options]
 
@@ -42,11 +48,23 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) {
-    throw new UserError({ code: 'missing_input', title: 'No input given', detail: 'transform needs at least one file or folder to read.', resolution: 'Run `audience-uploader transform <file-or-folder> --map <column>=<TYPE> --out <dir>`.', field: 'input' });
+    throw new UserError({
+      code: 'missing_input',
+      title: 'No input given',
+      detail: 'transform needs at least one file or folder to read.',
+      resolution: 'Run `audience-uploader transform <file-or-folder> --map <column>=<TYPE> --out <dir>`.',
+      field: 'input',
+    });
   }
   const mapping = parseMapping('transform', values.map ?? []);
   if (values.out === undefined) {
-    throw new UserError({ code: 'missing_out', title: 'No output folder', detail: 'transform needs --out <dir> to write the partitions, rejects.csv and manifest.json.', resolution: 'Add e.g. `--out ./out/my-audience`.', field: '--out' });
+    throw new UserError({
+      code: 'missing_out',
+      title: 'No output folder',
+      detail: 'transform needs --out <dir> to write the partitions, rejects.csv and manifest.json.',
+      resolution: 'Add e.g. `--out ./out/my-audience`.',
+      field: '--out',
+    });
   }
   const options = parseNormalizeOptions('transform', values);
   const maxFileBytes = parseWholeNumber(values['max-file-bytes'], '--max-file-bytes', 65) ?? DEFAULT_MAX_FILE_BYTES;
@@ -74,7 +92,14 @@ export async function run(args: string[]): Promise<number> {
     });
   } catch (error) {
     if (abort.signal.aborted) {
-      throw new UserError({ code: 'cancelled', title: 'Transform cancelled', detail: 'Stopped before the end; no manifest.json was written.', resolution: 'Run the command again to transform the whole input.', kind: 'failure', cause: error });
+      throw new UserError({
+        code: 'cancelled',
+        title: 'Transform cancelled',
+        detail: 'Stopped before the end; no manifest.json was written.',
+        resolution: 'Run the command again to transform the whole input.',
+        kind: 'failure',
+        cause: error,
+      });
     }
     throw error;
   } finally {
@@ -90,11 +115,25 @@ export function renderSummary(manifest: Manifest, outDir: string): string {
   const header = ['type', 'valid', 'prehashed', 'empty', 'rejected', 'duplicates', 'unique', 'files'];
   const rows = Object.entries(manifest.types).map(([type, counts]) => {
     const rejected = Object.values(counts.rejected).reduce((sum, count) => sum + count, 0);
-    return [type, counts.valid, counts.prehashed, counts.empty, rejected, counts.duplicates, counts.unique, counts.files.length].map((cell) => (typeof cell === 'number' ? cell.toLocaleString('en-US') : cell));
+    return [
+      type,
+      counts.valid,
+      counts.prehashed,
+      counts.empty,
+      rejected,
+      counts.duplicates,
+      counts.unique,
+      counts.files.length,
+    ].map((cell) => (typeof cell === 'number' ? cell.toLocaleString('en-US') : cell));
   });
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => String(row[index]).length)));
-  const line = (cells: string[]): string => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ');
-  const reasons = Object.entries(manifest.types).flatMap(([type, counts]) => Object.entries(counts.rejected).map(([reason, count]) => `  ${type} ${reason}: ${count.toLocaleString('en-US')}`));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0)))
+      .join('  ');
+  const reasons = Object.entries(manifest.types).flatMap(([type, counts]) =>
+    Object.entries(counts.rejected).map(([reason, count]) => `  ${type} ${reason}: ${count.toLocaleString('en-US')}`),
+  );
   return [
     `Read ${manifest.recordsRead.toLocaleString('en-US')} records from ${manifest.inputs.length} file(s)${manifest.malformedRecords > 0 ? `; ${manifest.malformedRecords.toLocaleString('en-US')} malformed (skipped)` : ''}.`,
     '',

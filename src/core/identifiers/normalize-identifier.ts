@@ -49,7 +49,10 @@ function normalizeEmail(text: string, options: NormalizeOptions): NormalizeResul
   const domain = email.slice(at + 1);
   const plus = local.indexOf('+');
   if (plus >= 0) local = local.slice(0, plus);
-  if (options.emailDots === 'strip-all' || (options.emailDots === 'strip-gmail' && rules.gmailDomains.includes(domain))) {
+  if (
+    options.emailDots === 'strip-all' ||
+    (options.emailDots === 'strip-gmail' && rules.gmailDomains.includes(domain))
+  ) {
     local = local.replaceAll('.', '');
   }
   if (local === '') return rejected('invalid_email');
@@ -61,7 +64,10 @@ function normalizePhone(text: string, options: NormalizeOptions): NormalizeResul
   if (digits.lastIndexOf('+') > 0) return rejected('invalid_phone');
   if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
   if (digits === '' || digits === '+') return rejected('invalid_phone');
-  const phone = parsePhoneNumberFromString(digits, { defaultCountry: options.phoneRegion as CountryCode, extract: false });
+  const phone = parsePhoneNumberFromString(digits, {
+    defaultCountry: options.phoneRegion as CountryCode,
+    extract: false,
+  });
   if (!phone || !phone.isValid()) return rejected('invalid_phone');
   const e164 = phone.number;
   return { status: 'ok', normalized: options.phoneFormat === 'e164' ? e164 : e164.slice(1) };
@@ -82,7 +88,9 @@ export function normalizeIdentifier(type: IdentifierType, raw: unknown, options:
   const cleaned = cleanCell(raw);
   if (typeof cleaned !== 'string') return cleaned;
   if (cleaned.length === 64 && PREHASHED.test(cleaned)) {
-    return options.prehashed === 'reject' ? rejected('prehashed_not_allowed') : { status: 'prehashed', normalized: cleaned.toLowerCase() };
+    return options.prehashed === 'reject'
+      ? rejected('prehashed_not_allowed')
+      : { status: 'prehashed', normalized: cleaned.toLowerCase() };
   }
   switch (type) {
     case 'EMAIL':

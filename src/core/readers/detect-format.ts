@@ -17,7 +17,8 @@ export function unsupportedFormat(name: string, detail: string, cause?: unknown)
     code: 'unsupported_format',
     title: 'Unsupported or unreadable file format',
     detail: `"${name}": ${detail} Supported formats: ${SUPPORTED_FORMATS_TEXT}.`,
-    resolution: 'Export the data in one of the supported formats (UTF-8 text for JSON and CSV), or remove this file from the input.',
+    resolution:
+      'Export the data in one of the supported formats (UTF-8 text for JSON and CSV), or remove this file from the input.',
     field: 'input',
     kind: 'failure',
     cause,
@@ -77,26 +78,44 @@ export async function detectFormat(source: ByteSource): Promise<DetectedFormat> 
     }
     return { ...detectUncompressed(source.name, inner, hint.format, hint.extension), compression: 'gzip' };
   }
-  if (hint.gzip && head.byteLength > 0) throw unsupportedFormat(source.name, 'its name ends in .gz but it is not gzip-compressed.');
+  if (hint.gzip && head.byteLength > 0)
+    throw unsupportedFormat(source.name, 'its name ends in .gz but it is not gzip-compressed.');
   return detectUncompressed(source.name, head, hint.format, hint.extension);
 }
 
-function detectUncompressed(name: string, bytes: Uint8Array, extensionFormat: InputFormat | undefined, extension: string): DetectedFormat {
+function detectUncompressed(
+  name: string,
+  bytes: Uint8Array,
+  extensionFormat: InputFormat | undefined,
+  extension: string,
+): DetectedFormat {
   if (startsWith(bytes, PARQUET_MAGIC)) return { format: 'parquet', compression: 'none' };
   if (extensionFormat === 'parquet') {
-    throw unsupportedFormat(name, bytes.byteLength === 0 ? 'the Parquet file is empty.' : 'its name ends in .parquet but it is not a Parquet file (no PAR1 header).');
+    throw unsupportedFormat(
+      name,
+      bytes.byteLength === 0
+        ? 'the Parquet file is empty.'
+        : 'its name ends in .parquet but it is not a Parquet file (no PAR1 header).',
+    );
   }
-  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) throw unsupportedFormat(name, 'it is a ZIP archive (or an Excel workbook).');
-  if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) throw unsupportedFormat(name, 'it is UTF-16 text; only UTF-8 is read.');
+  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]))
+    throw unsupportedFormat(name, 'it is a ZIP archive (or an Excel workbook).');
+  if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff]))
+    throw unsupportedFormat(name, 'it is UTF-16 text; only UTF-8 is read.');
   if (bytes.includes(0)) throw unsupportedFormat(name, 'it is a binary file, not text.');
-  if (['xlsx', 'xls', 'avro', 'orc', 'zip'].includes(extension)) throw unsupportedFormat(name, `.${extension} files are not read.`);
+  if (['xlsx', 'xls', 'avro', 'orc', 'zip'].includes(extension))
+    throw unsupportedFormat(name, `.${extension} files are not read.`);
 
   const text = new TextDecoder().decode(bytes);
   const first = text.search(/\S/u);
   if (first === -1) {
     // Empty: nothing to read whatever the format; keep the one the name promises.
     const format = extensionFormat ?? 'jsonl';
-    return format === 'csv' ? { format, compression: 'none', delimiter: ',' } : format === 'tsv' ? { format, compression: 'none', delimiter: '\t' } : { format, compression: 'none' };
+    return format === 'csv'
+      ? { format, compression: 'none', delimiter: ',' }
+      : format === 'tsv'
+        ? { format, compression: 'none', delimiter: '\t' }
+        : { format, compression: 'none' };
   }
   const firstChar = text[first];
   if (firstChar === '[') return { format: 'json-array', compression: 'none' };
@@ -104,11 +123,17 @@ function detectUncompressed(name: string, bytes: Uint8Array, extensionFormat: In
     // A line that is just `{` starts a pretty-printed object: JSON Lines would read every line as malformed.
     const lineEnd = text.indexOf('\n', first);
     if (lineEnd !== -1 && text.slice(first, lineEnd).trim() === '{') {
-      throw unsupportedFormat(name, 'it holds JSON objects spread over several lines, not JSON Lines (one object per line) or a JSON array of objects.');
+      throw unsupportedFormat(
+        name,
+        'it holds JSON objects spread over several lines, not JSON Lines (one object per line) or a JSON array of objects.',
+      );
     }
     return { format: 'jsonl', compression: 'none' };
   }
-  const delimiter = detectDelimiter(text.slice(text.lastIndexOf('\n', first) + 1), extensionFormat === 'tsv' ? '\t' : ',');
+  const delimiter = detectDelimiter(
+    text.slice(text.lastIndexOf('\n', first) + 1),
+    extensionFormat === 'tsv' ? '\t' : ',',
+  );
   return { format: delimiter === '\t' ? 'tsv' : 'csv', compression: 'none', delimiter };
 }
 

@@ -9,7 +9,10 @@
  * source into the decompressor (Node's DecompressionStream applies no backpressure), which defeats
  * bounded samples.
  */
-export async function* gunzipChunks(compressed: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+export async function* gunzipChunks(
+  compressed: AsyncIterable<Uint8Array>,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
   const input = compressed[Symbol.asyncIterator]();
   const decompressor = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
   const writer = decompressor.writable.getWriter();
@@ -35,7 +38,9 @@ export async function* gunzipChunks(compressed: AsyncIterable<Uint8Array>, signa
         // Its failure also fails the pending read; don't let it surface as unhandled.
         feeding.catch(() => undefined);
       }
-      const outcome = await (feeding === undefined ? pendingRead : Promise.race([pendingRead, feeding.then(() => undefined)]));
+      const outcome = await (feeding === undefined
+        ? pendingRead
+        : Promise.race([pendingRead, feeding.then(() => undefined)]));
       if (outcome === undefined) {
         feeding = undefined;
         continue;
@@ -57,7 +62,10 @@ export async function* gunzipChunks(compressed: AsyncIterable<Uint8Array>, signa
 }
 
 /** Reads a whole decompressed stream into one buffer. */
-export async function collectBytes(chunks: AsyncIterable<Uint8Array>, limit = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+export async function collectBytes(
+  chunks: AsyncIterable<Uint8Array>,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of chunks) {

@@ -10,7 +10,11 @@ import { BatchBuilder, MAX_RECORD_CHARS, recordTooLarge, type ReaderContext } fr
  * Hand-written rather than csv-parse: csv-parse's streaming API is a Node `Transform` (the browser
  * runs this too), and a line without quotes takes a `split` fast path here.
  */
-export async function* readDelimitedText(chunks: AsyncIterable<Uint8Array>, delimiter: string, context: ReaderContext): AsyncGenerator<RecordBatch> {
+export async function* readDelimitedText(
+  chunks: AsyncIterable<Uint8Array>,
+  delimiter: string,
+  context: ReaderContext,
+): AsyncGenerator<RecordBatch> {
   const decoder = new TextDecoder();
   const batch = new BatchBuilder(context);
   const parser = new DelimitedTextParser(delimiter);

@@ -1,5 +1,12 @@
 import type { RecordBatch } from './input-record.ts';
-import { asRecord, BatchBuilder, MAX_RECORD_CHARS, recordTooLarge, type ReaderContext, type SourceRecord } from './reader-context.ts';
+import {
+  asRecord,
+  BatchBuilder,
+  MAX_RECORD_CHARS,
+  recordTooLarge,
+  type ReaderContext,
+  type SourceRecord,
+} from './reader-context.ts';
 
 const QUOTE = 34; // "
 const BACKSLASH = 92;
@@ -17,7 +24,10 @@ const CLOSE_BRACKET = 93;
  * Hand-written rather than stream-json: stream-json needs Node streams (the browser runs this
  * too) and is several times slower, since it tokenizes every value.
  */
-export async function* readJsonArray(chunks: AsyncIterable<Uint8Array>, context: ReaderContext): AsyncGenerator<RecordBatch> {
+export async function* readJsonArray(
+  chunks: AsyncIterable<Uint8Array>,
+  context: ReaderContext,
+): AsyncGenerator<RecordBatch> {
   const decoder = new TextDecoder();
   const batch = new BatchBuilder(context);
   const maxRecordChars = context.maxRecordChars ?? MAX_RECORD_CHARS;

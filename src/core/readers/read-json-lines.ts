@@ -5,7 +5,10 @@ import { asRecord, BatchBuilder, MAX_RECORD_CHARS, recordTooLarge, type ReaderCo
  * JSON Lines: one object per line. Blank lines are not records; a line that does not parse or is
  * not an object is a malformed record (`null`). Kept lean on purpose: this is the hot path.
  */
-export async function* readJsonLines(chunks: AsyncIterable<Uint8Array>, context: ReaderContext): AsyncGenerator<RecordBatch> {
+export async function* readJsonLines(
+  chunks: AsyncIterable<Uint8Array>,
+  context: ReaderContext,
+): AsyncGenerator<RecordBatch> {
   const decoder = new TextDecoder();
   const batch = new BatchBuilder(context);
   const maxRecordChars = context.maxRecordChars ?? MAX_RECORD_CHARS;

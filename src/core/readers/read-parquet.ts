@@ -14,7 +14,11 @@ const FOOTER_FETCH_BYTES = 64 * 1024;
  * strings, so a phone stored as an integer is never turned into a float. `limit` stops after that
  * many rows (a bounded sample).
  */
-export async function* readParquet(source: ByteSource, context: ReaderContext, limit = Number.POSITIVE_INFINITY): AsyncGenerator<RecordBatch> {
+export async function* readParquet(
+  source: ByteSource,
+  context: ReaderContext,
+  limit = Number.POSITIVE_INFINITY,
+): AsyncGenerator<RecordBatch> {
   const size = await source.size();
   let served = 0;
   const file: AsyncBuffer = {
@@ -22,7 +26,9 @@ export async function* readParquet(source: ByteSource, context: ReaderContext, l
     async slice(start: number, end?: number): Promise<ArrayBuffer> {
       const bytes = await source.readRange(start, end ?? size);
       served += bytes.byteLength;
-      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+      return bytes.byteOffset === 0 &&
+        bytes.byteLength === bytes.buffer.byteLength &&
+        bytes.buffer instanceof ArrayBuffer
         ? bytes.buffer
         : (bytes.slice().buffer as ArrayBuffer);
     },
@@ -32,7 +38,11 @@ export async function* readParquet(source: ByteSource, context: ReaderContext, l
     // Footers are usually a few KiB; hyparquet's default first fetch is 512 KiB.
     metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES });
   } catch (error) {
-    throw unsupportedFormat(source.name, 'it starts like a Parquet file but its footer could not be read (truncated or corrupt).', error);
+    throw unsupportedFormat(
+      source.name,
+      'it starts like a Parquet file but its footer could not be read (truncated or corrupt).',
+      error,
+    );
   }
   const batch = new BatchBuilder(context);
   let rowStart = 0;
@@ -44,9 +54,20 @@ export async function* readParquet(source: ByteSource, context: ReaderContext, l
     let rows: Array<Record<string, unknown>>;
     try {
       // For a sample (rowEnd inside the group), the offset index lets hyparquet fetch only the first pages.
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors, useOffsetIndex: rowEnd < groupEnd });
+      rows = await parquetReadObjects({
+        file,
+        metadata,
+        rowStart,
+        rowEnd,
+        compressors,
+        useOffsetIndex: rowEnd < groupEnd,
+      });
     } catch (error) {
-      throw unsupportedFormat(source.name, `row group starting at row ${rowStart + 1} could not be decoded (corrupt, or an unsupported compression codec such as LZO).`, error);
+      throw unsupportedFormat(
+        source.name,
+        `row group starting at row ${rowStart + 1} could not be decoded (corrupt, or an unsupported compression codec such as LZO).`,
+        error,
+      );
     }
     context.progress.bytesRead = Math.min(size, Math.max(context.progress.bytesRead, served));
     for (let offset = 0; offset < rows.length; offset += context.batchSize) {

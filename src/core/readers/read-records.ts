@@ -87,7 +87,10 @@ async function* readAllRecords(source: ByteSource, options: ReadRecordsOptions):
   }
 }
 
-async function* countBytes(chunks: AsyncIterable<Uint8Array>, progress: { bytesRead: number }): AsyncGenerator<Uint8Array> {
+async function* countBytes(
+  chunks: AsyncIterable<Uint8Array>,
+  progress: { bytesRead: number },
+): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
     progress.bytesRead += chunk.byteLength;
     yield chunk;

@@ -12,7 +12,8 @@ export function recordTooLarge(source: string, recordNumber: number, limit: numb
     code: 'record_too_large',
     title: 'Record too large',
     detail: `"${source}": record ${recordNumber} is longer than ${Math.round(limit / (1024 * 1024))} MiB without ending (a file without line breaks, an unclosed quote or bracket?).`,
-    resolution: 'Check that the file is in the format its content suggests (JSON Lines: one object per line; CSV: balanced quotes), and re-export it.',
+    resolution:
+      'Check that the file is in the format its content suggests (JSON Lines: one object per line; CSV: balanced quotes), and re-export it.',
     field: 'input',
     kind: 'failure',
   });
@@ -73,5 +74,7 @@ export class BatchBuilder {
 
 /** A parsed JSON value as a record: objects only; anything else is a malformed record. */
 export function asRecord(value: unknown): SourceRecord {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }

@@ -57,7 +57,10 @@ const VALUE_CANDIDATES: IdentifierType[] = ['EMAIL', 'MAID', 'PHONE'];
  * each column: value kinds, fill rate, masked examples, and a suggested identifier type from its
  * name and from how many sample values normalize as that type. Runs in the browser too.
  */
-export async function discoverSchema(sources: ByteSource[], options: DiscoverSchemaOptions = {}): Promise<DiscoveredSchema> {
+export async function discoverSchema(
+  sources: ByteSource[],
+  options: DiscoverSchemaOptions = {},
+): Promise<DiscoveredSchema> {
   const sampleRows = Math.max(1, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
   const maxSampleBytes = Math.max(1, options.maxSampleBytes ?? DEFAULT_MAX_SAMPLE_BYTES);
   const records: Array<Record<string, unknown>> = [];
@@ -74,7 +77,11 @@ export async function discoverSchema(sources: ByteSource[], options: DiscoverSch
     const sample: Array<Record<string, unknown> | null> = [];
     let enough = false;
     try {
-      for await (const batch of readRecords(limited ?? source, { format: sourceFormat, batchSize: 256, limit: sampleRows - records.length - malformedRows })) {
+      for await (const batch of readRecords(limited ?? source, {
+        format: sourceFormat,
+        batchSize: 256,
+        limit: sampleRows - records.length - malformedRows,
+      })) {
         sample.push(...batch.records);
         if (records.length + malformedRows + sample.length >= sampleRows) {
           enough = true;
@@ -99,7 +106,9 @@ export async function discoverSchema(sources: ByteSource[], options: DiscoverSch
     sampledRows: records.length,
     malformedRows,
     columns,
-    suggestedMapping: columns.flatMap((column) => (column.suggestedType ? [{ column: column.name, type: column.suggestedType }] : [])),
+    suggestedMapping: columns.flatMap((column) =>
+      column.suggestedType ? [{ column: column.name, type: column.suggestedType }] : [],
+    ),
   };
 }
 
@@ -155,7 +164,12 @@ function describeColumns(records: Array<Record<string, unknown>>): DiscoveredCol
       }
     }
   }
-  return names.map((name) => describeColumn(name, records.map((record) => record[name])));
+  return names.map((name) =>
+    describeColumn(
+      name,
+      records.map((record) => record[name]),
+    ),
+  );
 }
 
 function describeColumn(name: string, values: unknown[]): DiscoveredColumn {
@@ -175,7 +189,14 @@ function describeColumn(name: string, values: unknown[]): DiscoveredColumn {
     }
   }
   const { suggestedType, confidence } = suggest(name, filled, valueEvidence(filled));
-  return { name, kinds, fillRate: values.length === 0 ? 0 : filled.length / values.length, examples, suggestedType, confidence };
+  return {
+    name,
+    kinds,
+    fillRate: values.length === 0 ? 0 : filled.length / values.length,
+    examples,
+    suggestedType,
+    confidence,
+  };
 }
 
 /** For each type: share of the values that normalize ok or pre-hashed, and whether any is a plain (not hashed) identifier. */
@@ -202,7 +223,11 @@ function valueEvidence(filled: unknown[]): ValueEvidence {
   };
 }
 
-function suggest(name: string, filled: unknown[], evidence: ValueEvidence): { suggestedType: IdentifierType | null; confidence: number } {
+function suggest(
+  name: string,
+  filled: unknown[],
+  evidence: ValueEvidence,
+): { suggestedType: IdentifierType | null; confidence: number } {
   const fromName = identifierTypeFromName(name);
   if (fromName !== null) {
     const { share } = evidence(fromName);
@@ -226,7 +251,12 @@ const PHONE_LIKE = /^[\d\s()+\-./]+$/u;
 function phoneLikeShare(filled: unknown[]): number {
   let phoneLike = 0;
   for (const value of filled) {
-    const text = typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'bigint' ? String(value) : '';
+    const text =
+      typeof value === 'string'
+        ? value.trim()
+        : typeof value === 'number' || typeof value === 'bigint'
+          ? String(value)
+          : '';
     const digits = text.replace(/\D/gu, '').length;
     if (PHONE_LIKE.test(text) && digits >= 7 && digits <= 15) phoneLike++;
   }

@@ -29,7 +29,9 @@ export function identifierTypeFromName(name: string): IdentifierType | null {
     for (const hint of rules.columnNameHints[type]) {
       const run = nameWords(hint);
       const [only] = run;
-      const matches = containsRun(words, run) || (run.length === 1 && only !== undefined && only.length >= 4 && words.some((word) => word.startsWith(only)));
+      const matches =
+        containsRun(words, run) ||
+        (run.length === 1 && only !== undefined && only.length >= 4 && words.some((word) => word.startsWith(only)));
       if (matches && (best === null || hint.length > best.length)) best = { type, length: hint.length };
     }
   }

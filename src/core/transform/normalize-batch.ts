@@ -39,9 +39,20 @@ const REASON_INDEX = new Map<RejectReason, number>(REJECT_REASONS.map((reason, i
  * Normalizes and hashes one batch. `columns[m][row]` is the cell of mapping entry `m` in a readable
  * record; malformed records are not in the batch (the caller accounts for them).
  */
-export function normalizeBatch<T extends Uint8Array>(columns: unknown[][], rowCount: number, plan: BatchPlan, options: NormalizeOptions, writer: DigestWriter<T>): BatchResult<T> {
-  const columnsPerType = plan.types.map((_type, typeIndex) => plan.mappingTypeIndex.filter((index) => index === typeIndex).length);
-  const digests = columnsPerType.map((columnCount) => ({ packed: writer.allocate(rowCount * columnCount * DIGEST_BYTES), count: 0 }));
+export function normalizeBatch<T extends Uint8Array>(
+  columns: unknown[][],
+  rowCount: number,
+  plan: BatchPlan,
+  options: NormalizeOptions,
+  writer: DigestWriter<T>,
+): BatchResult<T> {
+  const columnsPerType = plan.types.map(
+    (_type, typeIndex) => plan.mappingTypeIndex.filter((index) => index === typeIndex).length,
+  );
+  const digests = columnsPerType.map((columnCount) => ({
+    packed: writer.allocate(rowCount * columnCount * DIGEST_BYTES),
+    count: 0,
+  }));
   const tallies = plan.types.map(() => new Array<number>(TALLY_LENGTH).fill(0));
   const rejects: number[] = [];
   const mappingTypes = plan.mappingTypeIndex.map((typeIndex) => plan.types[typeIndex] as IdentifierType);
@@ -50,7 +61,11 @@ export function normalizeBatch<T extends Uint8Array>(columns: unknown[][], rowCo
     for (let mapping = 0; mapping < columns.length; mapping += 1) {
       const typeIndex = plan.mappingTypeIndex[mapping] as number;
       const tally = tallies[typeIndex] as number[];
-      const result = normalizeIdentifier(mappingTypes[mapping] as IdentifierType, (columns[mapping] as unknown[])[row], options);
+      const result = normalizeIdentifier(
+        mappingTypes[mapping] as IdentifierType,
+        (columns[mapping] as unknown[])[row],
+        options,
+      );
       if (result.status === 'ok' || result.status === 'prehashed') {
         const target = digests[typeIndex] as { packed: T; count: number };
         const offset = target.count * DIGEST_BYTES;

@@ -10,7 +10,11 @@ import { DIGEST_BYTES } from './digest-lines.ts';
  * nearly always true duplicates; those runs are settled with a full byte comparison, which also keeps
  * crafted inputs (pre-hashed values sharing leading bytes) exact.
  */
-export function sortUniqueDigests(input: Uint8Array, count: number, commonPrefixBytes = 0): { digests: Uint8Array; count: number } {
+export function sortUniqueDigests(
+  input: Uint8Array,
+  count: number,
+  commonPrefixBytes = 0,
+): { digests: Uint8Array; count: number } {
   // Digests are moved as 32-bit words (several times faster than bytes): that needs 4-byte alignment.
   const packed = input.byteOffset % 4 === 0 ? input : alignedCopy(input, count * DIGEST_BYTES);
   const words = new Uint32Array(packed.buffer, packed.byteOffset, count * WORDS);
@@ -19,7 +23,12 @@ export function sortUniqueDigests(input: Uint8Array, count: number, commonPrefix
   let order = new Uint32Array(count);
   for (let index = 0; index < count; index += 1) {
     const at = index * DIGEST_BYTES + keyOffset;
-    keys[index] = (((packed[at] as number) << 24) | ((packed[at + 1] as number) << 16) | ((packed[at + 2] as number) << 8) | (packed[at + 3] as number)) >>> 0;
+    keys[index] =
+      (((packed[at] as number) << 24) |
+        ((packed[at + 1] as number) << 16) |
+        ((packed[at + 2] as number) << 8) |
+        (packed[at + 3] as number)) >>>
+      0;
     order[index] = index;
   }
   // Four stable counting passes, least significant byte first.

@@ -1,6 +1,13 @@
 import { calculateTypeOf, REJECT_REASONS, type IdentifierType, type RejectReason } from '../identifiers/index.ts';
 import type { IdentifierTypeCounts, ManifestFile } from './manifest.ts';
-import { TALLY_EMPTY, TALLY_FIRST_REASON, TALLY_LENGTH, TALLY_PREHASHED, TALLY_VALID, type BatchPlan } from './normalize-batch.ts';
+import {
+  TALLY_EMPTY,
+  TALLY_FIRST_REASON,
+  TALLY_LENGTH,
+  TALLY_PREHASHED,
+  TALLY_VALID,
+  type BatchPlan,
+} from './normalize-batch.ts';
 
 /** Running counts of a transform, summed from batch results in any order. */
 export class TransformTally {

@@ -23,10 +23,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(abortError(signal));
       return;
     }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     const onAbort = () => {
       clearTimeout(timer);
       reject(abortError(signal as AbortSignal));
@@ -60,7 +63,8 @@ export class RequestRateLimiter {
   constructor(options: { ratePerSecond?: number; burst?: number; headroom?: number; clock?: Clock } = {}) {
     this.#ratePerSecond = options.ratePerSecond ?? DEFAULT_TIKTOK_QPS;
     this.#headroom = options.headroom ?? DEFAULT_RATE_HEADROOM;
-    if (!(this.#headroom >= 0 && this.#headroom < 1)) throw new RangeError(`headroom must be in [0, 1) (got ${this.#headroom})`);
+    if (!(this.#headroom >= 0 && this.#headroom < 1))
+      throw new RangeError(`headroom must be in [0, 1) (got ${this.#headroom})`);
     this.#intervalMs = this.#interval(this.#ratePerSecond);
     this.#burst = Math.max(1, Math.floor(options.burst ?? 1));
     this.#clock = options.clock ?? systemClock;
@@ -110,7 +114,8 @@ let processLimiter: RequestRateLimiter | undefined;
 /** The one limiter of this process; every TikTokClient without its own limiter shares it. */
 export function processRequestRateLimiter(ratePerSecond?: number): RequestRateLimiter {
   if (!processLimiter) processLimiter = new RequestRateLimiter({ ratePerSecond: ratePerSecond ?? DEFAULT_TIKTOK_QPS });
-  else if (ratePerSecond !== undefined && ratePerSecond !== processLimiter.ratePerSecond) processLimiter.setRate(ratePerSecond);
+  else if (ratePerSecond !== undefined && ratePerSecond !== processLimiter.ratePerSecond)
+    processLimiter.setRate(ratePerSecond);
   return processLimiter;
 }
 
@@ -153,7 +158,12 @@ export function processRetryBudget(): RetryBudget {
 }
 
 /** Exponential back-off with full jitter: uniform in [0, min(max, base · 2^(attempt−1))]. */
-export function fullJitterDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
+export function fullJitterDelayMs(
+  attempt: number,
+  baseDelayMs: number,
+  maxDelayMs: number,
+  random: () => number,
+): number {
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }

@@ -141,7 +141,14 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 const PER_MINUTE_LIMIT = /per minute|\/min\b|minute/i;
 
 /** Network error codes that prove the request never reached the server. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function networkErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
@@ -211,9 +218,17 @@ export class TikTokClient {
   // ---- endpoints -------------------------------------------------------------------------------
 
   /** Uploads one customer file; returns the file_path to use in create/update. */
-  async uploadFile(input: { advertiserId: string; calculateType: string; fileName: string; bytes: Uint8Array; signal?: AbortSignal }): Promise<{ filePath: string; requestId: string | null }> {
-    if (!/\.(csv|txt)$/i.test(input.fileName)) throw new TypeError(`TikTok accepts only .csv or .txt files (got ${input.fileName})`);
-    if (input.bytes.byteLength > TIKTOK_LIMITS.maxFileBytes) throw new RangeError(`File ${input.fileName} is larger than TikTok's 50 MB limit`);
+  async uploadFile(input: {
+    advertiserId: string;
+    calculateType: string;
+    fileName: string;
+    bytes: Uint8Array;
+    signal?: AbortSignal;
+  }): Promise<{ filePath: string; requestId: string | null }> {
+    if (!/\.(csv|txt)$/i.test(input.fileName))
+      throw new TypeError(`TikTok accepts only .csv or .txt files (got ${input.fileName})`);
+    if (input.bytes.byteLength > TIKTOK_LIMITS.maxFileBytes)
+      throw new RangeError(`File ${input.fileName} is larger than TikTok's 50 MB limit`);
     const signature = md5Hex(input.bytes);
     const { data, requestId } = await this.#request({
       method: 'POST',
@@ -234,7 +249,14 @@ export class TikTokClient {
     return { filePath, requestId };
   }
 
-  async createAudience(input: { advertiserId: string; name: string; calculateType: string; filePaths: string[]; retentionInDays?: number; signal?: AbortSignal }): Promise<{ audienceId: string; requestId: string | null }> {
+  async createAudience(input: {
+    advertiserId: string;
+    name: string;
+    calculateType: string;
+    filePaths: string[];
+    retentionInDays?: number;
+    signal?: AbortSignal;
+  }): Promise<{ audienceId: string; requestId: string | null }> {
     const body: Record<string, unknown> = {
       advertiser_id: input.advertiserId,
       custom_audience_name: input.name,
@@ -242,29 +264,55 @@ export class TikTokClient {
       file_paths: input.filePaths,
     };
     if (input.retentionInDays !== undefined) body.retention_in_days = input.retentionInDays;
-    const { data, requestId } = await this.#request({ method: 'POST', path: TIKTOK_PATHS.create, json: body, idempotent: false, signal: input.signal });
+    const { data, requestId } = await this.#request({
+      method: 'POST',
+      path: TIKTOK_PATHS.create,
+      json: body,
+      idempotent: false,
+      signal: input.signal,
+    });
     const audienceId = idString(record(data).custom_audience_id);
     if (!audienceId) throw this.#malformed(TIKTOK_PATHS.create, requestId, 'data.custom_audience_id is missing');
     return { audienceId, requestId };
   }
 
   /** Applies files to an audience. The action is always sent: TikTok's default would be REPLACE. */
-  async updateAudience(input: { advertiserId: string; audienceId: string; filePaths: string[]; action: AudienceAction; signal?: AbortSignal }): Promise<{ requestId: string | null }> {
+  async updateAudience(input: {
+    advertiserId: string;
+    audienceId: string;
+    filePaths: string[];
+    action: AudienceAction;
+    signal?: AbortSignal;
+  }): Promise<{ requestId: string | null }> {
     const { requestId } = await this.#request({
       method: 'POST',
       path: TIKTOK_PATHS.update,
-      json: { advertiser_id: input.advertiserId, custom_audience_id: input.audienceId, file_paths: input.filePaths, action: input.action },
+      json: {
+        advertiser_id: input.advertiserId,
+        custom_audience_id: input.audienceId,
+        file_paths: input.filePaths,
+        action: input.action,
+      },
       idempotent: false,
       signal: input.signal,
     });
     return { requestId };
   }
 
-  async renameAudience(input: { advertiserId: string; audienceId: string; name: string; signal?: AbortSignal }): Promise<{ requestId: string | null }> {
+  async renameAudience(input: {
+    advertiserId: string;
+    audienceId: string;
+    name: string;
+    signal?: AbortSignal;
+  }): Promise<{ requestId: string | null }> {
     const { requestId } = await this.#request({
       method: 'POST',
       path: TIKTOK_PATHS.update,
-      json: { advertiser_id: input.advertiserId, custom_audience_id: input.audienceId, custom_audience_name: input.name },
+      json: {
+        advertiser_id: input.advertiserId,
+        custom_audience_id: input.audienceId,
+        custom_audience_name: input.name,
+      },
       idempotent: true,
       signal: input.signal,
     });
@@ -272,13 +320,22 @@ export class TikTokClient {
   }
 
   /** Status, cover_num and history of audiences (any number of ids; sent 100 at a time). */
-  async getAudiences(input: { advertiserId: string; audienceIds: string[]; historySize?: number; signal?: AbortSignal }): Promise<AudienceDetails[]> {
+  async getAudiences(input: {
+    advertiserId: string;
+    audienceIds: string[];
+    historySize?: number;
+    signal?: AbortSignal;
+  }): Promise<AudienceDetails[]> {
     const results: AudienceDetails[] = [];
     for (const ids of chunk(input.audienceIds, TIKTOK_LIMITS.maxAudienceIdsPerGet)) {
       const { data } = await this.#request({
         method: 'GET',
         path: TIKTOK_PATHS.get,
-        query: { advertiser_id: input.advertiserId, custom_audience_ids: JSON.stringify(ids), history_size: input.historySize },
+        query: {
+          advertiser_id: input.advertiserId,
+          custom_audience_ids: JSON.stringify(ids),
+          history_size: input.historySize,
+        },
         idempotent: true,
         signal: input.signal,
       });
@@ -289,7 +346,11 @@ export class TikTokClient {
   }
 
   /** Every audience of the advertiser: all pages, the last one included. */
-  async listAudiences(input: { advertiserId: string; pageSize?: number; signal?: AbortSignal }): Promise<AudienceListItem[]> {
+  async listAudiences(input: {
+    advertiserId: string;
+    pageSize?: number;
+    signal?: AbortSignal;
+  }): Promise<AudienceListItem[]> {
     const pageSize = Math.min(TIKTOK_LIMITS.maxPageSize, Math.max(1, input.pageSize ?? TIKTOK_LIMITS.maxPageSize));
     const items: AudienceListItem[] = [];
     for (let page = 1; ; page += 1) {
@@ -320,7 +381,13 @@ export class TikTokClient {
 
   async deleteAudiences(input: { advertiserId: string; audienceIds: string[]; signal?: AbortSignal }): Promise<void> {
     for (const ids of chunk(input.audienceIds, TIKTOK_LIMITS.maxAudienceIdsPerGet)) {
-      await this.#request({ method: 'POST', path: TIKTOK_PATHS.delete, json: { advertiser_id: input.advertiserId, custom_audience_ids: ids }, idempotent: false, signal: input.signal });
+      await this.#request({
+        method: 'POST',
+        path: TIKTOK_PATHS.delete,
+        json: { advertiser_id: input.advertiserId, custom_audience_ids: ids },
+        idempotent: false,
+        signal: input.signal,
+      });
     }
   }
 
@@ -328,7 +395,8 @@ export class TikTokClient {
 
   #url(path: string, query?: Record<string, string | number | undefined>): string {
     const url = new URL(`${this.baseUrl}${path}`);
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
     return url.toString();
   }
 
@@ -342,7 +410,13 @@ export class TikTokClient {
   }
 
   #malformed(endpoint: string, requestId: string | null, detail: string): TikTokApiError {
-    return new TikTokApiError({ kind: 'retryable', code: null, requestId, tiktokMessage: `Unexpected answer from TikTok: ${detail}`, endpoint });
+    return new TikTokApiError({
+      kind: 'retryable',
+      code: null,
+      requestId,
+      tiktokMessage: `Unexpected answer from TikTok: ${detail}`,
+      endpoint,
+    });
   }
 
   /** One attempt: send, read, unwrap the envelope. Throws TikTokApiError for every failure. */
@@ -365,7 +439,12 @@ export class TikTokClient {
     let status = 0;
     let text: string;
     try {
-      const response = await this.#fetch(this.#url(spec.path, spec.query), { method: spec.method, headers, body, signal: controller.signal });
+      const response = await this.#fetch(this.#url(spec.path, spec.query), {
+        method: spec.method,
+        headers,
+        body,
+        signal: controller.signal,
+      });
       status = response.status;
       text = await response.text();
     } catch (error) {
@@ -407,11 +486,26 @@ export class TikTokClient {
     const requestId = typeof parsed.request_id === 'string' ? parsed.request_id : null;
     if (status === 404) {
       // The endpoint itself is missing: a wrong base URL or a path without its trailing slash.
-      throw new TikTokApiError({ kind: 'not_found', code: parsed.code, httpStatus: status, requestId, tiktokMessage: this.#redact(typeof parsed.message === 'string' ? parsed.message : 'Not Found'), endpoint: spec.path, resolution: this.#missingEndpointResolution() });
+      throw new TikTokApiError({
+        kind: 'not_found',
+        code: parsed.code,
+        httpStatus: status,
+        requestId,
+        tiktokMessage: this.#redact(typeof parsed.message === 'string' ? parsed.message : 'Not Found'),
+        endpoint: spec.path,
+        resolution: this.#missingEndpointResolution(),
+      });
     }
     if (parsed.code === 0 || parsed.code === PARTIAL_SUCCESS_CODE) return { data: parsed.data, requestId };
     const message = this.#redact(typeof parsed.message === 'string' ? parsed.message : '');
-    throw new TikTokApiError({ kind: classifyTikTokCode(parsed.code, message, this.#isBusy), code: parsed.code, httpStatus: status, requestId, tiktokMessage: message, endpoint: spec.path });
+    throw new TikTokApiError({
+      kind: classifyTikTokCode(parsed.code, message, this.#isBusy),
+      code: parsed.code,
+      httpStatus: status,
+      requestId,
+      tiktokMessage: message,
+      endpoint: spec.path,
+    });
   }
 
   /** Attempts with traffic discipline: rate limit, back-off with full jitter, budget, busy waits. */
@@ -429,16 +523,35 @@ export class TikTokClient {
       } catch (error) {
         if (!(error instanceof TikTokApiError)) throw error;
         if (error.kind === 'busy') busyWaits += 1;
-        const delayMs = this.#retryDelay(error, attempt, spec, (busySince ??= error.kind === 'busy' ? this.#now() : undefined), busyWaits);
+        const delayMs = this.#retryDelay(
+          error,
+          attempt,
+          spec,
+          (busySince ??= error.kind === 'busy' ? this.#now() : undefined),
+          busyWaits,
+        );
         if (delayMs === undefined) throw error.withAttempts(attempt);
-        this.#onRetry?.({ endpoint: spec.path, attempt, kind: error.kind, code: error.code, requestId: error.requestId, delayMs });
+        this.#onRetry?.({
+          endpoint: spec.path,
+          attempt,
+          kind: error.kind,
+          code: error.code,
+          requestId: error.requestId,
+          delayMs,
+        });
         await this.#sleep(delayMs, spec.signal);
       }
     }
   }
 
   /** The pause before the next attempt, or undefined when the error is final. */
-  #retryDelay(error: TikTokApiError, attempt: number, spec: RequestSpec, busySince: number | undefined, busyWaits: number): number | undefined {
+  #retryDelay(
+    error: TikTokApiError,
+    attempt: number,
+    spec: RequestSpec,
+    busySince: number | undefined,
+    busyWaits: number,
+  ): number | undefined {
     if (error.kind === 'busy') {
       // Not a failure: the audience is calculating. Wait it out, bounded by its own deadline, with
       // pauses growing from 1 s to the busy delay (and some jitter, so waiters do not align).
@@ -452,7 +565,12 @@ export class TikTokClient {
     if (!this.#budget.tryConsume()) return undefined;
     // A per-minute limit is not lifted by retrying within seconds: start from a much longer pause.
     if (error.kind === 'throttled' && PER_MINUTE_LIMIT.test(error.tiktokMessage)) {
-      return fullJitterDelayMs(attempt, Math.max(this.#baseDelayMs, 15_000), Math.max(this.#maxDelayMs, 120_000), this.#random);
+      return fullJitterDelayMs(
+        attempt,
+        Math.max(this.#baseDelayMs, 15_000),
+        Math.max(this.#maxDelayMs, 120_000),
+        this.#random,
+      );
     }
     return fullJitterDelayMs(attempt, this.#baseDelayMs, this.#maxDelayMs, this.#random);
   }
@@ -462,7 +580,11 @@ function parseHistory(value: unknown): AudienceHistoryEntry[] {
   if (!Array.isArray(value)) return [];
   return value.map((entry) => {
     const item = record(entry);
-    return { action: stringOrNull(item.action) ?? '', msg: stringOrNull(item.msg) ?? '', optTime: stringOrNull(item.opt_time) ?? '' };
+    return {
+      action: stringOrNull(item.action) ?? '',
+      msg: stringOrNull(item.msg) ?? '',
+      optTime: stringOrNull(item.opt_time) ?? '',
+    };
   });
 }
 
@@ -497,7 +619,12 @@ function parseListItem(value: unknown): AudienceListItem {
 }
 
 /** A client on the process-wide token bucket, set to `qps` (TIKTOK_QPS). */
-export function createTikTokClient(settings: { baseUrl: string; accessToken: string; qps?: number } & Omit<Partial<TikTokClientOptions>, 'baseUrl' | 'accessToken'>): TikTokClient {
+export function createTikTokClient(
+  settings: { baseUrl: string; accessToken: string; qps?: number } & Omit<
+    Partial<TikTokClientOptions>,
+    'baseUrl' | 'accessToken'
+  >,
+): TikTokClient {
   const { qps, ...options } = settings;
   return new TikTokClient({ limiter: processRequestRateLimiter(qps), ...options });
 }

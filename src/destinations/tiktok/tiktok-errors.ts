@@ -34,7 +34,8 @@ export const PARTIAL_SUCCESS_CODE = 20001;
 export type BusyMessageMatcher = (message: string) => boolean;
 
 const FINAL_40002 = /(1,?000|minimum|at least|fewer than|less than|below|calculate_type|mismatch|invalid|not exist)/i;
-const BUSY_40002 = /(busy|being (calculated|updated|processed)|(is|still|in|under) calculat(ing|ion)|in progress|try again later|not ready)/i;
+const BUSY_40002 =
+  /(busy|being (calculated|updated|processed)|(is|still|in|under) calculat(ing|ion)|in progress|try again later|not ready)/i;
 
 export const defaultBusyMessageMatcher: BusyMessageMatcher = (message) =>
   BUSY_40002.test(message) && !FINAL_40002.test(message);
@@ -126,7 +127,10 @@ export class TikTokApiError extends Error {
   }) {
     const where = init.code !== null ? `code ${init.code}` : init.httpStatus ? `HTTP ${init.httpStatus}` : 'no answer';
     const rid = init.requestId ? `, request_id ${init.requestId}` : '';
-    super(`TikTok ${init.endpoint} failed (${init.kind}, ${where}${rid}): ${init.tiktokMessage}`, init.cause === undefined ? undefined : { cause: init.cause });
+    super(
+      `TikTok ${init.endpoint} failed (${init.kind}, ${where}${rid}): ${init.tiktokMessage}`,
+      init.cause === undefined ? undefined : { cause: init.cause },
+    );
     this.name = 'TikTokApiError';
     this.kind = init.kind;
     this.code = init.code;
@@ -146,9 +150,16 @@ export class TikTokApiError extends Error {
 
   withAttempts(attempts: number): TikTokApiError {
     return new TikTokApiError({
-      kind: this.kind, code: this.code, httpStatus: this.httpStatus, requestId: this.requestId,
-      tiktokMessage: this.tiktokMessage, endpoint: this.endpoint, outcomeUnknown: this.outcomeUnknown,
-      attempts, resolution: this.resolution, cause: this.cause,
+      kind: this.kind,
+      code: this.code,
+      httpStatus: this.httpStatus,
+      requestId: this.requestId,
+      tiktokMessage: this.tiktokMessage,
+      endpoint: this.endpoint,
+      outcomeUnknown: this.outcomeUnknown,
+      attempts,
+      resolution: this.resolution,
+      cause: this.cause,
     });
   }
 }

@@ -5,7 +5,13 @@ import type { AudiencePlan } from '../../core/plan.ts';
 import type { Manifest, ManifestFile } from '../../core/transform/manifest.ts';
 import { sleep as defaultSleep } from './request-rate-limiter.ts';
 import { TIKTOK_LIMITS } from './tiktok-api-version.ts';
-import type { AudienceAction, AudienceDetails, AudienceHistoryEntry, AudienceListItem, TikTokClient } from './tiktok-client.ts';
+import type {
+  AudienceAction,
+  AudienceDetails,
+  AudienceHistoryEntry,
+  AudienceListItem,
+  TikTokClient,
+} from './tiktok-client.ts';
 import { TikTokApiError } from './tiktok-errors.ts';
 import {
   UPLOAD_LEDGER_VERSION,
@@ -18,13 +24,50 @@ import {
 } from './upload-ledger.ts';
 
 export type UploadProgressEvent =
-  | { kind: 'type-started'; type: IdentifierType; calculateType: string; audienceName: string; partitions: number; alreadyApplied: number }
-  | { kind: 'partition-uploaded'; type: IdentifierType; path: string; rows: number; bytes: number; index: number; of: number; requestId: string | null }
+  | {
+      kind: 'type-started';
+      type: IdentifierType;
+      calculateType: string;
+      audienceName: string;
+      partitions: number;
+      alreadyApplied: number;
+    }
+  | {
+      kind: 'partition-uploaded';
+      type: IdentifierType;
+      path: string;
+      rows: number;
+      bytes: number;
+      index: number;
+      of: number;
+      requestId: string | null;
+    }
   /** A partition this run did not upload: already uploaded (and not yet applied), or already applied. */
-  | { kind: 'partition-skipped'; type: IdentifierType; path: string; index: number; of: number; already: 'uploaded' | 'applied' }
+  | {
+      kind: 'partition-skipped';
+      type: IdentifierType;
+      path: string;
+      index: number;
+      of: number;
+      already: 'uploaded' | 'applied';
+    }
   | { kind: 'audience-found'; type: IdentifierType; audienceId: string; audienceName: string }
-  | { kind: 'audience-created'; type: IdentifierType; audienceId: string; audienceName: string; files: number; reconciled: boolean }
-  | { kind: 'audience-updated'; type: IdentifierType; audienceId: string; action: AudienceAction; files: number; reconciled: boolean }
+  | {
+      kind: 'audience-created';
+      type: IdentifierType;
+      audienceId: string;
+      audienceName: string;
+      files: number;
+      reconciled: boolean;
+    }
+  | {
+      kind: 'audience-updated';
+      type: IdentifierType;
+      audienceId: string;
+      action: AudienceAction;
+      files: number;
+      reconciled: boolean;
+    }
   | { kind: 'file-expired'; type: IdentifierType; files: number }
   | { kind: 'waiting-for-audience'; type: IdentifierType; audienceId: string; elapsedMs: number }
   | { kind: 'type-completed'; type: IdentifierType; result: UploadTypeResult };
@@ -116,28 +159,61 @@ function sameEntry(a: AudienceHistoryEntry | null, b: AudienceHistoryEntry | nul
 
 /** TikTok's file name must end in .csv or .txt; the name only helps a person reading TikTok's UI. */
 function uploadFileName(path: string): string {
-  return path.replace(/[\\/]+/g, '-').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^(?!.*\.(csv|txt)$)(.*)$/i, '$2.csv');
+  return path
+    .replace(/[\\/]+/g, '-')
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^(?!.*\.(csv|txt)$)(.*)$/i, '$2.csv');
 }
 
 function validatePlan(request: UploadRequest, types: IdentifierType[]): void {
   const { audience, manifest } = request;
   if (types.length === 0) {
-    throw new UserError({ code: 'nothing_to_upload', title: 'Nothing to upload', detail: 'The transform output has no partitions (no valid identifiers were found).', resolution: 'Check the column mapping of the transform and that the input has identifiers, then transform again.' });
+    throw new UserError({
+      code: 'nothing_to_upload',
+      title: 'Nothing to upload',
+      detail: 'The transform output has no partitions (no valid identifiers were found).',
+      resolution: 'Check the column mapping of the transform and that the input has identifiers, then transform again.',
+    });
   }
   if (!/^\d+$/.test(request.advertiserId)) {
-    throw new UserError({ code: 'invalid_advertiser', title: 'Invalid advertiser id', detail: 'The advertiser id must be the digits of a TikTok advertiser id.', resolution: 'Set TIKTOK_ADVERTISER_ID or pass --advertiser with the id shown in TikTok Ads Manager.', field: 'advertiserId' });
+    throw new UserError({
+      code: 'invalid_advertiser',
+      title: 'Invalid advertiser id',
+      detail: 'The advertiser id must be the digits of a TikTok advertiser id.',
+      resolution: 'Set TIKTOK_ADVERTISER_ID or pass --advertiser with the id shown in TikTok Ads Manager.',
+      field: 'advertiserId',
+    });
   }
   if (audience.audienceId !== undefined && types.length > 1) {
-    throw new UserError({ code: 'audience_id_with_several_types', title: 'One audience id, several identifier types', detail: `This output has ${types.join(', ')} partitions, but a TikTok audience has a single calculate_type.`, resolution: 'Use --audience <name> so that one audience per type is used, or transform one identifier type only.', field: 'audienceId' });
+    throw new UserError({
+      code: 'audience_id_with_several_types',
+      title: 'One audience id, several identifier types',
+      detail: `This output has ${types.join(', ')} partitions, but a TikTok audience has a single calculate_type.`,
+      resolution: 'Use --audience <name> so that one audience per type is used, or transform one identifier type only.',
+      field: 'audienceId',
+    });
   }
   if (audience.action === 'create' && audience.audienceId !== undefined) {
-    throw new UserError({ code: 'create_with_audience_id', title: 'Create with an existing audience id', detail: '"create" makes a new audience, but an existing audience id was given.', resolution: 'Use --action append, remove or replace with --audience-id, or --audience <name> with --action create.', field: 'action' });
+    throw new UserError({
+      code: 'create_with_audience_id',
+      title: 'Create with an existing audience id',
+      detail: '"create" makes a new audience, but an existing audience id was given.',
+      resolution:
+        'Use --action append, remove or replace with --audience-id, or --audience <name> with --action create.',
+      field: 'action',
+    });
   }
   if (audience.action === 'replace') {
     for (const type of types) {
       const ids = sumRows(manifest.types[type]?.files ?? []);
       if (ids < TIKTOK_LIMITS.minAudienceSize) {
-        throw new UserError({ code: 'replace_below_minimum', title: 'Too few ids to replace an audience', detail: `REPLACE would leave the ${type} audience with ${ids} ids; TikTok refuses audiences under 1,000.`, resolution: 'Replace with a file of at least 1,000 ids, or use --action append.', field: 'action' });
+        throw new UserError({
+          code: 'replace_below_minimum',
+          title: 'Too few ids to replace an audience',
+          detail: `REPLACE would leave the ${type} audience with ${ids} ids; TikTok refuses audiences under 1,000.`,
+          resolution: 'Replace with a file of at least 1,000 ids, or use --action append.',
+          field: 'action',
+        });
       }
     }
   }
@@ -193,7 +269,8 @@ class UploadRun {
       created: false,
       partitions: {},
     };
-    for (const file of this.#request.manifest.types[type]?.files ?? []) entry.partitions[file.md5] ??= { path: file.path, rows: file.rows };
+    for (const file of this.#request.manifest.types[type]?.files ?? [])
+      entry.partitions[file.md5] ??= { path: file.path, rows: file.rows };
     this.#state.audiences[type] = entry;
     return entry;
   }
@@ -204,11 +281,28 @@ class UploadRun {
     const entry = this.#entry(type);
     const counters = { uploaded: 0, skipped: 0 };
     const partition = (file: ManifestFile) => entry.partitions[file.md5] as LedgerPartition;
-    counters.skipped = files.filter((file) => partition(file).filePath !== undefined || partition(file).appliedAt !== undefined).length;
-    this.#emit({ kind: 'type-started', type, calculateType: entry.calculateType, audienceName: entry.audienceName, partitions: files.length, alreadyApplied: files.filter((file) => partition(file).appliedAt).length });
+    counters.skipped = files.filter(
+      (file) => partition(file).filePath !== undefined || partition(file).appliedAt !== undefined,
+    ).length;
+    this.#emit({
+      kind: 'type-started',
+      type,
+      calculateType: entry.calculateType,
+      audienceName: entry.audienceName,
+      partitions: files.length,
+      alreadyApplied: files.filter((file) => partition(file).appliedAt).length,
+    });
 
     files.forEach((file, index) => {
-      if (partition(file).appliedAt !== undefined) this.#emit({ kind: 'partition-skipped', type, path: file.path, index: index + 1, of: files.length, already: 'applied' });
+      if (partition(file).appliedAt !== undefined)
+        this.#emit({
+          kind: 'partition-skipped',
+          type,
+          path: file.path,
+          index: index + 1,
+          of: files.length,
+          already: 'applied',
+        });
     });
 
     // Decided per partition (not by a flag), so a partition the ledger has not applied is never skipped.
@@ -216,7 +310,8 @@ class UploadRun {
       if (entry.pending) await this.#reconcile(entry);
       if (entry.audienceId === undefined) await this.#resolveAudience(entry);
       let pendingFiles = files.filter((file) => partition(file).appliedAt === undefined);
-      if (this.#request.audience.action === 'remove' && pendingFiles.length === files.length) await this.#checkRemoveFloor(entry, sumRows(pendingFiles));
+      if (this.#request.audience.action === 'remove' && pendingFiles.length === files.length)
+        await this.#checkRemoveFloor(entry, sumRows(pendingFiles));
       for (const batch of chunk(pendingFiles, this.#batchSize)) await this.#applyBatch(entry, batch, counters);
       pendingFiles = files.filter((file) => partition(file).appliedAt === undefined);
       if (pendingFiles.length === 0) {
@@ -231,51 +326,121 @@ class UploadRun {
   async #resolveAudience(entry: LedgerAudience): Promise<void> {
     const plan = this.#request.audience;
     if (plan.audienceId !== undefined) {
-      const details = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [plan.audienceId], signal: this.#request.signal }).then(
-        ([found]) => found,
-        (error: unknown) => {
-          if (error instanceof TikTokApiError && error.kind === 'not_found' && error.code === 40007) return undefined;
-          throw error;
-        },
-      );
+      const details = await this.#client
+        .getAudiences({
+          advertiserId: this.#advertiserId,
+          audienceIds: [plan.audienceId],
+          signal: this.#request.signal,
+        })
+        .then(
+          ([found]) => found,
+          (error: unknown) => {
+            if (error instanceof TikTokApiError && error.kind === 'not_found' && error.code === 40007) return undefined;
+            throw error;
+          },
+        );
       if (!details || details.audienceId === '') {
-        throw new UserError({ code: 'audience_not_found', title: 'Audience not found', detail: `Audience ${plan.audienceId} does not exist for advertiser ${this.#advertiserId}.`, resolution: 'Check the id with `audiences list`, or use --audience <name> --action create.', field: 'audienceId', kind: 'failure' });
+        throw new UserError({
+          code: 'audience_not_found',
+          title: 'Audience not found',
+          detail: `Audience ${plan.audienceId} does not exist for advertiser ${this.#advertiserId}.`,
+          resolution: 'Check the id with `audiences list`, or use --audience <name> --action create.',
+          field: 'audienceId',
+          kind: 'failure',
+        });
       }
-      if (details.calculateType !== '' && details.calculateType !== entry.calculateType && !(entry.calculateType === 'FIRST_SHA256' && details.calculateType === 'MAID_SHA256')) {
-        throw new UserError({ code: 'calculate_type_mismatch', title: 'Identifier type does not match the audience', detail: `Audience ${plan.audienceId} holds ${details.calculateType}, but these partitions are ${entry.type} (${entry.calculateType}).`, resolution: 'Pick an audience of the same identifier type (see `audiences list`), or create a new one with --audience <name> --action create.', field: 'audienceId' });
+      if (
+        details.calculateType !== '' &&
+        details.calculateType !== entry.calculateType &&
+        !(entry.calculateType === 'FIRST_SHA256' && details.calculateType === 'MAID_SHA256')
+      ) {
+        throw new UserError({
+          code: 'calculate_type_mismatch',
+          title: 'Identifier type does not match the audience',
+          detail: `Audience ${plan.audienceId} holds ${details.calculateType}, but these partitions are ${entry.type} (${entry.calculateType}).`,
+          resolution:
+            'Pick an audience of the same identifier type (see `audiences list`), or create a new one with --audience <name> --action create.',
+          field: 'audienceId',
+        });
       }
       entry.audienceId = details.audienceId;
       entry.audienceName = details.name || entry.audienceName;
       await this.#save();
-      this.#emit({ kind: 'audience-found', type: entry.type, audienceId: entry.audienceId, audienceName: entry.audienceName });
+      this.#emit({
+        kind: 'audience-found',
+        type: entry.type,
+        audienceId: entry.audienceId,
+        audienceName: entry.audienceName,
+      });
       return;
     }
-    const matches = await this.#client.findAudiencesByName(this.#advertiserId, entry.audienceName, this.#request.signal);
+    const matches = await this.#client.findAudiencesByName(
+      this.#advertiserId,
+      entry.audienceName,
+      this.#request.signal,
+    );
     if (plan.action === 'create') {
       if (matches.length > 0) {
-        throw new UserError({ code: 'audience_name_taken', title: 'An audience with this name already exists', detail: `"${entry.audienceName}" already exists (id ${matches.map((match) => match.audienceId).join(', ')}); TikTok would create a second audience with the same name.`, resolution: 'Choose another --audience name, or add to the existing audience with --action append (or --audience-id <id>).', field: 'audience' });
+        throw new UserError({
+          code: 'audience_name_taken',
+          title: 'An audience with this name already exists',
+          detail: `"${entry.audienceName}" already exists (id ${matches.map((match) => match.audienceId).join(', ')}); TikTok would create a second audience with the same name.`,
+          resolution:
+            'Choose another --audience name, or add to the existing audience with --action append (or --audience-id <id>).',
+          field: 'audience',
+        });
       }
       return; // created by the first batch
     }
     if (matches.length > 1) {
-      throw new UserError({ code: 'audience_name_ambiguous', title: 'Several audiences have this name', detail: `"${entry.audienceName}" matches audiences ${matches.map((match) => match.audienceId).join(', ')}.`, resolution: 'Name the audience by id with --audience-id <id>.', field: 'audience' });
+      throw new UserError({
+        code: 'audience_name_ambiguous',
+        title: 'Several audiences have this name',
+        detail: `"${entry.audienceName}" matches audiences ${matches.map((match) => match.audienceId).join(', ')}.`,
+        resolution: 'Name the audience by id with --audience-id <id>.',
+        field: 'audience',
+      });
     }
     const [match] = matches;
     if (!match) {
       if (plan.action === 'append') return; // appending to an audience that does not exist yet creates it
-      throw new UserError({ code: 'audience_not_found', title: 'Audience not found', detail: `No audience is named "${entry.audienceName}" for advertiser ${this.#advertiserId}, so there is nothing to ${plan.action}.`, resolution: 'Check the name with `audiences list` (each identifier type has its own audience, "<name> · EMAIL"), or use --audience-id <id>.', field: 'audience', kind: 'failure' });
+      throw new UserError({
+        code: 'audience_not_found',
+        title: 'Audience not found',
+        detail: `No audience is named "${entry.audienceName}" for advertiser ${this.#advertiserId}, so there is nothing to ${plan.action}.`,
+        resolution:
+          'Check the name with `audiences list` (each identifier type has its own audience, "<name> · EMAIL"), or use --audience-id <id>.',
+        field: 'audience',
+        kind: 'failure',
+      });
     }
     entry.audienceId = match.audienceId;
     await this.#save();
-    this.#emit({ kind: 'audience-found', type: entry.type, audienceId: match.audienceId, audienceName: entry.audienceName });
+    this.#emit({
+      kind: 'audience-found',
+      type: entry.type,
+      audienceId: match.audienceId,
+      audienceName: entry.audienceName,
+    });
   }
 
   async #checkRemoveFloor(entry: LedgerAudience, idsToRemove: number): Promise<void> {
     if (entry.audienceId === undefined) return;
-    const [details] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [entry.audienceId], signal: this.#request.signal });
+    const [details] = await this.#client.getAudiences({
+      advertiserId: this.#advertiserId,
+      audienceIds: [entry.audienceId],
+      signal: this.#request.signal,
+    });
     const coverNum = details?.coverNum ?? null;
     if (coverNum !== null && coverNum - idsToRemove < TIKTOK_LIMITS.minAudienceSize) {
-      throw new UserError({ code: 'remove_below_minimum', title: 'Removing would shrink the audience below 1,000', detail: `Audience ${entry.audienceId} has about ${coverNum} matched people; removing ${idsToRemove} ids could leave fewer than 1,000, which TikTok refuses.`, resolution: 'Remove fewer ids, or replace the audience with a new list of at least 1,000 ids (--action replace).', field: 'action' });
+      throw new UserError({
+        code: 'remove_below_minimum',
+        title: 'Removing would shrink the audience below 1,000',
+        detail: `Audience ${entry.audienceId} has about ${coverNum} matched people; removing ${idsToRemove} ids could leave fewer than 1,000, which TikTok refuses.`,
+        resolution:
+          'Remove fewer ids, or replace the audience with a new list of at least 1,000 ids (--action replace).',
+        field: 'action',
+      });
     }
   }
 
@@ -285,15 +450,35 @@ class UploadRun {
       const partition = entry.partitions[file.md5] as LedgerPartition;
       const index = all.indexOf(file) + 1;
       if (partition.filePath !== undefined) {
-        this.#emit({ kind: 'partition-skipped', type: entry.type, path: file.path, index, of: all.length, already: 'uploaded' });
+        this.#emit({
+          kind: 'partition-skipped',
+          type: entry.type,
+          path: file.path,
+          index,
+          of: all.length,
+          already: 'uploaded',
+        });
         continue;
       }
       const bytes = await this.#request.readPartition(file.path);
       const md5 = createHash('md5').update(bytes).digest('hex');
       if (md5 !== file.md5) {
-        throw new UserError({ code: 'partition_changed', title: 'A partition changed after the transform', detail: `${file.path} no longer matches the MD5 in manifest.json.`, resolution: 'Run the transform again into a fresh folder, then upload that folder.', kind: 'failure' });
+        throw new UserError({
+          code: 'partition_changed',
+          title: 'A partition changed after the transform',
+          detail: `${file.path} no longer matches the MD5 in manifest.json.`,
+          resolution: 'Run the transform again into a fresh folder, then upload that folder.',
+          kind: 'failure',
+        });
       }
-      const upload = async () => this.#client.uploadFile({ advertiserId: this.#advertiserId, calculateType: entry.calculateType, fileName: uploadFileName(file.path), bytes, signal: this.#request.signal });
+      const upload = async () =>
+        this.#client.uploadFile({
+          advertiserId: this.#advertiserId,
+          calculateType: entry.calculateType,
+          fileName: uploadFileName(file.path),
+          bytes,
+          signal: this.#request.signal,
+        });
       this.writes += 1;
       let uploaded: Awaited<ReturnType<typeof upload>>;
       try {
@@ -307,7 +492,16 @@ class UploadRun {
       partition.uploadedAt = this.#stamp();
       await this.#save();
       counters.uploaded += 1;
-      this.#emit({ kind: 'partition-uploaded', type: entry.type, path: file.path, rows: file.rows, bytes: file.bytes, index, of: all.length, requestId: uploaded.requestId });
+      this.#emit({
+        kind: 'partition-uploaded',
+        type: entry.type,
+        path: file.path,
+        rows: file.rows,
+        bytes: file.bytes,
+        index,
+        of: all.length,
+        requestId: uploaded.requestId,
+      });
     }
   }
 
@@ -365,24 +559,68 @@ class UploadRun {
         const existing = await this.#client.findAudiencesByName(this.#advertiserId, entry.audienceName, signal);
         if (existing.length > 0) {
           // Someone else created it since the check (another machine, the TikTok UI): never make a twin.
-          throw new UserError({ code: 'audience_name_taken', title: 'An audience with this name already exists', detail: `"${entry.audienceName}" was created elsewhere (id ${existing.map((audience) => audience.audienceId).join(', ')}) while this upload ran.`, resolution: 'Add to it with --action append --audience-id <id>, or choose another name.', kind: 'failure' });
+          throw new UserError({
+            code: 'audience_name_taken',
+            title: 'An audience with this name already exists',
+            detail: `"${entry.audienceName}" was created elsewhere (id ${existing.map((audience) => audience.audienceId).join(', ')}) while this upload ran.`,
+            resolution: 'Add to it with --action append --audience-id <id>, or choose another name.',
+            kind: 'failure',
+          });
         }
-        entry.pending = { kind: 'create', audienceName: entry.audienceName, md5s, existingIdsWithName: existing.map((audience) => audience.audienceId), startedAt: this.#stamp() };
+        entry.pending = {
+          kind: 'create',
+          audienceName: entry.audienceName,
+          md5s,
+          existingIdsWithName: existing.map((audience) => audience.audienceId),
+          startedAt: this.#stamp(),
+        };
       } else {
         const audienceId = entry.audienceId as string;
-        const [before] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: HISTORY_SIZE, signal });
-        if (!before) throw new UserError({ code: 'audience_not_found', title: 'Audience not found', detail: `Audience ${audienceId} no longer exists for advertiser ${this.#advertiserId}.`, resolution: 'It may have been deleted in TikTok. Upload to a new audience (--action create with another name).', kind: 'failure' });
-        entry.pending = { kind: 'update', action: operation, md5s, historyBefore: historyMarker(before), startedAt: this.#stamp() };
+        const [before] = await this.#client.getAudiences({
+          advertiserId: this.#advertiserId,
+          audienceIds: [audienceId],
+          historySize: HISTORY_SIZE,
+          signal,
+        });
+        if (!before)
+          throw new UserError({
+            code: 'audience_not_found',
+            title: 'Audience not found',
+            detail: `Audience ${audienceId} no longer exists for advertiser ${this.#advertiserId}.`,
+            resolution:
+              'It may have been deleted in TikTok. Upload to a new audience (--action create with another name).',
+            kind: 'failure',
+          });
+        entry.pending = {
+          kind: 'update',
+          action: operation,
+          md5s,
+          historyBefore: historyMarker(before),
+          startedAt: this.#stamp(),
+        };
       }
       await this.#save();
       this.writes += 1;
       try {
         if (operation === 'CREATE') {
-          const created = await this.#client.createAudience({ advertiserId: this.#advertiserId, name: entry.audienceName, calculateType: entry.calculateType, filePaths, retentionInDays: this.#request.audience.retentionInDays, signal });
+          const created = await this.#client.createAudience({
+            advertiserId: this.#advertiserId,
+            name: entry.audienceName,
+            calculateType: entry.calculateType,
+            filePaths,
+            retentionInDays: this.#request.audience.retentionInDays,
+            signal,
+          });
           entry.audienceId = created.audienceId;
           entry.created = true;
         } else {
-          await this.#client.updateAudience({ advertiserId: this.#advertiserId, audienceId: entry.audienceId as string, filePaths, action: operation, signal });
+          await this.#client.updateAudience({
+            advertiserId: this.#advertiserId,
+            audienceId: entry.audienceId as string,
+            filePaths,
+            action: operation,
+            signal,
+          });
         }
       } catch (error) {
         if (error instanceof TikTokApiError && error.outcomeUnknown) {
@@ -403,8 +641,24 @@ class UploadRun {
       this.#markApplied(entry, md5s, operation);
       delete entry.pending;
       await this.#save();
-      if (operation === 'CREATE') this.#emit({ kind: 'audience-created', type: entry.type, audienceId: entry.audienceId as string, audienceName: entry.audienceName, files: md5s.length, reconciled: false });
-      else this.#emit({ kind: 'audience-updated', type: entry.type, audienceId: entry.audienceId as string, action: operation, files: md5s.length, reconciled: false });
+      if (operation === 'CREATE')
+        this.#emit({
+          kind: 'audience-created',
+          type: entry.type,
+          audienceId: entry.audienceId as string,
+          audienceName: entry.audienceName,
+          files: md5s.length,
+          reconciled: false,
+        });
+      else
+        this.#emit({
+          kind: 'audience-updated',
+          type: entry.type,
+          audienceId: entry.audienceId as string,
+          action: operation,
+          files: md5s.length,
+          reconciled: false,
+        });
       return;
     }
   }
@@ -429,7 +683,13 @@ class UploadRun {
         if (fresh.length > 0) break;
       }
       if (fresh.length > 1) {
-        throw new UserError({ code: 'duplicate_audiences', title: 'Several audiences were created', detail: `"${pending.audienceName}" exists ${fresh.length} times (ids ${fresh.map((audience) => audience.audienceId).join(', ')}), created outside this upload's ledger.`, resolution: 'Delete the extra audiences in TikTok Ads Manager, keeping one, then run the same command again.', kind: 'failure' });
+        throw new UserError({
+          code: 'duplicate_audiences',
+          title: 'Several audiences were created',
+          detail: `"${pending.audienceName}" exists ${fresh.length} times (ids ${fresh.map((audience) => audience.audienceId).join(', ')}), created outside this upload's ledger.`,
+          resolution: 'Delete the extra audiences in TikTok Ads Manager, keeping one, then run the same command again.',
+          kind: 'failure',
+        });
       }
       const [created] = fresh;
       happened = created !== undefined;
@@ -437,18 +697,37 @@ class UploadRun {
         entry.audienceId = created.audienceId;
         entry.created = true;
         this.#markApplied(entry, pending.md5s, 'CREATE');
-        this.#emit({ kind: 'audience-created', type: entry.type, audienceId: created.audienceId, audienceName: pending.audienceName, files: pending.md5s.length, reconciled: true });
+        this.#emit({
+          kind: 'audience-created',
+          type: entry.type,
+          audienceId: created.audienceId,
+          audienceName: pending.audienceName,
+          files: pending.md5s.length,
+          reconciled: true,
+        });
       }
     } else {
       const audienceId = entry.audienceId as string;
-      const [after] = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: [audienceId], historySize: HISTORY_SIZE, signal });
+      const [after] = await this.#client.getAudiences({
+        advertiserId: this.#advertiserId,
+        audienceIds: [audienceId],
+        historySize: HISTORY_SIZE,
+        signal,
+      });
       const now = after ? historyMarker(after) : { count: 0, first: null, last: null };
       // Updates of one audience are serialized by this ledger, so any new entry is ours.
       const before = pending.historyBefore;
       happened = now.count > before.count || !sameEntry(now.first, before.first) || !sameEntry(now.last, before.last);
       if (happened) {
         this.#markApplied(entry, pending.md5s, pending.action);
-        this.#emit({ kind: 'audience-updated', type: entry.type, audienceId, action: pending.action, files: pending.md5s.length, reconciled: true });
+        this.#emit({
+          kind: 'audience-updated',
+          type: entry.type,
+          audienceId,
+          action: pending.action,
+          files: pending.md5s.length,
+          reconciled: true,
+        });
       }
     }
     delete entry.pending;
@@ -460,7 +739,9 @@ class UploadRun {
    * Reads the audiences' status, waiting (bounded) until TikTok has calculated all of them: one
    * shared wait after everything was applied, not one per type.
    */
-  async status(applied: Array<{ type: IdentifierType; counters: { uploaded: number; skipped: number } }>): Promise<UploadTypeResult[]> {
+  async status(
+    applied: Array<{ type: IdentifierType; counters: { uploaded: number; skipped: number } }>,
+  ): Promise<UploadTypeResult[]> {
     const poll = this.#request.poll ?? DEFAULT_POLL;
     const entries = applied.map(({ type }) => this.#state.audiences[type] as LedgerAudience);
     const ids = entries.map((entry) => entry.audienceId as string);
@@ -469,13 +750,24 @@ class UploadRun {
     let pause = 0;
     let paused = 0;
     for (;;) {
-      const found = await this.#client.getAudiences({ advertiserId: this.#advertiserId, audienceIds: ids, historySize: 10, signal: this.#request.signal });
+      const found = await this.#client.getAudiences({
+        advertiserId: this.#advertiserId,
+        audienceIds: ids,
+        historySize: 10,
+        signal: this.#request.signal,
+      });
       details = new Map(found.map((item) => [item.audienceId, item]));
       // The larger of wall-clock time and time paused, so an injected sleep still ends the wait.
       const elapsedMs = Math.max(Date.now() - started, paused);
       const calculating = entries.filter((entry) => details.get(entry.audienceId as string)?.isValid === false);
       if (calculating.length === 0 || elapsedMs >= poll.timeoutMs) break;
-      for (const entry of calculating) this.#emit({ kind: 'waiting-for-audience', type: entry.type, audienceId: entry.audienceId as string, elapsedMs });
+      for (const entry of calculating)
+        this.#emit({
+          kind: 'waiting-for-audience',
+          type: entry.type,
+          audienceId: entry.audienceId as string,
+          elapsedMs,
+        });
       // Short first pauses (the emulator calculates in seconds), growing to the configured interval.
       pause = Math.min(poll.intervalMs, pause === 0 ? Math.min(1000, poll.intervalMs) : pause * 2);
       const wait = Math.min(pause, Math.max(0, poll.timeoutMs - elapsedMs));
@@ -491,7 +783,13 @@ class UploadRun {
       const isValid = current?.isValid ?? false;
       const coverNum = current?.coverNum ?? undefined;
       const matchRate = isValid && coverNum !== undefined && exact && idsSent > 0 ? coverNum / idsSent : undefined;
-      entry.result = { isValid, history: current?.history ?? [], checkedAt: this.#stamp(), ...(coverNum === undefined ? {} : { coverNum }), ...(matchRate === undefined ? {} : { matchRate }) };
+      entry.result = {
+        isValid,
+        history: current?.history ?? [],
+        checkedAt: this.#stamp(),
+        ...(coverNum === undefined ? {} : { coverNum }),
+        ...(matchRate === undefined ? {} : { matchRate }),
+      };
       return {
         type,
         calculateType: entry.calculateType,
@@ -531,13 +829,32 @@ export async function uploadTransformOutput(request: UploadRequest): Promise<Upl
   const now = (request.now ?? (() => new Date()))().toISOString();
   const loaded = await request.ledger.load(request.ledgerId);
   if (loaded && (loaded.advertiserId !== request.advertiserId || loaded.action !== request.audience.action)) {
-    throw new UserError({ code: 'ledger_mismatch', title: 'The upload ledger belongs to another upload', detail: `Ledger ${request.ledgerId} records ${loaded.action} for advertiser ${loaded.advertiserId}.`, resolution: 'Use a different ledger (for the CLI: transform into a fresh folder) or run the upload with its original arguments.', kind: 'failure' });
+    throw new UserError({
+      code: 'ledger_mismatch',
+      title: 'The upload ledger belongs to another upload',
+      detail: `Ledger ${request.ledgerId} records ${loaded.action} for advertiser ${loaded.advertiserId}.`,
+      resolution:
+        'Use a different ledger (for the CLI: transform into a fresh folder) or run the upload with its original arguments.',
+      kind: 'failure',
+    });
   }
-  const state: UploadLedgerState = loaded ?? { version: UPLOAD_LEDGER_VERSION, advertiserId: request.advertiserId, action: request.audience.action, audiences: {}, createdAt: now, updatedAt: now };
+  const state: UploadLedgerState = loaded ?? {
+    version: UPLOAD_LEDGER_VERSION,
+    advertiserId: request.advertiserId,
+    action: request.audience.action,
+    audiences: {},
+    createdAt: now,
+    updatedAt: now,
+  };
   const run = new UploadRun(request, state);
   // Types one after the other (each its own audience); then one wait for TikTok to calculate them all.
   const applied: Array<{ type: IdentifierType; counters: { uploaded: number; skipped: number } }> = [];
   for (const type of types) applied.push({ type, counters: await run.applyType(type) });
   const audiences = await run.status(applied);
-  return { advertiserId: request.advertiserId, action: request.audience.action, audiences, alreadyComplete: run.writes === 0 };
+  return {
+    advertiserId: request.advertiserId,
+    action: request.audience.action,
+    audiences,
+    alreadyComplete: run.writes === 0,
+  };
 }

@@ -12,7 +12,9 @@ const schemaQuerySchema = z.object({
 });
 
 export function addDataRoutes(router: Router, context: ServerContext): void {
-  router.add('GET', '/api/files', async ({ query }) => ({ body: await listDataFolder(context.dataDir, query.get('path') ?? '') }));
+  router.add('GET', '/api/files', async ({ query }) => ({
+    body: await listDataFolder(context.dataDir, query.get('path') ?? ''),
+  }));
 
   router.add('GET', '/api/schema', async ({ query }) => {
     const parsed = schemaQuerySchema.safeParse(Object.fromEntries(query));
@@ -21,11 +23,21 @@ export function addDataRoutes(router: Router, context: ServerContext): void {
     const info = await stat(absolute);
     let discovery: Record<string, unknown>;
     try {
-      discovery = await context.discoverSchema([absolute], parsed.data.sampleRows === undefined ? {} : { sampleRows: parsed.data.sampleRows });
+      discovery = await context.discoverSchema(
+        [absolute],
+        parsed.data.sampleRows === undefined ? {} : { sampleRows: parsed.data.sampleRows },
+      );
     } catch (error) {
       if (isUserError(error)) throw error;
       // A parser's own message may quote file content: say what failed, not what it read.
-      throw problem(422, { code: 'unreadable_input', title: 'File could not be read', detail: `"${parsed.data.path}" could not be read as JSON Lines, a JSON array, CSV/TSV or Parquet (optionally gzip-compressed).`, resolution: 'Check that the file is complete and in one of these formats; `npm run cli -- inspect <file>` shows more.', field: 'path' });
+      throw problem(422, {
+        code: 'unreadable_input',
+        title: 'File could not be read',
+        detail: `"${parsed.data.path}" could not be read as JSON Lines, a JSON array, CSV/TSV or Parquet (optionally gzip-compressed).`,
+        resolution:
+          'Check that the file is complete and in one of these formats; `npm run cli -- inspect <file>` shows more.',
+        field: 'path',
+      });
     }
     return { body: { path: parsed.data.path, kind: info.isDirectory() ? 'folder' : 'file', ...discovery } };
   });

@@ -18,7 +18,11 @@ const listQuerySchema = z.object({
 
 const JOB_ID = /^[0-9a-f-]{36}$/;
 
-export function addJobRoutes(router: Router, context: ServerContext, options: { maxBodyBytes: number; ssePollMs: number }): void {
+export function addJobRoutes(
+  router: Router,
+  context: ServerContext,
+  options: { maxBodyBytes: number; ssePollMs: number },
+): void {
   const jobOr404 = (id: string) => {
     if (!JOB_ID.test(id)) throw jobNotFound(id);
     return context.jobs.get(id);
@@ -42,12 +46,28 @@ export function addJobRoutes(router: Router, context: ServerContext, options: { 
         await resolveDataPath(context.dataDir, input, `inputs[${index}]`);
       } catch (error) {
         // A plan naming a missing file is an invalid plan (422), not a missing endpoint.
-        if (isUserError(error)) throw problem(422, { code: error.code, title: error.title, detail: error.detail, resolution: error.resolution, field: error.field ?? `inputs[${index}]` });
+        if (isUserError(error))
+          throw problem(422, {
+            code: error.code,
+            title: error.title,
+            detail: error.detail,
+            resolution: error.resolution,
+            field: error.field ?? `inputs[${index}]`,
+          });
         throw error;
       }
     }
     if (plan.audience.audienceId !== undefined && new Set(plan.mapping.map((m) => m.type)).size > 1) {
-      throw fromUserError(new UserError({ code: 'audience_id_needs_one_type', title: 'One audience, one identifier type', detail: 'An existing audienceId can only receive one identifier type, but the mapping has several.', resolution: 'Map columns to a single type, or give an audience name instead so one audience per type is created.', field: 'audience.audienceId' }));
+      throw fromUserError(
+        new UserError({
+          code: 'audience_id_needs_one_type',
+          title: 'One audience, one identifier type',
+          detail: 'An existing audienceId can only receive one identifier type, but the mapping has several.',
+          resolution:
+            'Map columns to a single type, or give an audience name instead so one audience per type is created.',
+          field: 'audience.audienceId',
+        }),
+      );
     }
     const { job } = context.jobs.create(plan, 'api');
     return { status: 201, body: jobView(job) };
@@ -74,8 +94,16 @@ export function addJobRoutes(router: Router, context: ServerContext, options: { 
   router.add('GET', '/api/jobs/:id/events', async ({ params, request, response }) => {
     const id = params.id ?? '';
     let job = jobOr404(id);
-    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (event: string, data: unknown, eventId?: number) => response.write(`${eventId === undefined ? '' : `id: ${eventId}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: string, data: unknown, eventId?: number) =>
+      response.write(
+        `${eventId === undefined ? '' : `id: ${eventId}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
+      );
     const lastEventId = Number(request.headers['last-event-id'] ?? 0);
     let afterEvent = Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
     let lastUpdate = -1;

@@ -6,11 +6,23 @@ import type { ServerContext } from '../server-context.ts';
 
 const credentialsUpdateSchema = z
   .object({
-    accessToken: z.string().trim().min(8, 'An access token is a long string from TikTok for Business').max(512).optional(),
-    advertiserId: z.string().trim().regex(/^\d{1,32}$/, 'advertiserId is the digits of a TikTok advertiser id').optional(),
+    accessToken: z
+      .string()
+      .trim()
+      .min(8, 'An access token is a long string from TikTok for Business')
+      .max(512)
+      .optional(),
+    advertiserId: z
+      .string()
+      .trim()
+      .regex(/^\d{1,32}$/, 'advertiserId is the digits of a TikTok advertiser id')
+      .optional(),
   })
   .strict()
-  .refine((update) => update.accessToken !== undefined || update.advertiserId !== undefined, { message: 'Give an accessToken, an advertiserId, or both', path: ['accessToken'] });
+  .refine((update) => update.accessToken !== undefined || update.advertiserId !== undefined, {
+    message: 'Give an accessToken, an advertiserId, or both',
+    path: ['accessToken'],
+  });
 
 export function addTikTokRoutes(router: Router, context: ServerContext, options: { maxBodyBytes: number }): void {
   router.add('GET', '/api/audiences', async () => {

@@ -74,7 +74,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 export const api = {
   health: () => call<{ status: string; destination: Destination }>('GET', '/api/health'),
-  files: (path: string) => call<{ path: string; entries: FileEntry[] }>('GET', `/api/files?path=${encodeURIComponent(path)}`),
+  files: (path: string) =>
+    call<{ path: string; entries: FileEntry[] }>('GET', `/api/files?path=${encodeURIComponent(path)}`),
   schema: (path: string) => call<Schema>('GET', `/api/schema?path=${encodeURIComponent(path)}`),
   jobs: () => call<{ jobs: Job[] }>('GET', '/api/jobs?limit=50'),
   createJob: (plan: unknown) => call<Job>('POST', '/api/jobs', plan),
@@ -82,7 +83,8 @@ export const api = {
   retryJob: (id: string) => call<Job>('POST', `/api/jobs/${id}/retry`),
   deleteJob: (id: string) => call<unknown>('DELETE', `/api/jobs/${id}`),
   credentials: () => call<CredentialsStatus>('GET', '/api/credentials'),
-  saveCredentials: (update: { accessToken?: string; advertiserId?: string }) => call<CredentialsStatus>('PUT', '/api/credentials', update),
+  saveCredentials: (update: { accessToken?: string; advertiserId?: string }) =>
+    call<CredentialsStatus>('PUT', '/api/credentials', update),
   /** Live state and progress of one job (server-sent events). */
   watchJob(id: string, onJob: (job: Job) => void): () => void {
     const source = new EventSource(`/api/jobs/${id}/events`);

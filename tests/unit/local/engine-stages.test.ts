@@ -6,7 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/adapters/node/sqlite/open-database.ts';
 import { SqliteUploadLedgerStore } from '../../../src/adapters/node/sqlite/upload-ledger-store.ts';
 import { jobPlanSchema } from '../../../src/core/plan.ts';
-import { startTikTokEmulator, type RunningEmulator } from '../../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
+import {
+  startTikTokEmulator,
+  type RunningEmulator,
+} from '../../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
 import { TikTokClient } from '../../../src/destinations/tiktok/tiktok-client.ts';
 import type { UploadLedgerState } from '../../../src/destinations/tiktok/upload-ledger.ts';
 import { engineStages } from '../../../src/local/engine-stages.ts';
@@ -30,7 +33,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const plan = jobPlanSchema.parse({ inputs: ['in.csv'], mapping: [{ column: 'email', type: 'EMAIL' }, { column: 'phone', type: 'PHONE' }], audience: { name: 'Stages', action: 'create' } });
+const plan = jobPlanSchema.parse({
+  inputs: ['in.csv'],
+  mapping: [
+    { column: 'email', type: 'EMAIL' },
+    { column: 'phone', type: 'PHONE' },
+  ],
+  audience: { name: 'Stages', action: 'create' },
+});
 
 describe('engineStages', () => {
   it('reports partially_failed when TikTok refuses a later type for good, and a retry finishes only what is missing', async () => {
@@ -38,21 +48,54 @@ describe('engineStages', () => {
     let refusePhone = true;
     // TikTok refuses to create the PHONE audience (a permission error: final, not retried).
     const refusingFetch: typeof fetch = async (input, init) => {
-      if (refusePhone && String(input).includes('/custom_audience/create/') && String(init?.body ?? '').includes('PHONE_SHA256')) {
-        return new Response(JSON.stringify({ code: 40001, message: 'No permission to operate this advertiser', request_id: 'req-1', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
+      if (
+        refusePhone &&
+        String(input).includes('/custom_audience/create/') &&
+        String(init?.body ?? '').includes('PHONE_SHA256')
+      ) {
+        return new Response(
+          JSON.stringify({
+            code: 40001,
+            message: 'No permission to operate this advertiser',
+            request_id: 'req-1',
+            data: {},
+          }),
+          { status: 200, headers: { 'content-type': 'application/json' } },
+        );
       }
       return fetch(input, init);
     };
     const stages = engineStages({
       ledger,
-      connect: async () => ({ client: new TikTokClient({ baseUrl: emulator.baseUrl, accessToken: 't', fetch: refusingFetch }), advertiserId: '42', poll: { timeoutMs: 5_000, intervalMs: 50 }, destination: EMULATOR_DESTINATION }),
+      connect: async () => ({
+        client: new TikTokClient({ baseUrl: emulator.baseUrl, accessToken: 't', fetch: refusingFetch }),
+        advertiserId: '42',
+        poll: { timeoutMs: 5_000, intervalMs: 50 },
+        destination: EMULATOR_DESTINATION,
+      }),
     });
     const outDir = join(dir, 'out');
     mkdirSync(join(dir, 'tmp'));
-    const manifest = await stages.transform({ inputPaths: [join(dir, 'in.csv')], plan, outDir, tempDir: join(dir, 'tmp'), signal: new AbortController().signal, onProgress: () => {} });
+    const manifest = await stages.transform({
+      inputPaths: [join(dir, 'in.csv')],
+      plan,
+      outDir,
+      tempDir: join(dir, 'tmp'),
+      signal: new AbortController().signal,
+      onProgress: () => {},
+    });
     expect(manifest.types.EMAIL?.unique).toBe(1200);
     expect(manifest.types.PHONE?.unique).toBe(1200);
-    const upload = (signal = new AbortController().signal) => stages.upload({ manifest, outDir, plan, ledgerId: 'job-1', destination: EMULATOR_DESTINATION, signal, onProgress: () => {} });
+    const upload = (signal = new AbortController().signal) =>
+      stages.upload({
+        manifest,
+        outDir,
+        plan,
+        ledgerId: 'job-1',
+        destination: EMULATOR_DESTINATION,
+        signal,
+        onProgress: () => {},
+      });
 
     const first = await upload();
     expect(first.state).toBe('partially_failed');

@@ -11,13 +11,23 @@ import { completed, fakeStages, waitFor } from './fake-stages.ts';
 const destination: LocalDestination = {
   current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
   listAudiences: async () => ({ advertiserId: '1', audiences: [] }),
-  credentialsStatus: async () => ({ configured: false, source: 'none', tokenLast4: null, advertiserId: null, destination: { kind: 'emulator', label: 'simulated TikTok' } }),
+  credentialsStatus: async () => ({
+    configured: false,
+    source: 'none',
+    tokenLast4: null,
+    advertiserId: null,
+    destination: { kind: 'emulator', label: 'simulated TikTok' },
+  }),
   saveCredentials: async () => {
     throw new Error('not in this test');
   },
   close: async () => {},
 };
-const plan = jobPlanSchema.parse({ inputs: ['in.csv'], mapping: [{ column: 'email', type: 'EMAIL' }], audience: { name: 'A', action: 'create' } });
+const plan = jobPlanSchema.parse({
+  inputs: ['in.csv'],
+  mapping: [{ column: 'email', type: 'EMAIL' }],
+  audience: { name: 'A', action: 'create' },
+});
 
 let dataDir: string;
 let app: LocalApp | undefined;
@@ -54,8 +64,19 @@ describe('LocalWorker + JobRunner', () => {
     a.worker?.start();
     const { job } = a.jobs.create(plan, 'api');
     const done = await waitFor(() => finished(a, job.id));
-    expect(done).toMatchObject({ state: 'completed', reason: 'Sent 10 ids.', progress: { percent: 100 }, result: { transform: { recordsRead: 10, types: { EMAIL: { unique: 10, files: 1 } } }, upload: { idsSent: 10 } } });
-    expect(a.jobStore.events(job.id).map((e) => e.data.state)).toEqual(['queued', 'transforming', 'uploading', 'processing', 'completed']);
+    expect(done).toMatchObject({
+      state: 'completed',
+      reason: 'Sent 10 ids.',
+      progress: { percent: 100 },
+      result: { transform: { recordsRead: 10, types: { EMAIL: { unique: 10, files: 1 } } }, upload: { idsSent: 10 } },
+    });
+    expect(a.jobStore.events(job.id).map((e) => e.data.state)).toEqual([
+      'queued',
+      'transforming',
+      'uploading',
+      'processing',
+      'completed',
+    ]);
     expect(done.outputExpiresAt! - done.finishedAt!).toBe(7 * 24 * 60 * 60 * 1000);
     expect(a.queue.messagesOf(job.id).map((m) => m.state)).toEqual(['done']);
   });
@@ -72,11 +93,21 @@ describe('LocalWorker + JobRunner', () => {
     expect(done.state).toBe('completed');
     expect(stages.uploads).toBe(3);
     expect(stages.transforms).toBe(1);
-    expect(a.jobStore.events(job.id).filter((e) => e.type === 'retry').map((e) => e.data.attempt)).toEqual([1, 2]);
+    expect(
+      a.jobStore
+        .events(job.id)
+        .filter((e) => e.type === 'retry')
+        .map((e) => e.data.attempt),
+    ).toEqual([1, 2]);
   });
 
   it('dead-letters work that keeps failing and fails the job with the reason and what to do', async () => {
-    const a = open(fakeStages(async () => { throw new Error('disk on fire'); }), { maxAttempts: 2 });
+    const a = open(
+      fakeStages(async () => {
+        throw new Error('disk on fire');
+      }),
+      { maxAttempts: 2 },
+    );
     a.worker?.start();
     const { job } = a.jobs.create(plan, 'api');
     const done = await waitFor(() => finished(a, job.id));
@@ -88,13 +119,23 @@ describe('LocalWorker + JobRunner', () => {
 
   it('fails at once (no retry) on a person-facing error', async () => {
     const stages = fakeStages(async () => {
-      throw new UserError({ code: 'bad_token', title: 'TikTok refused the token', detail: 'Token revoked.', resolution: 'Save a new token.', kind: 'failure' });
+      throw new UserError({
+        code: 'bad_token',
+        title: 'TikTok refused the token',
+        detail: 'Token revoked.',
+        resolution: 'Save a new token.',
+        kind: 'failure',
+      });
     });
     const a = open(stages);
     a.worker?.start();
     const { job } = a.jobs.create(plan, 'api');
     const done = await waitFor(() => finished(a, job.id));
-    expect(done).toMatchObject({ state: 'failed', reason: 'TikTok refused the token: Token revoked.', resolution: 'Save a new token.' });
+    expect(done).toMatchObject({
+      state: 'failed',
+      reason: 'TikTok refused the token: Token revoked.',
+      resolution: 'Save a new token.',
+    });
     expect(stages.uploads).toBe(1);
   });
 
@@ -104,7 +145,11 @@ describe('LocalWorker + JobRunner', () => {
     rmSync(join(dataDir, 'in.csv'));
     a.worker?.start();
     const done = await waitFor(() => finished(a, job.id));
-    expect(done).toMatchObject({ state: 'failed', reason: expect.stringContaining('Input file is gone'), resolution: expect.stringContaining('retry the job') });
+    expect(done).toMatchObject({
+      state: 'failed',
+      reason: expect.stringContaining('Input file is gone'),
+      resolution: expect.stringContaining('retry the job'),
+    });
   });
 
   it('cancels a running job, and a retry finishes it without transforming again', async () => {
@@ -162,7 +207,10 @@ describe('LocalWorker + JobRunner', () => {
   it('resumes a job left leased by a dead process without waiting for the lease', async () => {
     const first = open(fakeStages(async () => completed));
     // A process that died mid-transform: lease held by a pid that no longer exists, partial output on disk.
-    const { job } = first.jobs.create(plan, 'api', { owner: `${(await import('node:os')).hostname()}#999999999#server-dead`, leaseMs: 3_600_000 });
+    const { job } = first.jobs.create(plan, 'api', {
+      owner: `${(await import('node:os')).hostname()}#999999999#server-dead`,
+      leaseMs: 3_600_000,
+    });
     first.jobStore.setState(job.id, { state: 'transforming', reason: 'was running' });
     mkdirSync(join(first.jobsDir, job.id, 'out', 'email_sha256'), { recursive: true });
     writeFileSync(join(first.jobsDir, job.id, 'out', 'email_sha256', 'part-00000.csv'), 'partial\n');

@@ -24,7 +24,13 @@ beforeAll(async () => {
     destination: {
       current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
       listAudiences: async () => ({ advertiserId: '1', audiences: [] }),
-      credentialsStatus: async () => ({ configured: false, source: 'none', tokenLast4: null, advertiserId: null, destination: { kind: 'emulator', label: 'simulated TikTok' } }),
+      credentialsStatus: async () => ({
+        configured: false,
+        source: 'none',
+        tokenLast4: null,
+        advertiserId: null,
+        destination: { kind: 'emulator', label: 'simulated TikTok' },
+      }),
       saveCredentials: async () => {
         throw new Error('unused');
       },
@@ -50,9 +56,17 @@ describe('AUTH_PASSWORD', () => {
     }
     const basic = `Basic ${Buffer.from('anyone:correct horse battery').toString('base64')}`;
     expect((await fetch(`${url}/api/health`, { headers: { authorization: basic } })).status).toBe(200);
-    expect((await fetch(`${url}/api/health`, { headers: { authorization: 'Bearer correct horse battery' } })).status).toBe(200);
+    expect(
+      (await fetch(`${url}/api/health`, { headers: { authorization: 'Bearer correct horse battery' } })).status,
+    ).toBe(200);
     expect((await fetch(`${url}/api/health`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await fetch(`${url}/api/health`, { headers: { authorization: `Basic ${Buffer.from('u:correct horse batter').toString('base64')}` } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${url}/api/health`, {
+          headers: { authorization: `Basic ${Buffer.from('u:correct horse batter').toString('base64')}` },
+        })
+      ).status,
+    ).toBe(401);
   });
 });
 

@@ -14,11 +14,30 @@ let tiktokDown = false;
 const destination: LocalDestination = {
   current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
   listAudiences: async () => {
-    if (tiktokDown) throw new TikTokApiError({ kind: 'retryable', code: 50000, requestId: 'r-9', tiktokMessage: 'Internal error', endpoint: '/dmp/custom_audience/list/' });
+    if (tiktokDown)
+      throw new TikTokApiError({
+        kind: 'retryable',
+        code: 50000,
+        requestId: 'r-9',
+        tiktokMessage: 'Internal error',
+        endpoint: '/dmp/custom_audience/list/',
+      });
     return { advertiserId: '7000000000000000001', audiences: [{ audience_id: '1', name: 'A · EMAIL' }] };
   },
-  credentialsStatus: async () => ({ configured: false, source: 'none', tokenLast4: null, advertiserId: null, destination: { kind: 'emulator', label: 'simulated TikTok' } }),
-  saveCredentials: async (update) => ({ configured: true, source: 'file', tokenLast4: update.accessToken?.slice(-4) ?? null, advertiserId: update.advertiserId ?? null, destination: { kind: 'tiktok', label: 'TikTok' } }),
+  credentialsStatus: async () => ({
+    configured: false,
+    source: 'none',
+    tokenLast4: null,
+    advertiserId: null,
+    destination: { kind: 'emulator', label: 'simulated TikTok' },
+  }),
+  saveCredentials: async (update) => ({
+    configured: true,
+    source: 'file',
+    tokenLast4: update.accessToken?.slice(-4) ?? null,
+    advertiserId: update.advertiserId ?? null,
+    destination: { kind: 'tiktok', label: 'TikTok' },
+  }),
   close: async () => {},
 };
 
@@ -31,7 +50,10 @@ beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'au-http-'));
   const dataDir = join(base, 'data');
   mkdirSync(join(dataDir, 'audiences'), { recursive: true });
-  writeFileSync(join(dataDir, 'audiences', 'people.csv'), 'email,phone\n a@example.com ,+1 613 555 0100\nb@example.com,\n');
+  writeFileSync(
+    join(dataDir, 'audiences', 'people.csv'),
+    'email,phone\n a@example.com ,+1 613 555 0100\nb@example.com,\n',
+  );
   writeFileSync(join(base, 'secret.csv'), 'email\nsecret@example.com\n');
   symlinkSync(join(base, 'secret.csv'), join(dataDir, 'link-out.csv'));
   writeFileSync(join(dataDir, 'audiences', 'junk.parquet'), Buffer.from([0, 1, 2, 3, 0x7b, 0x7b, 0xff]));
@@ -46,7 +68,11 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-const plan = { inputs: ['audiences/people.csv'], mapping: [{ column: 'email', type: 'EMAIL' }], audience: { name: 'Test', action: 'create' } };
+const plan = {
+  inputs: ['audiences/people.csv'],
+  mapping: [{ column: 'email', type: 'EMAIL' }],
+  audience: { name: 'Test', action: 'create' },
+};
 
 async function call(method: string, path: string, body?: string | object, headers: Record<string, string> = {}) {
   const response = await fetch(`${url}${path}`, {
@@ -55,13 +81,23 @@ async function call(method: string, path: string, body?: string | object, header
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', headers: response.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    headers: response.headers,
+    json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 }
 
 function expectProblem(answer: Awaited<ReturnType<typeof call>>, status: number, field?: string): void {
   expect(answer.status).toBe(status);
   expect(answer.type).toMatch(/^application\/problem\+json/);
-  expect(answer.json).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), resolution: expect.any(String) });
+  expect(answer.json).toMatchObject({
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+    resolution: expect.any(String),
+  });
   if (field !== undefined) expect(answer.json.field).toBe(field);
 }
 
@@ -92,7 +128,11 @@ describe('JSON API', () => {
   it('creates, lists, gets, cancels, retries and deletes jobs', async () => {
     const created = await call('POST', '/api/jobs', plan);
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ state: 'queued', destination: { label: 'simulated TikTok' }, plan: { inputs: ['audiences/people.csv'], options: { phoneRegion: 'US' } } });
+    expect(created.json).toMatchObject({
+      state: 'queued',
+      destination: { label: 'simulated TikTok' },
+      plan: { inputs: ['audiences/people.csv'], options: { phoneRegion: 'US' } },
+    });
     const id = created.json.id as string;
     expect((await call('GET', `/api/jobs/${id}`)).json.id).toBe(id);
     const list = await call('GET', '/api/jobs?limit=5');
@@ -106,7 +146,11 @@ describe('JSON API', () => {
   });
 
   it('validates plans with the shared schema and names the offending field', async () => {
-    expectProblem(await call('POST', '/api/jobs', { ...plan, mapping: [{ column: 'email', type: 'EMAILS' }] }), 422, 'mapping[0].type');
+    expectProblem(
+      await call('POST', '/api/jobs', { ...plan, mapping: [{ column: 'email', type: 'EMAILS' }] }),
+      422,
+      'mapping[0].type',
+    );
     expectProblem(await call('POST', '/api/jobs', { ...plan, audience: { action: 'create' } }), 422, 'audience.name');
     expectProblem(await call('POST', '/api/jobs', { ...plan, inputs: [] }), 422, 'inputs');
     expectProblem(await call('POST', '/api/jobs', { ...plan, inputs: ['../secret.csv'] }), 422, 'inputs[0]');
@@ -130,8 +174,14 @@ describe('JSON API', () => {
   });
 
   it('lists audiences and keeps credentials write-only', async () => {
-    expect((await call('GET', '/api/audiences')).json).toMatchObject({ destination: { label: 'simulated TikTok' }, advertiserId: '7000000000000000001' });
-    expect((await call('GET', '/api/credentials')).json).toMatchObject({ configured: false, destination: { kind: 'emulator' } });
+    expect((await call('GET', '/api/audiences')).json).toMatchObject({
+      destination: { label: 'simulated TikTok' },
+      advertiserId: '7000000000000000001',
+    });
+    expect((await call('GET', '/api/credentials')).json).toMatchObject({
+      configured: false,
+      destination: { kind: 'emulator' },
+    });
     const saved = await call('PUT', '/api/credentials', { accessToken: 'tok-1234567890-abcd', advertiserId: '42' });
     expect(saved.json).toMatchObject({ configured: true, tokenLast4: 'abcd' });
     expect(JSON.stringify(saved.json)).not.toContain('tok-1234567890');
@@ -157,12 +207,15 @@ describe('JSON API', () => {
     }
   });
 
-    it('refuses state-changing requests from another site', async () => {
+  it('refuses state-changing requests from another site', async () => {
     expectProblem(await call('POST', '/api/jobs', plan, { origin: 'https://evil.example' }), 403);
   });
 
   it('streams job events (SSE) until the job ends', async () => {
-    const { job } = app.jobs.create(app.jobStore.get(((await call('POST', '/api/jobs', plan)).json.id as string))!.plan, 'api');
+    const { job } = app.jobs.create(
+      app.jobStore.get((await call('POST', '/api/jobs', plan)).json.id as string)!.plan,
+      'api',
+    );
     app.jobs.cancel(job.id);
     const response = await fetch(`${url}/api/jobs/${job.id}/events`);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -181,39 +234,94 @@ describe('bad input fuzz', () => {
       return seed / 2 ** 31;
     };
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-    const junkValues = [null, 1, -1, 1.5, true, 'x', '', [], {}, [null], { a: 1 }, 'EMAIL', '../../etc/passwd', '\u0000', 'é'.repeat(300)];
+    const junkValues = [
+      null,
+      1,
+      -1,
+      1.5,
+      true,
+      'x',
+      '',
+      [],
+      {},
+      [null],
+      { a: 1 },
+      'EMAIL',
+      '../../etc/passwd',
+      '\u0000',
+      'é'.repeat(300),
+    ];
     const makeBody = (): string | object => {
       const kind = Math.floor(random() * 6);
       if (kind === 0) return pick(['{', '[', '{"inputs":', 'nul', '{"a":1,}', '\u0000\u0001', '{"inputs": ["a"]', '"']);
       if (kind === 1) return pick(junkValues) as object;
-      if (kind === 2) return { ...plan, [pick(['inputs', 'mapping', 'audience', 'options', 'maxFileBytes'])]: pick(junkValues) };
-      if (kind === 3) return { ...plan, inputs: [pick(['../secret.csv', '/etc/passwd', '.jobs/x', 'audiences/../../secret.csv', 'link-out.csv', 'missing.csv', 'C:\\x'])] };
-      if (kind === 4) return { ...plan, audience: { ...plan.audience, [pick(['name', 'action', 'audienceId', 'advertiserId', 'retentionInDays'])]: pick(junkValues) } };
+      if (kind === 2)
+        return { ...plan, [pick(['inputs', 'mapping', 'audience', 'options', 'maxFileBytes'])]: pick(junkValues) };
+      if (kind === 3)
+        return {
+          ...plan,
+          inputs: [
+            pick([
+              '../secret.csv',
+              '/etc/passwd',
+              '.jobs/x',
+              'audiences/../../secret.csv',
+              'link-out.csv',
+              'missing.csv',
+              'C:\\x',
+            ]),
+          ],
+        };
+      if (kind === 4)
+        return {
+          ...plan,
+          audience: {
+            ...plan.audience,
+            [pick(['name', 'action', 'audienceId', 'advertiserId', 'retentionInDays'])]: pick(junkValues),
+          },
+        };
       return { ...plan, mapping: [{ column: pick(junkValues), type: pick(['EMAIL', 'email', 'SSN', 1, null]) }] };
     };
     const makeRequest = (): [string, string, (string | object)?] => {
       const kind = Math.floor(random() * 7);
       if (kind <= 2) return ['POST', '/api/jobs', makeBody()];
-      if (kind === 3) return [pick(['GET', 'POST', 'DELETE']), `/api/jobs/${pick(['x', '../../etc', '%00', '00000000-0000-0000-0000-000000000000', 'a'.repeat(200), '%E0%A4%A'])}${pick(['', '/cancel', '/retry', '/events'])}`];
-      if (kind === 4) return ['GET', `/api/files?path=${encodeURIComponent(pick(['..', '../', '/', '/etc', '.config', 'a/../../b', '%2e%2e', 'missing', 'audiences/people.csv']))}`];
-      if (kind === 5) return ['GET', `/api/schema?path=${encodeURIComponent(pick(['..', '/etc/passwd', '', 'missing.csv', '.jobs', 'link-out.csv']))}${pick(['', '&sampleRows=0', '&sampleRows=abc', '&sampleRows=99999999'])}`];
-      return [pick(['PUT', 'PATCH', 'DELETE']), pick(['/api/health', '/api/jobs', '/api/credentials', '/api/audiences', '/api/files'])];
+      if (kind === 3)
+        return [
+          pick(['GET', 'POST', 'DELETE']),
+          `/api/jobs/${pick(['x', '../../etc', '%00', '00000000-0000-0000-0000-000000000000', 'a'.repeat(200), '%E0%A4%A'])}${pick(['', '/cancel', '/retry', '/events'])}`,
+        ];
+      if (kind === 4)
+        return [
+          'GET',
+          `/api/files?path=${encodeURIComponent(pick(['..', '../', '/', '/etc', '.config', 'a/../../b', '%2e%2e', 'missing', 'audiences/people.csv']))}`,
+        ];
+      if (kind === 5)
+        return [
+          'GET',
+          `/api/schema?path=${encodeURIComponent(pick(['..', '/etc/passwd', '', 'missing.csv', '.jobs', 'link-out.csv']))}${pick(['', '&sampleRows=0', '&sampleRows=abc', '&sampleRows=99999999'])}`,
+        ];
+      return [
+        pick(['PUT', 'PATCH', 'DELETE']),
+        pick(['/api/health', '/api/jobs', '/api/credentials', '/api/audiences', '/api/files']),
+      ];
     };
     const statuses = new Map<number, number>();
     const requests = Array.from({ length: 2500 }, makeRequest);
     for (let i = 0; i < requests.length; i += 25) {
-      await Promise.all(requests.slice(i, i + 25).map(async ([method, path, body]) => {
-        const answer = await call(method, path, body);
-        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-        if (answer.status >= 400) {
-          expect(answer.status, `${method} ${path} ${JSON.stringify(body)?.slice(0, 200)}`).toBeLessThan(500);
-          expect(answer.type).toMatch(/^application\/problem\+json/);
-          expect(answer.json.resolution).toEqual(expect.any(String));
-        } else {
-          // The only successes are valid plans drawn by chance (PUT credentials with junk never passes).
-          expect([200, 201]).toContain(answer.status);
-        }
-      }));
+      await Promise.all(
+        requests.slice(i, i + 25).map(async ([method, path, body]) => {
+          const answer = await call(method, path, body);
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          if (answer.status >= 400) {
+            expect(answer.status, `${method} ${path} ${JSON.stringify(body)?.slice(0, 200)}`).toBeLessThan(500);
+            expect(answer.type).toMatch(/^application\/problem\+json/);
+            expect(answer.json.resolution).toEqual(expect.any(String));
+          } else {
+            // The only successes are valid plans drawn by chance (PUT credentials with junk never passes).
+            expect([200, 201]).toContain(answer.status);
+          }
+        }),
+      );
     }
     expect([...statuses.keys()].every((status) => status < 500)).toBe(true);
     expect((await call('GET', '/api/health')).status).toBe(200);

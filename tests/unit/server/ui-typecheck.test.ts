@@ -6,7 +6,17 @@ const root = join(import.meta.dirname, '..', '..', '..');
 
 describe('web app (src/ui)', () => {
   it('type-checks with vue-tsc (the root tsconfig leaves src/ui out)', () => {
-    const run = () => execFileSync(process.execPath, [join(root, 'node_modules', 'vue-tsc', 'bin', 'vue-tsc.js'), '--noEmit', '-p', join(root, 'src', 'ui', 'tsconfig.json')], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    const run = () =>
+      execFileSync(
+        process.execPath,
+        [
+          join(root, 'node_modules', 'vue-tsc', 'bin', 'vue-tsc.js'),
+          '--noEmit',
+          '-p',
+          join(root, 'src', 'ui', 'tsconfig.json'),
+        ],
+        { cwd: root, encoding: 'utf8', stdio: 'pipe' },
+      );
     expect(run).not.toThrow();
   });
 });

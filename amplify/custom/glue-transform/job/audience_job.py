@@ -71,7 +71,9 @@ class LocalInputStore:
         if os.path.isfile(path):
             return [(path, os.path.getsize(path))]
         if not os.path.isdir(path):
-            raise T.UsageError(f'"{path}" does not exist or cannot be read. Check the path (relative paths start from the current folder).')
+            raise T.UsageError(
+                f'"{path}" does not exist or cannot be read. Check the path (relative paths start from the current folder).'
+            )
         relatives = []
         for folder, subfolders, names in os.walk(path):
             subfolders[:] = [name for name in subfolders if is_data_file_name(name)]
@@ -133,7 +135,16 @@ class LocalOutputStore:
 # Inputs (mirrors src/core/readers/detect-format.ts and src/adapters/node/local-inputs.ts)
 
 SUPPORTED_FORMATS_TEXT = "JSON Lines (.jsonl), a JSON array (.json), CSV/TSV with a header row (.csv, .tsv), Parquet (.parquet), and any of them gzip-compressed (.gz)"
-EXTENSION_FORMATS = {"jsonl": "jsonl", "ndjson": "jsonl", "json": "json-array", "csv": "csv", "tsv": "tsv", "tab": "tsv", "parquet": "parquet", "pq": "parquet"}
+EXTENSION_FORMATS = {
+    "jsonl": "jsonl",
+    "ndjson": "jsonl",
+    "json": "json-array",
+    "csv": "csv",
+    "tsv": "tsv",
+    "tab": "tsv",
+    "parquet": "parquet",
+    "pq": "parquet",
+}
 SCHEMA_SAMPLE_ROWS = 1000
 SCHEMA_SAMPLE_BYTES = 4 * 1024 * 1024
 
@@ -169,11 +180,18 @@ def _gunzip_head(data: bytes, limit: int) -> bytes:
     return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, limit)
 
 
-def _detect_uncompressed(name: str, data: bytes, extension_format: str | None, extension: str) -> tuple[str, str | None]:
+def _detect_uncompressed(
+    name: str, data: bytes, extension_format: str | None, extension: str
+) -> tuple[str, str | None]:
     if data[:4] == b"PAR1":
         return "parquet", None
     if extension_format == "parquet":
-        raise unsupported_format(name, "the Parquet file is empty." if not data else "its name ends in .parquet but it is not a Parquet file (no PAR1 header).")
+        raise unsupported_format(
+            name,
+            "the Parquet file is empty."
+            if not data
+            else "its name ends in .parquet but it is not a Parquet file (no PAR1 header).",
+        )
     if data[:4] == b"PK\x03\x04":
         raise unsupported_format(name, "it is a ZIP archive (or an Excel workbook).")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -226,7 +244,9 @@ def list_inputs(paths: Sequence[str], store: InputStore) -> list[InputFile]:
     return files
 
 
-def _sample_records(spark: SparkSession, source: InputFile, store: InputStore, wanted: int, byte_budget: int) -> tuple[list[dict | None], int]:
+def _sample_records(
+    spark: SparkSession, source: InputFile, store: InputStore, wanted: int, byte_budget: int
+) -> tuple[list[dict | None], int]:
     """The first records of a source, like the engine's schema sample: (records, bytes used)."""
     if source.format == "parquet":
         if source.compression == "gzip":
@@ -294,7 +314,9 @@ def _gunzip_if_needed(data: bytes) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
-def _file_rows(source_index: int, data: bytes, source: InputFile, columns: list[str], invisible: str) -> Iterator[tuple]:
+def _file_rows(
+    source_index: int, data: bytes, source: InputFile, columns: list[str], invisible: str
+) -> Iterator[tuple]:
     if source.format == "jsonl" and data[:2] == b"\x1f\x8b":
         # Decompressed as it is parsed: a big .jsonl.gz never sits in memory unpacked.
         records = R.iter_json_lines_stream(gzip.GzipFile(fileobj=io.BytesIO(data)))
@@ -305,7 +327,9 @@ def _file_rows(source_index: int, data: bytes, source: InputFile, columns: list[
     return R.numbered_rows(source_index, R.iter_records(data, source.format, source.delimiter), columns, invisible)
 
 
-def _json_line_rows(source_index: int, numbered_lines: Iterable[tuple[str, int]], columns: list[str], invisible: str) -> Iterator[tuple]:
+def _json_line_rows(
+    source_index: int, numbered_lines: Iterable[tuple[str, int]], columns: list[str], invisible: str
+) -> Iterator[tuple]:
     malformed_cells = (None, None) * len(columns)
     for line, index in numbered_lines:
         if index == 0 and line.startswith("\ufeff"):
@@ -317,13 +341,17 @@ def _json_line_rows(source_index: int, numbered_lines: Iterable[tuple[str, int]]
             yield (source_index, index + 1, False) + R.record_cells(record, columns, invisible)
 
 
-def _parquet_rows(source_index: int, numbered: Iterable[tuple[Any, int]], present: list[str], columns: list[str], invisible: str) -> Iterator[tuple]:
+def _parquet_rows(
+    source_index: int, numbered: Iterable[tuple[Any, int]], present: list[str], columns: list[str], invisible: str
+) -> Iterator[tuple]:
     for row, index in numbered:
         record = dict(zip(present, row))
         yield (source_index, index + 1, False) + R.record_cells(record, columns, invisible, exact_integers=True)
 
 
-def read_records(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore, rules: dict) -> DataFrame:
+def read_records(
+    spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore, rules: dict
+) -> DataFrame:
     """All inputs as one records DataFrame (audience_transforms.record_schema), record numbers 1-based per source."""
     sc = spark.sparkContext
     invisible = rules["invisibleClass"]
@@ -338,15 +366,25 @@ def read_records(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequ
             frame = spark.read.parquet(location)
             present = [column for column in dict.fromkeys(columns) if column in frame.columns]
             selected = frame.select(*[F.col("`" + column.replace("`", "``") + "`") for column in present])
-            rdds.append(selected.rdd.map(tuple).zipWithIndex().mapPartitions(lambda rows, i=source_index, p=present: _parquet_rows(i, rows, p, columns, invisible)))
+            rdds.append(
+                selected.rdd.map(tuple)
+                .zipWithIndex()
+                .mapPartitions(lambda rows, i=source_index, p=present: _parquet_rows(i, rows, p, columns, invisible))
+            )
         elif source.format == "jsonl" and source.compression == "none":
             # Splittable: lines end at "\n" only (like the engine); zipWithIndex numbers records in file order.
             lines = spark.read.option("lineSep", "\n").text(location).rdd.map(lambda row: row[0])
             numbered = lines.filter(lambda line: not R.is_blank_line(line)).zipWithIndex()
-            rdds.append(numbered.mapPartitions(lambda rows, i=source_index: _json_line_rows(i, rows, columns, invisible)))
+            rdds.append(
+                numbered.mapPartitions(lambda rows, i=source_index: _json_line_rows(i, rows, columns, invisible))
+            )
         else:
             # gzip is not splittable and a JSON array / quoted CSV needs its whole text: one task per file.
-            rdds.append(sc.binaryFiles(location, 1).flatMap(lambda item, i=source_index, s=source: _file_rows(i, item[1], s, columns, invisible)))
+            rdds.append(
+                sc.binaryFiles(location, 1).flatMap(
+                    lambda item, i=source_index, s=source: _file_rows(i, item[1], s, columns, invisible)
+                )
+            )
     if not rdds:
         return spark.createDataFrame([], schema)
     # Rows are built to the schema by our own parsers: skip the per-row Python type check.
@@ -406,7 +444,9 @@ def write_digest_parts(digests: Iterator[str], folder: str, max_file_bytes: int,
     return [{"path": f["path"], "rows": f["rows"], "bytes": f["bytes"], "md5": f["md5"]} for f in files]
 
 
-def write_rejects(rows: Iterator[Any], inputs: Sequence[InputFile], mapping: Sequence[dict], output: OutputStore) -> int:
+def write_rejects(
+    rows: Iterator[Any], inputs: Sequence[InputFile], mapping: Sequence[dict], output: OutputStore
+) -> int:
     """rejects.csv: record number, source, column, type and reason — never the raw value."""
     count = 0
     with output.open_write(REJECTS_FILE) as handle:
@@ -415,7 +455,13 @@ def write_rejects(rows: Iterator[Any], inputs: Sequence[InputFile], mapping: Seq
         for row in rows:
             index = row["mapping_index"]
             column, identifier_type = (mapping[index]["column"], mapping[index]["type"]) if index >= 0 else ("", "")
-            fields = [str(row["record_number"]), inputs[row["source_index"]].path, column, identifier_type, row["reason"]]
+            fields = [
+                str(row["record_number"]),
+                inputs[row["source_index"]].path,
+                column,
+                identifier_type,
+                row["reason"],
+            ]
             lines.append(",".join(_csv_field(field) for field in fields) + "\n")
             count += 1
             if len(lines) >= 8192:
@@ -463,7 +509,9 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
     malformed_count = sum(row["count"] for row in tallies if row["malformed"])
     records_read = sum(row["count"] for row in tallies)
 
-    results = T.normalize_cells(T.records_to_cells(records, mapping), rules, options).persist(StorageLevel.MEMORY_AND_DISK)
+    results = T.normalize_cells(T.records_to_cells(records, mapping), rules, options).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
     try:
         outcomes = T.count_outcomes(results)
         prepare_output(output, rules)
@@ -472,7 +520,9 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
         sorted_pairs = T.unique_digests(results).toLocalIterator()
         for identifier_type, pairs in itertools.groupby(sorted_pairs, key=lambda row: row["identifier_type"]):
             folder = rules["identifierTypes"][identifier_type]["outputFolder"]
-            files_by_type[identifier_type] = write_digest_parts((row["digest"] for row in pairs), folder, config.max_file_bytes, output)
+            files_by_type[identifier_type] = write_digest_parts(
+                (row["digest"] for row in pairs), folder, config.max_file_bytes, output
+            )
 
         types: dict[str, dict] = {}
         for identifier_type in mapped_types:
@@ -482,7 +532,11 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
             def counted(status: str, identifier_type: str = identifier_type) -> int:
                 return sum(n for (t, s, _), n in outcomes.items() if t == identifier_type and s == status)
 
-            rejected = {reason: n for reason in rules["rejectReasons"] if (n := outcomes.get((identifier_type, T.STATUS_REJECTED, reason), 0)) > 0}
+            rejected = {
+                reason: n
+                for reason in rules["rejectReasons"]
+                if (n := outcomes.get((identifier_type, T.STATUS_REJECTED, reason), 0)) > 0
+            }
             valid, prehashed = counted(T.STATUS_OK), counted(T.STATUS_PREHASHED)
             unique = sum(f["rows"] for f in files)
             types[identifier_type] = {
@@ -500,7 +554,9 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
         malformed_rows = records.where(F.col("malformed")).select(
             "source_index", "record_number", F.lit(-1).alias("mapping_index"), F.lit(T.MALFORMED_RECORD).alias("reason")
         )
-        cell_rejects = results.where(F.col("status") == T.STATUS_REJECTED).select("source_index", "record_number", "mapping_index", "reason")
+        cell_rejects = results.where(F.col("status") == T.STATUS_REJECTED).select(
+            "source_index", "record_number", "mapping_index", "reason"
+        )
         reject_rows = malformed_rows.unionByName(cell_rejects).orderBy("source_index", "record_number", "mapping_index")
         rejects_count = write_rejects(reject_rows.toLocalIterator(), inputs, mapping, output)
     finally:
@@ -509,7 +565,10 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
     manifest = {
         "manifestVersion": 1,
         "rules": {"profile": rules["profile"], "version": rules["version"]},
-        "inputs": [{"path": source.path, "format": source.format, "compression": source.compression, "bytes": source.bytes} for source in inputs],
+        "inputs": [
+            {"path": source.path, "format": source.format, "compression": source.compression, "bytes": source.bytes}
+            for source in inputs
+        ],
         "options": {**options, "maxFileBytes": config.max_file_bytes},
         "mapping": mapping,
         "recordsRead": records_read,
@@ -556,4 +615,3 @@ def ship_job_modules(spark: SparkSession) -> None:
         path = os.path.join(here, module)
         if os.path.isfile(path):  # inside a Glue --extra-py-files zip they are shipped already
             spark.sparkContext.addPyFile(path)
-

@@ -105,7 +105,13 @@ def record_cells(record: dict, columns: Sequence[str], invisible_class: str, exa
     return tuple(cells)
 
 
-def numbered_rows(source_index: int, records: Iterable[dict | None], columns: Sequence[str], invisible_class: str, exact_integers: bool = False) -> Iterator[tuple]:
+def numbered_rows(
+    source_index: int,
+    records: Iterable[dict | None],
+    columns: Sequence[str],
+    invisible_class: str,
+    exact_integers: bool = False,
+) -> Iterator[tuple]:
     """Rows of the records schema (see audience_transforms.record_schema); None is a malformed record."""
     malformed_cells = (None, None) * len(columns)
     for offset, record in enumerate(records):

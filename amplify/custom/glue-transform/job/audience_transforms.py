@@ -73,9 +73,13 @@ def validate_mapping(mapping: Any, rules: dict) -> list[dict]:
         if not isinstance(entry, dict) or not isinstance(entry.get("column"), str) or not entry["column"]:
             raise UsageError('Each mapping entry needs a column name, e.g. {"column":"e-mail","type":"EMAIL"}.')
         if entry.get("type") not in types:
-            raise UsageError(f"Unknown identifier type {entry.get('type')!r} for column {entry['column']!r}. Use one of {', '.join(types)}.")
+            raise UsageError(
+                f"Unknown identifier type {entry.get('type')!r} for column {entry['column']!r}. Use one of {', '.join(types)}."
+            )
         if any(seen["column"] == entry["column"] and seen["type"] == entry["type"] for seen in result):
-            raise UsageError(f'Column "{entry["column"]}" is mapped to {entry["type"]} more than once. Map each column to a type only once.')
+            raise UsageError(
+                f'Column "{entry["column"]}" is mapped to {entry["type"]} more than once. Map each column to a type only once.'
+            )
         result.append({"column": entry["column"], "type": entry["type"]})
     return result
 
@@ -185,7 +189,9 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
 
     # EMAIL: white space removed, then lowercased. Spark's lower() is Java's, whose final-sigma rule
     # differs from JavaScript's (Σ → ς/σ); non-ASCII addresses are lowercased by Python, as JS does.
-    staged = staged.withColumn("email_spaced", F.when(typed & (identifier_type == "EMAIL"), F.regexp_replace(cleaned, f"{white_space}+", "")))
+    staged = staged.withColumn(
+        "email_spaced", F.when(typed & (identifier_type == "EMAIL"), F.regexp_replace(cleaned, f"{white_space}+", ""))
+    )
     spaced = F.col("email_spaced")
     staged = staged.withColumn("email_unicode", unicode_lower_udf(F.when(spaced.rlike("[^\\x00-\\x7F]"), spaced)))
     staged = staged.withColumn("email", F.coalesce(F.col("email_unicode"), F.lower(spaced)))
@@ -212,13 +218,22 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
     device = F.col("device_lower")
     device = F.when(
         device.rlike(rules["deviceIdCompactPattern"]),
-        F.concat_ws("-", F.substring(device, 1, 8), F.substring(device, 9, 4), F.substring(device, 13, 4), F.substring(device, 17, 4), F.substring(device, 21, 12)),
+        F.concat_ws(
+            "-",
+            F.substring(device, 1, 8),
+            F.substring(device, 9, 4),
+            F.substring(device, 13, 4),
+            F.substring(device, 17, 4),
+            F.substring(device, 21, 12),
+        ),
     ).otherwise(device)
     staged = staged.withColumn("device", device)
     device = F.col("device")
     staged = staged.withColumn(
         "device_problem",
-        F.when(~device.rlike(rules["deviceIdPattern"]), "invalid_device_id").when(device == F.lit(rules["zeroDeviceId"]), "zero_device_id"),
+        F.when(~device.rlike(rules["deviceIdPattern"]), "invalid_device_id").when(
+            device == F.lit(rules["zeroDeviceId"]), "zero_device_id"
+        ),
     )
     device_ok = F.col("device_problem").isNull()
 
@@ -248,9 +263,27 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
         .when(is_phone, phone)
         .otherwise(F.when(device_ok, device))
     )
-    staged = staged.withColumn("status", status).withColumn("reason", reason.cast(StringType())).withColumn("normalized", normalized.cast(StringType()))
-    digest = F.when(F.col("status") == STATUS_OK, F.sha2(F.col("normalized"), 256)).when(F.col("status") == STATUS_PREHASHED, F.col("normalized"))
-    return staged.withColumn("digest", digest).drop("cleaned", "shared", "email_spaced", "email_unicode", "email", "email_valid", "email_local", "phone", "device_lower", "device", "device_problem")
+    staged = (
+        staged.withColumn("status", status)
+        .withColumn("reason", reason.cast(StringType()))
+        .withColumn("normalized", normalized.cast(StringType()))
+    )
+    digest = F.when(F.col("status") == STATUS_OK, F.sha2(F.col("normalized"), 256)).when(
+        F.col("status") == STATUS_PREHASHED, F.col("normalized")
+    )
+    return staged.withColumn("digest", digest).drop(
+        "cleaned",
+        "shared",
+        "email_spaced",
+        "email_unicode",
+        "email",
+        "email_valid",
+        "email_local",
+        "phone",
+        "device_lower",
+        "device",
+        "device_problem",
+    )
 
 
 def records_to_cells(records: DataFrame, mapping: Sequence[dict]) -> DataFrame:

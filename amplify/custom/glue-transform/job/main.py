@@ -35,11 +35,17 @@ REQUIRED = ["input", "output", "mapping"]
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Normalize and SHA-256-hash audience identifiers (the engine's output layout).")
+    parser = argparse.ArgumentParser(
+        description="Normalize and SHA-256-hash audience identifiers (the engine's output layout)."
+    )
     parser.add_argument("--input", action="append", help="input file or folder/prefix of part files (repeatable)")
     parser.add_argument("--output", help="output folder (local path or s3://bucket/prefix)")
     parser.add_argument("--mapping", help='JSON list: [{"column":"e-mail","type":"EMAIL"}]')
-    parser.add_argument("--options", default="{}", help='JSON: {"phoneRegion":"US","phoneFormat":"digits","emailDots":"keep","prehashed":"accept"}')
+    parser.add_argument(
+        "--options",
+        default="{}",
+        help='JSON: {"phoneRegion":"US","phoneFormat":"digits","emailDots":"keep","prehashed":"accept"}',
+    )
     parser.add_argument("--max-file-bytes", type=int, default=job.DEFAULT_MAX_FILE_BYTES)
     parser.add_argument("--rules-path", default=None, help="the shared rules.json (default: next to this script)")
     arguments, _glue_extras = parser.parse_known_args(argv)  # Glue adds --JOB_NAME, --TempDir, …
@@ -65,11 +71,20 @@ _EXAMPLES = {"mapping": '[{"column":"e-mail","type":"EMAIL"}]', "options": '{"ph
 
 
 def rules_path(argument: str | None) -> str:
-    candidates = [argument] if argument else [os.path.join(HERE, "rules.json"), os.path.join(HERE, "..", "..", "..", "..", "src", "core", "identifiers", "rules.json")]
+    candidates = (
+        [argument]
+        if argument
+        else [
+            os.path.join(HERE, "rules.json"),
+            os.path.join(HERE, "..", "..", "..", "..", "src", "core", "identifiers", "rules.json"),
+        ]
+    )
     for candidate in candidates:
         if candidate and os.path.isfile(candidate):
             return candidate
-    raise transforms.UsageError(f"Rules file not found ({', '.join(c for c in candidates if c)}). Pass --rules-path to the shared rules.json.")
+    raise transforms.UsageError(
+        f"Rules file not found ({', '.join(c for c in candidates if c)}). Pass --rules-path to the shared rules.json."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +162,7 @@ class S3OutputStore:
         prefix = self._key(relative_folder) + "/"
         names = []
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-            names.extend(f"{relative_folder}/{item['Key'][len(prefix):]}" for item in page.get("Contents", []))
+            names.extend(f"{relative_folder}/{item['Key'][len(prefix) :]}" for item in page.get("Contents", []))
         return sorted(names)
 
 
@@ -167,8 +182,14 @@ def main(argv: list[str]) -> int:
         # Argument mistakes are reported before Spark starts.
         transforms.validate_mapping(config.mapping, config.rules)
         transforms.resolve_options(config.options, config.rules)
-        input_store = S3InputStore() if any(path.startswith("s3://") for path in config.inputs) else job.LocalInputStore()
-        output = S3OutputStore(arguments.output) if arguments.output.startswith("s3://") else job.LocalOutputStore(arguments.output)
+        input_store = (
+            S3InputStore() if any(path.startswith("s3://") for path in config.inputs) else job.LocalInputStore()
+        )
+        output = (
+            S3OutputStore(arguments.output)
+            if arguments.output.startswith("s3://")
+            else job.LocalOutputStore(arguments.output)
+        )
         if getResolvedOptions is not None:
             from pyspark.sql import SparkSession
 
@@ -181,8 +202,14 @@ def main(argv: list[str]) -> int:
     except transforms.UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    summary = {t: {"unique": c["unique"], "rejected": sum(c["rejected"].values())} for t, c in manifest["types"].items()}
-    print(json.dumps({"recordsRead": manifest["recordsRead"], "malformedRecords": manifest["malformedRecords"], "types": summary}))
+    summary = {
+        t: {"unique": c["unique"], "rejected": sum(c["rejected"].values())} for t, c in manifest["types"].items()
+    }
+    print(
+        json.dumps(
+            {"recordsRead": manifest["recordsRead"], "malformedRecords": manifest["malformedRecords"], "types": summary}
+        )
+    )
     return 0
 
 

@@ -1,9 +1,23 @@
 import type Database from 'better-sqlite3';
 import type { JobPlan } from '../../../core/plan.ts';
 
-export const JOB_STATES = ['queued', 'transforming', 'uploading', 'processing', 'completed', 'failed', 'partially_failed', 'cancelled'] as const;
+export const JOB_STATES = [
+  'queued',
+  'transforming',
+  'uploading',
+  'processing',
+  'completed',
+  'failed',
+  'partially_failed',
+  'cancelled',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
-export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['completed', 'failed', 'partially_failed', 'cancelled']);
+export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set([
+  'completed',
+  'failed',
+  'partially_failed',
+  'cancelled',
+]);
 
 export type JobOrigin = 'api' | 'cli';
 
@@ -105,16 +119,33 @@ export interface StateChange {
 
 /** Jobs, their progress, results and event history in the local SQLite database. */
 export class SqliteJobStore {
-  constructor(private readonly db: Database.Database, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  create(init: { id: string; origin: JobOrigin; plan: JobPlan; destination: JobDestination; reason?: string }): JobRecord {
+  create(init: {
+    id: string;
+    origin: JobOrigin;
+    plan: JobPlan;
+    destination: JobDestination;
+    reason?: string;
+  }): JobRecord {
     const now = this.now();
     const row = this.db
       .prepare(
         `INSERT INTO jobs (id, origin, state, reason, plan_json, destination_json, created_at, updated_at)
          VALUES (?, ?, 'queued', ?, ?, ?, ?, ?) RETURNING *`,
       )
-      .get(init.id, init.origin, init.reason ?? 'Waiting for the worker.', JSON.stringify(init.plan), JSON.stringify(init.destination), now, now) as JobRow;
+      .get(
+        init.id,
+        init.origin,
+        init.reason ?? 'Waiting for the worker.',
+        JSON.stringify(init.plan),
+        JSON.stringify(init.destination),
+        now,
+        now,
+      ) as JobRow;
     this.addEvent(init.id, 'state', { state: 'queued', reason: row.reason });
     return toJob(row);
   }
@@ -134,7 +165,9 @@ export class SqliteJobStore {
     const offset = Math.max(options.offset ?? 0, 0);
     const states = options.states ?? [];
     const where = states.length > 0 ? `WHERE state IN (${states.map(() => '?').join(', ')})` : '';
-    const rows = this.db.prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(...states, limit, offset) as JobRow[];
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(...states, limit, offset) as JobRow[];
     return rows.map(toJob);
   }
 
@@ -167,14 +200,20 @@ export class SqliteJobStore {
             change.outputTtlMs === undefined ? null : now + change.outputTtlMs,
             id,
           ) as JobRow;
-        this.addEvent(id, 'state', { state: change.state, reason: change.reason ?? null, resolution: change.resolution ?? null });
+        this.addEvent(id, 'state', {
+          state: change.state,
+          reason: change.reason ?? null,
+          resolution: change.resolution ?? null,
+        });
         return toJob(row);
       })
       .immediate();
   }
 
   setProgress(id: string, progress: JobProgress): void {
-    this.db.prepare('UPDATE jobs SET progress_json = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(progress), this.now(), id);
+    this.db
+      .prepare('UPDATE jobs SET progress_json = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(progress), this.now(), id);
   }
 
   /** Merges into the stored result (e.g. the transform's counts, later the upload's). */
@@ -183,7 +222,9 @@ export class SqliteJobStore {
       .transaction(() => {
         const current = this.get(id);
         if (!current) return;
-        this.db.prepare('UPDATE jobs SET result_json = ?, updated_at = ? WHERE id = ?').run(JSON.stringify({ ...(current.result ?? {}), ...patch }), this.now(), id);
+        this.db
+          .prepare('UPDATE jobs SET result_json = ?, updated_at = ? WHERE id = ?')
+          .run(JSON.stringify({ ...(current.result ?? {}), ...patch }), this.now(), id);
       })
       .immediate();
   }
@@ -205,12 +246,19 @@ export class SqliteJobStore {
   }
 
   markOutputDeleted(id: string): void {
-    this.db.prepare('UPDATE jobs SET output_deleted_at = ?, updated_at = ? WHERE id = ?').run(this.now(), this.now(), id);
+    this.db
+      .prepare('UPDATE jobs SET output_deleted_at = ?, updated_at = ? WHERE id = ?')
+      .run(this.now(), this.now(), id);
   }
 
   /** Finished jobs whose hashed output has expired and is still on disk. */
   expiredOutputs(now: number = this.now()): string[] {
-    return this.db.prepare('SELECT id FROM jobs WHERE output_expires_at IS NOT NULL AND output_expires_at <= ? AND output_deleted_at IS NULL').pluck().all(now) as string[];
+    return this.db
+      .prepare(
+        'SELECT id FROM jobs WHERE output_expires_at IS NOT NULL AND output_expires_at <= ? AND output_deleted_at IS NULL',
+      )
+      .pluck()
+      .all(now) as string[];
   }
 
   delete(id: string): boolean {
@@ -223,11 +271,21 @@ export class SqliteJobStore {
   }
 
   addEvent(jobId: string, type: string, data: Record<string, unknown>): void {
-    this.db.prepare('INSERT INTO job_events (job_id, at, type, data_json) VALUES (?, ?, ?, ?)').run(jobId, this.now(), type, JSON.stringify(data));
+    this.db
+      .prepare('INSERT INTO job_events (job_id, at, type, data_json) VALUES (?, ?, ?, ?)')
+      .run(jobId, this.now(), type, JSON.stringify(data));
   }
 
   events(jobId: string, afterId = 0): JobEvent[] {
-    const rows = this.db.prepare('SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id').all(jobId, afterId) as Array<{ id: number; job_id: string; at: number; type: string; data_json: string }>;
-    return rows.map((row) => ({ id: row.id, jobId: row.job_id, at: row.at, type: row.type, data: JSON.parse(row.data_json) as Record<string, unknown> }));
+    const rows = this.db
+      .prepare('SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id')
+      .all(jobId, afterId) as Array<{ id: number; job_id: string; at: number; type: string; data_json: string }>;
+    return rows.map((row) => ({
+      id: row.id,
+      jobId: row.job_id,
+      at: row.at,
+      type: row.type,
+      data: JSON.parse(row.data_json) as Record<string, unknown>,
+    }));
   }
 }

@@ -9,7 +9,8 @@ export class SqliteUploadLedgerStore<State = unknown> {
   constructor(private readonly db: Database.Database) {}
 
   async load(ledgerId: string): Promise<State | undefined> {
-    const json = this.db.prepare('SELECT state_json FROM upload_ledgers WHERE ledger_id = ?').pluck().get(ledgerId) as string | undefined;
+    const json = this.db.prepare('SELECT state_json FROM upload_ledgers WHERE ledger_id = ?').pluck().get(ledgerId) as
+      string | undefined;
     return json === undefined ? undefined : (JSON.parse(json) as State);
   }
 

@@ -65,7 +65,10 @@ export class SqliteWorkQueue {
   private readonly now: () => number;
   private readonly random: () => number;
 
-  constructor(private readonly db: Database.Database, options: WorkQueueOptions = {}) {
+  constructor(
+    private readonly db: Database.Database,
+    options: WorkQueueOptions = {},
+  ) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffBaseMs = options.backoffBaseMs ?? 1_000;
     this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
@@ -82,7 +85,17 @@ export class SqliteWorkQueue {
         `INSERT INTO work_queue (job_id, state, attempts, max_attempts, available_at, lease_owner, lease_expires_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       )
-      .get(jobId, lease ? 'leased' : 'ready', lease ? 1 : 0, this.maxAttempts, now, lease?.owner ?? null, lease ? now + lease.leaseMs : null, now, now) as QueueRow;
+      .get(
+        jobId,
+        lease ? 'leased' : 'ready',
+        lease ? 1 : 0,
+        this.maxAttempts,
+        now,
+        lease?.owner ?? null,
+        lease ? now + lease.leaseMs : null,
+        now,
+        now,
+      ) as QueueRow;
     return toMessage(row);
   }
 
@@ -104,11 +117,14 @@ export class SqliteWorkQueue {
             .get(now, now) as QueueRow | undefined;
           if (!row) return undefined;
           if (row.attempts >= row.max_attempts) {
-            const reason = row.state === 'leased'
-              ? `The worker stopped ${row.attempts} times while running this job (crash or kill); giving up so it cannot block the queue.`
-              : row.last_error ?? 'Attempts used up.';
+            const reason =
+              row.state === 'leased'
+                ? `The worker stopped ${row.attempts} times while running this job (crash or kill); giving up so it cannot block the queue.`
+                : (row.last_error ?? 'Attempts used up.');
             this.db
-              .prepare(`UPDATE work_queue SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
+              .prepare(
+                `UPDATE work_queue SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
+              )
               .run(reason, now, row.id);
             continue;
           }
@@ -128,14 +144,18 @@ export class SqliteWorkQueue {
   heartbeat(id: number, owner: string, leaseMs: number): boolean {
     const now = this.now();
     const result = this.db
-      .prepare(`UPDATE work_queue SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?`)
+      .prepare(
+        `UPDATE work_queue SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?`,
+      )
       .run(now + leaseMs, now, id, owner);
     return result.changes === 1;
   }
 
   complete(id: number, owner: string): boolean {
     const result = this.db
-      .prepare(`UPDATE work_queue SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`)
+      .prepare(
+        `UPDATE work_queue SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`,
+      )
       .run(this.now(), id, owner);
     return result.changes === 1;
   }
@@ -144,18 +164,23 @@ export class SqliteWorkQueue {
   fail(id: number, owner: string, error: string, options: { retryable: boolean }): FailOutcome | undefined {
     return this.db
       .transaction((): FailOutcome | undefined => {
-        const row = this.db.prepare(`SELECT * FROM work_queue WHERE id = ? AND lease_owner = ?`).get(id, owner) as QueueRow | undefined;
+        const row = this.db.prepare(`SELECT * FROM work_queue WHERE id = ? AND lease_owner = ?`).get(id, owner) as
+          QueueRow | undefined;
         if (!row) return undefined;
         const now = this.now();
         if (options.retryable && row.attempts < row.max_attempts) {
           const availableAt = now + this.backoffMs(row.attempts);
           this.db
-            .prepare(`UPDATE work_queue SET state = 'ready', available_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
+            .prepare(
+              `UPDATE work_queue SET state = 'ready', available_at = ?, lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
+            )
             .run(availableAt, error, now, id);
           return { retried: true, availableAt };
         }
         this.db
-          .prepare(`UPDATE work_queue SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
+          .prepare(
+            `UPDATE work_queue SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
+          )
           .run(error, now, id);
         return { retried: false, deadLettered: true };
       })
@@ -170,11 +195,15 @@ export class SqliteWorkQueue {
   /** Makes leases of owners known to be dead claimable now, instead of waiting for them to expire. */
   releaseLeases(isOwnerAlive: (owner: string) => boolean): number {
     const now = this.now();
-    const leased = this.db.prepare(`SELECT id, lease_owner FROM work_queue WHERE state = 'leased' AND lease_expires_at > ?`).all(now) as Array<{ id: number; lease_owner: string }>;
+    const leased = this.db
+      .prepare(`SELECT id, lease_owner FROM work_queue WHERE state = 'leased' AND lease_expires_at > ?`)
+      .all(now) as Array<{ id: number; lease_owner: string }>;
     let released = 0;
     for (const row of leased) {
       if (isOwnerAlive(row.lease_owner)) continue;
-      this.db.prepare(`UPDATE work_queue SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND lease_owner = ?`).run(now, now, row.id, row.lease_owner);
+      this.db
+        .prepare(`UPDATE work_queue SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND lease_owner = ?`)
+        .run(now, now, row.id, row.lease_owner);
       released += 1;
     }
     return released;
@@ -182,7 +211,11 @@ export class SqliteWorkQueue {
 
   /** Settles the open messages of a job (cancel, delete): nothing will pick them up again. */
   settleJob(jobId: string): void {
-    this.db.prepare(`UPDATE work_queue SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE job_id = ? AND state IN ('ready', 'leased')`).run(this.now(), jobId);
+    this.db
+      .prepare(
+        `UPDATE work_queue SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE job_id = ? AND state IN ('ready', 'leased')`,
+      )
+      .run(this.now(), jobId);
   }
 
   deleteJob(jobId: string): void {
@@ -190,11 +223,15 @@ export class SqliteWorkQueue {
   }
 
   messagesOf(jobId: string): QueueMessage[] {
-    return (this.db.prepare(`SELECT * FROM work_queue WHERE job_id = ? ORDER BY id`).all(jobId) as QueueRow[]).map(toMessage);
+    return (this.db.prepare(`SELECT * FROM work_queue WHERE job_id = ? ORDER BY id`).all(jobId) as QueueRow[]).map(
+      toMessage,
+    );
   }
 
   deadLetters(): QueueMessage[] {
-    return (this.db.prepare(`SELECT * FROM work_queue WHERE state = 'dead' ORDER BY updated_at DESC`).all() as QueueRow[]).map(toMessage);
+    return (
+      this.db.prepare(`SELECT * FROM work_queue WHERE state = 'dead' ORDER BY updated_at DESC`).all() as QueueRow[]
+    ).map(toMessage);
   }
 
   /** Dead letters whose job still shows as unfinished (a claim dead-lettered it after a crash loop). */
@@ -211,6 +248,9 @@ export class SqliteWorkQueue {
 
   /** Messages still to run (ready or leased). */
   pendingCount(): number {
-    return this.db.prepare(`SELECT count(*) FROM work_queue WHERE state IN ('ready', 'leased')`).pluck().get() as number;
+    return this.db
+      .prepare(`SELECT count(*) FROM work_queue WHERE state IN ('ready', 'leased')`)
+      .pluck()
+      .get() as number;
   }
 }

@@ -97,14 +97,24 @@ export class DigestSpillStore {
       const descriptor = openSync(path, 'r');
       const chunk = Buffer.allocUnsafeSlow(this.capacity);
       try {
-        for (let read = readSync(descriptor, chunk, 0, chunk.byteLength, null); read > 0; read = readSync(descriptor, chunk, 0, chunk.byteLength, null)) {
-          appendByLeadingByte(chunk, read / DIGEST_BYTES, depth, (byte) => `${path}-${byte.toString(16).padStart(2, '0')}`);
+        for (
+          let read = readSync(descriptor, chunk, 0, chunk.byteLength, null);
+          read > 0;
+          read = readSync(descriptor, chunk, 0, chunk.byteLength, null)
+        ) {
+          appendByLeadingByte(
+            chunk,
+            read / DIGEST_BYTES,
+            depth,
+            (byte) => `${path}-${byte.toString(16).padStart(2, '0')}`,
+          );
         }
       } finally {
         closeSync(descriptor);
       }
       rmSync(path);
-      for (let byte = 0; byte < 256; byte += 1) yield* this.bucketSortedUnique(`${path}-${byte.toString(16).padStart(2, '0')}`, depth + 1);
+      for (let byte = 0; byte < 256; byte += 1)
+        yield* this.bucketSortedUnique(`${path}-${byte.toString(16).padStart(2, '0')}`, depth + 1);
       return;
     }
     const bytes = readFileSync(path);
@@ -123,7 +133,13 @@ export class DigestSpillStore {
  * Appends digests to the file of their byte at `depth`. Digests already sorted stay grouped; others
  * (a re-split) are grouped with a counting pass so each file gets one write.
  */
-function appendByLeadingByte(packed: Uint8Array, count: number, depth: number, pathOf: (byte: number) => string, sorted = false): void {
+function appendByLeadingByte(
+  packed: Uint8Array,
+  count: number,
+  depth: number,
+  pathOf: (byte: number) => string,
+  sorted = false,
+): void {
   const counts = new Uint32Array(256);
   for (let index = 0; index < count; index += 1) {
     const byte = packed[index * DIGEST_BYTES + depth] as number;
@@ -137,7 +153,10 @@ function appendByLeadingByte(packed: Uint8Array, count: number, depth: number, p
     const next = starts.slice();
     for (let index = 0; index < count; index += 1) {
       const byte = packed[index * DIGEST_BYTES + depth] as number;
-      grouped.set(packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), (next[byte] as number) * DIGEST_BYTES);
+      grouped.set(
+        packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
+        (next[byte] as number) * DIGEST_BYTES,
+      );
       next[byte] = (next[byte] as number) + 1;
     }
   }

@@ -1,4 +1,16 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../../core/errors.ts';
 import { IDENTIFIER_TYPES, outputFolderOf } from '../../../core/identifiers/index.ts';
@@ -44,7 +56,8 @@ export function prepareOutputFolder(outDir: string, overwrite: boolean): void {
   }
   rmSync(join(outDir, REJECTS_FILE), { force: true });
   // Spill folders of a run that was killed (a finished or failed run removes its own).
-  for (const name of readdirSync(outDir)) if (name.startsWith(SPILL_FOLDER_PREFIX)) rmSync(join(outDir, name), { recursive: true, force: true });
+  for (const name of readdirSync(outDir))
+    if (name.startsWith(SPILL_FOLDER_PREFIX)) rmSync(join(outDir, name), { recursive: true, force: true });
   for (const type of IDENTIFIER_TYPES) {
     const folder = join(outDir, outputFolderOf(type));
     if (!existsSync(folder) || !statSync(folder).isDirectory()) continue;

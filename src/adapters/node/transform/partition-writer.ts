@@ -59,7 +59,12 @@ export class PartitionWriter {
     const descriptor = this.descriptor as number;
     fsyncSync(descriptor);
     closeSync(descriptor);
-    this.files.push({ path: `${this.folder}/${partitionFileName(this.files.length)}`, rows: this.rows, bytes: this.bytes, md5: (this.md5 as Hash).digest('hex') });
+    this.files.push({
+      path: `${this.folder}/${partitionFileName(this.files.length)}`,
+      rows: this.rows,
+      bytes: this.bytes,
+      md5: (this.md5 as Hash).digest('hex'),
+    });
     this.descriptor = null;
     this.md5 = null;
   }

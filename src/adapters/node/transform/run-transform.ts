@@ -7,7 +7,12 @@ import { detectFormat } from '../../../core/readers/detect-format.ts';
 import type { DetectedFormat, RecordBatch } from '../../../core/readers/input-record.ts';
 import { readRecords } from '../../../core/readers/read-records.ts';
 import { discoverSchema } from '../../../core/schema/discover-schema.ts';
-import { DEFAULT_MAX_FILE_BYTES, MANIFEST_FILE, REJECTS_FILE, type Manifest } from '../../../core/transform/manifest.ts';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  MANIFEST_FILE,
+  REJECTS_FILE,
+  type Manifest,
+} from '../../../core/transform/manifest.ts';
 import type { ColumnMapping } from '../../../core/plan.ts';
 import { planBatches } from '../../../core/transform/normalize-batch.ts';
 import { linesPerPartition } from '../../../core/transform/partition-names.ts';
@@ -87,7 +92,10 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     spillDir = mkdtempSync(join(request.tempDir ?? request.outDir, SPILL_FOLDER_PREFIX));
     const budget = request.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
     // Sorting a full buffer needs about 2.5× its size (keys, indexes and the sorted copy).
-    const stores = plan.types.map((type) => new DigestSpillStore(join(spillDir as string, outputFolderOf(type)), budget / (2.5 * plan.types.length)));
+    const stores = plan.types.map(
+      (type) =>
+        new DigestSpillStore(join(spillDir as string, outputFolderOf(type)), budget / (2.5 * plan.types.length)),
+    );
     const tally = new TransformTally(plan);
     rejects = new RejectsFile(join(request.outDir, REJECTS_FILE));
     const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
@@ -101,7 +109,11 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     };
     for (const [index, source] of request.inputs.entries()) {
       const format = formats[index] as DetectedFormat;
-      const batches = readRecords(source, { format, batchSize: BATCH_SIZE, ...(request.signal ? { signal: request.signal } : {}) });
+      const batches = readRecords(source, {
+        format,
+        batchSize: BATCH_SIZE,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
       for await (const batch of batches) {
         request.signal?.throwIfAborted();
         request.onBatch?.(batch);
@@ -143,10 +155,21 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       rules: { profile: rules.profile, version: rules.version },
       inputs: request.inputs.map((source, index) => {
         const format = formats[index] as DetectedFormat;
-        return { path: source.name, format: format.format, compression: format.compression, bytes: sizes[index] as number };
+        return {
+          path: source.name,
+          format: format.format,
+          compression: format.compression,
+          bytes: sizes[index] as number,
+        };
       }),
       // Spelled out so the key order (and so the bytes) does not depend on the caller's object.
-      options: { phoneRegion: request.options.phoneRegion, phoneFormat: request.options.phoneFormat, emailDots: request.options.emailDots, prehashed: request.options.prehashed, maxFileBytes },
+      options: {
+        phoneRegion: request.options.phoneRegion,
+        phoneFormat: request.options.phoneFormat,
+        emailDots: request.options.emailDots,
+        prehashed: request.options.prehashed,
+        maxFileBytes,
+      },
       mapping: request.mapping.map(({ column, type }) => ({ column, type })),
       recordsRead: tally.recordsRead,
       malformedRecords: tally.malformedRecords,
@@ -163,7 +186,10 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
 }
 
 /** The mapped cells of a batch's readable records, column by column, for the workers. */
-function splitBatch(batch: RecordBatch, mapping: ColumnMapping[]): { pending: PendingBatch; columns: unknown[][]; rowCount: number } {
+function splitBatch(
+  batch: RecordBatch,
+  mapping: ColumnMapping[],
+): { pending: PendingBatch; columns: unknown[][]; rowCount: number } {
   const columns: unknown[][] = mapping.map(() => []);
   const malformed: number[] = [];
   let rowRecord: number[] | null = null;
@@ -176,23 +202,50 @@ function splitBatch(batch: RecordBatch, mapping: ColumnMapping[]): { pending: Pe
       continue;
     }
     rowRecord?.push(index);
-    for (let entry = 0; entry < mapping.length; entry += 1) (columns[entry] as unknown[]).push(record[(mapping[entry] as ColumnMapping).column]);
+    for (let entry = 0; entry < mapping.length; entry += 1)
+      (columns[entry] as unknown[]).push(record[(mapping[entry] as ColumnMapping).column]);
   }
   const rowCount = records.length - malformed.length;
-  return { pending: { source: batch.source, firstRecordNumber: batch.firstRecordNumber, recordCount: records.length, rowRecord, malformed, result: null }, columns, rowCount };
+  return {
+    pending: {
+      source: batch.source,
+      firstRecordNumber: batch.firstRecordNumber,
+      recordCount: records.length,
+      rowRecord,
+      malformed,
+      result: null,
+    },
+    columns,
+    rowCount,
+  };
 }
 
 /** Folds one batch's result in, in read order so rejects.csv comes out in record order. */
-function absorb(batch: PendingBatch, result: WorkerResult | null, mapping: ColumnMapping[], tally: TransformTally, stores: DigestSpillStore[], rejects: RejectsFile): void {
+function absorb(
+  batch: PendingBatch,
+  result: WorkerResult | null,
+  mapping: ColumnMapping[],
+  tally: TransformTally,
+  stores: DigestSpillStore[],
+  rejects: RejectsFile,
+): void {
   if (result) {
     tally.add(result.tallies);
-    result.digests.forEach(({ buffer, count }, typeIndex) => (stores[typeIndex] as DigestSpillStore).add(new Uint8Array(buffer), count));
+    result.digests.forEach(({ buffer, count }, typeIndex) =>
+      (stores[typeIndex] as DigestSpillStore).add(new Uint8Array(buffer), count),
+    );
   }
   const cellRejects = result?.rejects ?? [];
   let malformedAt = 0;
   const writeMalformedBefore = (recordIndex: number): void => {
     while (malformedAt < batch.malformed.length && (batch.malformed[malformedAt] as number) < recordIndex) {
-      rejects.add(batch.firstRecordNumber + (batch.malformed[malformedAt] as number), batch.source, '', '', 'malformed_record');
+      rejects.add(
+        batch.firstRecordNumber + (batch.malformed[malformedAt] as number),
+        batch.source,
+        '',
+        '',
+        'malformed_record',
+      );
       malformedAt += 1;
     }
   };
@@ -201,7 +254,13 @@ function absorb(batch: PendingBatch, result: WorkerResult | null, mapping: Colum
     const recordIndex = batch.rowRecord ? (batch.rowRecord[row] as number) : row;
     writeMalformedBefore(recordIndex);
     const entry = mapping[cellRejects[at + 1] as number] as ColumnMapping;
-    rejects.add(batch.firstRecordNumber + recordIndex, batch.source, entry.column, entry.type, REJECT_REASONS[cellRejects[at + 2] as number] as string);
+    rejects.add(
+      batch.firstRecordNumber + recordIndex,
+      batch.source,
+      entry.column,
+      entry.type,
+      REJECT_REASONS[cellRejects[at + 2] as number] as string,
+    );
   }
   writeMalformedBefore(Number.POSITIVE_INFINITY);
 }
@@ -245,21 +304,45 @@ class RejectsFile {
 
 function validateRequest(request: TransformRequest, maxFileBytes: number): void {
   if (request.inputs.length === 0) {
-    throw new UserError({ code: 'missing_input', title: 'No input files', detail: 'The transform was given no input file.', resolution: 'Name at least one input file or folder.', field: 'input' });
+    throw new UserError({
+      code: 'missing_input',
+      title: 'No input files',
+      detail: 'The transform was given no input file.',
+      resolution: 'Name at least one input file or folder.',
+      field: 'input',
+    });
   }
   if (request.mapping.length === 0) {
-    throw new UserError({ code: 'missing_mapping', title: 'No column mapped', detail: 'At least one column must be mapped to an identifier type.', resolution: 'Add --map <column>=<TYPE>, e.g. --map email=EMAIL.', field: 'map' });
+    throw new UserError({
+      code: 'missing_mapping',
+      title: 'No column mapped',
+      detail: 'At least one column must be mapped to an identifier type.',
+      resolution: 'Add --map <column>=<TYPE>, e.g. --map email=EMAIL.',
+      field: 'map',
+    });
   }
   const seen = new Set<string>();
   for (const { column, type } of request.mapping) {
     const key = `${column}\u0000${type}`;
     if (seen.has(key)) {
-      throw new UserError({ code: 'duplicate_mapping', title: 'Column mapped twice', detail: `Column "${column}" is mapped to ${type} more than once.`, resolution: 'Map each column to a type only once.', field: 'map' });
+      throw new UserError({
+        code: 'duplicate_mapping',
+        title: 'Column mapped twice',
+        detail: `Column "${column}" is mapped to ${type} more than once.`,
+        resolution: 'Map each column to a type only once.',
+        field: 'map',
+      });
     }
     seen.add(key);
   }
   if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 65) {
-    throw new UserError({ code: 'invalid_max_file_bytes', title: 'Partition size too small', detail: `maxFileBytes must be a whole number of at least 65 (one digest line); got ${maxFileBytes}.`, resolution: 'Pass a larger --max-file-bytes, or leave it out for 50 MiB.', field: 'max-file-bytes' });
+    throw new UserError({
+      code: 'invalid_max_file_bytes',
+      title: 'Partition size too small',
+      detail: `maxFileBytes must be a whole number of at least 65 (one digest line); got ${maxFileBytes}.`,
+      resolution: 'Pass a larger --max-file-bytes, or leave it out for 50 MiB.',
+      field: 'max-file-bytes',
+    });
   }
 }
 
@@ -268,13 +351,15 @@ async function checkColumns(request: TransformRequest): Promise<void> {
   const schema = await discoverSchema(request.inputs, { sampleRows: SCHEMA_SAMPLE_ROWS });
   const present = schema.columns.map((column) => column.name);
   if (present.length === 0) return; // nothing to read: every mapped cell counts as empty
-  const missing = [...new Set(request.mapping.map((entry) => entry.column).filter((column) => !present.includes(column)))];
+  const missing = [
+    ...new Set(request.mapping.map((entry) => entry.column).filter((column) => !present.includes(column))),
+  ];
   if (missing.length === 0) return;
   throw new UserError({
     code: 'unknown_column',
     title: missing.length === 1 ? 'Mapped column not found' : 'Mapped columns not found',
     detail: `${missing.map((column) => `"${column}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the input. Its columns are: ${present.map((column) => `"${column}"`).join(', ')}.`,
-    resolution: 'Fix --map to use one of the input\'s column names (they are case-sensitive).',
+    resolution: "Fix --map to use one of the input's column names (they are case-sensitive).",
     field: 'map',
   });
 }

@@ -30,5 +30,8 @@ parentPort?.on('message', (batch: WorkerBatch) => {
     tallies: result.tallies,
     rejects: result.rejects,
   };
-  parentPort?.postMessage(message, message.digests.map(({ buffer }) => buffer));
+  parentPort?.postMessage(
+    message,
+    message.digests.map(({ buffer }) => buffer),
+  );
 });

@@ -25,7 +25,10 @@ const IN_FLIGHT_PER_WORKER = 3;
  */
 export class TransformWorkerPool {
   private readonly workers: Worker[];
-  private readonly waiting = new Map<number, { resolve: (result: WorkerResult) => void; reject: (error: unknown) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (result: WorkerResult) => void; reject: (error: unknown) => void }
+  >();
   private failure: unknown = null;
   private next = 0;
 
@@ -77,7 +80,9 @@ export class TransformWorkerPool {
 function tsxEsmApiUrl(): string {
   const require = createRequire(import.meta.url);
   const packageJsonPath = require.resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const manifest = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
   const entry = manifest.exports['./esm/api']?.import.default ?? './dist/esm/api/index.mjs';
   return pathToFileURL(join(dirname(packageJsonPath), entry)).href;
 }
@@ -91,4 +96,3 @@ export function defaultWorkerCount(plan: BatchPlan): number {
   const cores = availableParallelism();
   return Math.max(1, plan.types.includes('PHONE') ? cores : cores - 1);
 }
-

@@ -1,9 +1,24 @@
 import { createHash } from 'node:crypto';
 import { EmulatorApiError, TikTokCode, parameterError } from './emulator-api-error.ts';
-import { type ApplyContext, type EmulatorState, MAX_FILE_PATHS, MAX_NAME_LENGTH, canonicalCalculateType, linePatternFor } from './emulator-state.ts';
+import {
+  type ApplyContext,
+  type EmulatorState,
+  MAX_FILE_PATHS,
+  MAX_NAME_LENGTH,
+  canonicalCalculateType,
+  linePatternFor,
+} from './emulator-state.ts';
 import { simulatedMatchKey } from './simulated-match.ts';
 import { IDS_PER_SLICE, yieldToEventLoop } from './yield-to-event-loop.ts';
-import { type RequestParams, optionalInteger, optionalString, optionalStringList, requiredId, requiredString, requiredStringList } from './request-params.ts';
+import {
+  type RequestParams,
+  optionalInteger,
+  optionalString,
+  optionalStringList,
+  requiredId,
+  requiredString,
+  requiredStringList,
+} from './request-params.ts';
 
 /** What every endpoint handler receives besides its parameters. */
 export interface EndpointContext extends ApplyContext {
@@ -18,7 +33,8 @@ export type EndpointHandler = (context: EndpointContext, params: RequestParams) 
 
 function requiredName(params: RequestParams): string {
   const name = requiredString(params, 'custom_audience_name');
-  if ([...name].length > MAX_NAME_LENGTH) throw parameterError(`custom_audience_name: at most ${MAX_NAME_LENGTH} characters, got ${[...name].length}`);
+  if ([...name].length > MAX_NAME_LENGTH)
+    throw parameterError(`custom_audience_name: at most ${MAX_NAME_LENGTH} characters, got ${[...name].length}`);
   return name;
 }
 
@@ -41,17 +57,28 @@ export async function uploadFile(context: EndpointContext, fields: UploadedFileF
   if (!fields.calculateType) throw parameterError('calculate_type: required');
   const calculateType = canonicalCalculateType(fields.calculateType);
   if (!calculateType) {
-    throw new EmulatorApiError(TikTokCode.calculateTypeUnsupported, `calculate_type ${fields.calculateType} is not supported (the emulator does not support MULTIPLE_TYPES)`);
+    throw new EmulatorApiError(
+      TikTokCode.calculateTypeUnsupported,
+      `calculate_type ${fields.calculateType} is not supported (the emulator does not support MULTIPLE_TYPES)`,
+    );
   }
   if (!fields.fileSignature) throw parameterError('file_signature: required (hex MD5 of the file)');
   if (!fields.file) throw parameterError('file: required (a multipart file part)');
   const { name, bytes } = fields.file;
-  if (!/\.(csv|txt)$/i.test(name)) throw new EmulatorApiError(TikTokCode.fileWrongType, `File type not supported: ${name} (use .csv or .txt)`);
-  if (bytes.length > context.maxFileBytes) throw new EmulatorApiError(TikTokCode.fileTooLarge, `File too large: ${bytes.length} bytes, at most ${context.maxFileBytes}`);
+  if (!/\.(csv|txt)$/i.test(name))
+    throw new EmulatorApiError(TikTokCode.fileWrongType, `File type not supported: ${name} (use .csv or .txt)`);
+  if (bytes.length > context.maxFileBytes)
+    throw new EmulatorApiError(
+      TikTokCode.fileTooLarge,
+      `File too large: ${bytes.length} bytes, at most ${context.maxFileBytes}`,
+    );
   if (bytes.length === 0) throw new EmulatorApiError(TikTokCode.fileEmpty, 'File is empty');
   const md5 = createHash('md5').update(bytes).digest('hex');
   if (fields.fileSignature.toLowerCase() !== md5) {
-    throw new EmulatorApiError(TikTokCode.fileSignatureMismatch, 'file_signature does not match the MD5 of the file received');
+    throw new EmulatorApiError(
+      TikTokCode.fileSignatureMismatch,
+      'file_signature does not match the MD5 of the file received',
+    );
   }
   const { ids, matchKeys } = await parseIdLines(bytes, calculateType);
   if (ids.length === 0) throw new EmulatorApiError(TikTokCode.fileEmpty, 'File holds no ids');
@@ -87,7 +114,10 @@ async function parseIdLines(bytes: Buffer, calculateType: string): Promise<{ ids
     const line = bytes.toString('latin1', start, end);
     if (!pattern.test(line)) {
       // Never echo the line: it could be a raw identifier.
-      throw new EmulatorApiError(TikTokCode.fileNotToSpec, `File not to spec: line ${ids.length + 1} is not a lowercase hex ${calculateType.endsWith('_MD5') ? 'MD5' : 'SHA-256'} digest`);
+      throw new EmulatorApiError(
+        TikTokCode.fileNotToSpec,
+        `File not to spec: line ${ids.length + 1} is not a lowercase hex ${calculateType.endsWith('_MD5') ? 'MD5' : 'SHA-256'} digest`,
+      );
     }
     ids.push(line);
     keys.push(simulatedMatchKey(line));
@@ -105,7 +135,13 @@ export async function createAudience(context: EndpointContext, params: RequestPa
   const filePaths = filePathsOf(params);
   const retentionInDays = retentionOf(params);
   const audienceId = await context.state.create(
-    { advertiserId: context.advertiserId, name, calculateType, filePaths, ...(retentionInDays === undefined ? {} : { retentionInDays }) },
+    {
+      advertiserId: context.advertiserId,
+      name,
+      calculateType,
+      filePaths,
+      ...(retentionInDays === undefined ? {} : { retentionInDays }),
+    },
     context,
   );
   return { custom_audience_id: audienceId };
@@ -117,10 +153,12 @@ export async function updateAudience(context: EndpointContext, params: RequestPa
   const filePaths = params.file_paths === undefined ? undefined : filePathsOf(params);
   const rawAction = optionalString(params, 'action');
   const action = rawAction ?? 'REPLACE'; // TikTok's default when `action` is absent.
-  if (action !== 'APPEND' && action !== 'REMOVE' && action !== 'REPLACE') throw parameterError(`action: expected APPEND, REMOVE or REPLACE, got ${action}`);
+  if (action !== 'APPEND' && action !== 'REMOVE' && action !== 'REPLACE')
+    throw parameterError(`action: expected APPEND, REMOVE or REPLACE, got ${action}`);
   const rawType = optionalString(params, 'calculate_type');
   const calculateType = rawType === undefined ? undefined : canonicalCalculateType(rawType);
-  if (rawType !== undefined && calculateType === undefined) throw parameterError(`calculate_type ${rawType} is not supported`);
+  if (rawType !== undefined && calculateType === undefined)
+    throw parameterError(`calculate_type ${rawType} is not supported`);
   const retentionInDays = retentionOf(params);
   if (name === undefined && filePaths === undefined && retentionInDays === undefined) {
     throw parameterError('Nothing to update: give custom_audience_name, or file_paths with action');
@@ -128,13 +166,21 @@ export async function updateAudience(context: EndpointContext, params: RequestPa
   if (rawAction !== undefined && filePaths === undefined) throw parameterError('action needs file_paths');
   if (filePaths !== undefined) {
     await context.state.updateFiles(
-      { advertiserId: context.advertiserId, audienceId, filePaths, action, ...(calculateType === undefined ? {} : { calculateType }) },
+      {
+        advertiserId: context.advertiserId,
+        audienceId,
+        filePaths,
+        action,
+        ...(calculateType === undefined ? {} : { calculateType }),
+      },
       context,
     );
   }
   // A rename in the same request as a file update rides on that update's busy check.
-  if (name !== undefined) context.state.rename({ advertiserId: context.advertiserId, audienceId, name }, context, filePaths === undefined);
-  if (retentionInDays !== undefined) context.state.retain({ advertiserId: context.advertiserId, audienceId, retentionInDays }, context.now);
+  if (name !== undefined)
+    context.state.rename({ advertiserId: context.advertiserId, audienceId, name }, context, filePaths === undefined);
+  if (retentionInDays !== undefined)
+    context.state.retain({ advertiserId: context.advertiserId, audienceId, retentionInDays }, context.now);
   return {};
 }
 
@@ -149,7 +195,9 @@ export async function listAudiences(context: EndpointContext, params: RequestPar
   const pageSize = optionalInteger(params, 'page_size', { min: 1, max: 100 }) ?? 10;
   const audienceIds = optionalStringList(params, 'custom_audience_ids', { min: 1, max: 100 });
   const all = context.state.listFor(context.advertiserId, audienceIds);
-  const items = all.slice((page - 1) * pageSize, page * pageSize).map((audience) => context.state.describe(audience, context.now));
+  const items = all
+    .slice((page - 1) * pageSize, page * pageSize)
+    .map((audience) => context.state.describe(audience, context.now));
   return {
     list: items,
     page_info: { page, page_size: pageSize, total_number: all.length, total_page: Math.ceil(all.length / pageSize) },

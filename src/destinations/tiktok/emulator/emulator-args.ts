@@ -12,7 +12,8 @@ function numberOption(values: Record<string, unknown>, name: string): number | u
   const value = values[name];
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(number)) throw new Error(`--${name} must be a number, got "${String(value)}"`);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(number))
+    throw new Error(`--${name} must be a number, got "${String(value)}"`);
   return number;
 }
 

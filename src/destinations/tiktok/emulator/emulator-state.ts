@@ -206,13 +206,21 @@ export class EmulatorState {
     return filePaths.map((filePath) => {
       const file = this.files.get(filePath);
       if (!file || file.advertiserId !== advertiserId) {
-        throw new EmulatorApiError(TikTokCode.fileNotFound, `File not found: file_path ${filePath} does not exist for advertiser ${advertiserId}`);
+        throw new EmulatorApiError(
+          TikTokCode.fileNotFound,
+          `File not found: file_path ${filePath} does not exist for advertiser ${advertiserId}`,
+        );
       }
       if (file.ids === null || file.matchKeys === null || file.expiresAt <= now) {
-        throw new EmulatorApiError(TikTokCode.fileExpired, `File expired: file_path ${filePath} expired at ${formatTikTokTime(file.expiresAt)}; upload the file again`);
+        throw new EmulatorApiError(
+          TikTokCode.fileExpired,
+          `File expired: file_path ${filePath} expired at ${formatTikTokTime(file.expiresAt)}; upload the file again`,
+        );
       }
       if (file.calculateType !== calculateType) {
-        throw parameterError(`Identifier type mismatch: file_path ${filePath} holds ${file.calculateType} ids, the audience takes ${calculateType}`);
+        throw parameterError(
+          `Identifier type mismatch: file_path ${filePath} holds ${file.calculateType} ids, the audience takes ${calculateType}`,
+        );
       }
       return { filePath, ids: file.ids, matchKeys: file.matchKeys };
     });
@@ -223,7 +231,10 @@ export class EmulatorState {
   private requireAudience(advertiserId: string, audienceId: string): AudienceRecord {
     const audience = this.audiences.get(audienceId);
     if (!audience || audience.advertiserId !== advertiserId) {
-      throw new EmulatorApiError(TikTokCode.notFound, `Audience ${audienceId} does not exist for advertiser ${advertiserId}`);
+      throw new EmulatorApiError(
+        TikTokCode.notFound,
+        `Audience ${audienceId} does not exist for advertiser ${advertiserId}`,
+      );
     }
     return audience;
   }
@@ -246,7 +257,11 @@ export class EmulatorState {
    * Adds every line of the files to the audience; returns [rows received, distinct ids newly added].
    * `previous` is the set a REPLACE is replacing: ids in it were received before too.
    */
-  private async receive(audience: AudienceRecord, files: ResolvedFile[], previous?: Set<string>): Promise<[number, number]> {
+  private async receive(
+    audience: AudienceRecord,
+    files: ResolvedFile[],
+    previous?: Set<string>,
+  ): Promise<[number, number]> {
     let rows = 0;
     let added = 0;
     for (const { ids, matchKeys } of files) {
@@ -308,10 +323,24 @@ export class EmulatorState {
     };
     const [rows, added] = await this.receive(audience, files);
     this.startCalculating(audience, context, 0);
-    audience.history.push({ action: 'CREATE', msg: `Created from ${files.length} file(s) with ${rows} rows`, at: context.now });
+    audience.history.push({
+      action: 'CREATE',
+      msg: `Created from ${files.length} file(s) with ${rows} rows`,
+      at: context.now,
+    });
     this.audiences.set(audienceId, audience);
     this.record(
-      { requestId: context.requestId, advertiserId: input.advertiserId, audienceId, action: 'CREATE', filePaths: [...input.filePaths], idsReceived: rows, idsAdded: added, idsRemoved: 0, sizeAfter: audience.ids.size },
+      {
+        requestId: context.requestId,
+        advertiserId: input.advertiserId,
+        audienceId,
+        action: 'CREATE',
+        filePaths: [...input.filePaths],
+        idsReceived: rows,
+        idsAdded: added,
+        idsRemoved: 0,
+        sizeAfter: audience.ids.size,
+      },
       context.now,
     );
     return audienceId;
@@ -324,25 +353,49 @@ export class EmulatorState {
     return audience;
   }
 
-  rename(input: { advertiserId: string; audienceId: string; name: string }, context: ApplyContext, checkBusy = true): void {
-    const audience = checkBusy ? this.requireIdle(input.advertiserId, input.audienceId, context.now) : this.requireAudience(input.advertiserId, input.audienceId);
+  rename(
+    input: { advertiserId: string; audienceId: string; name: string },
+    context: ApplyContext,
+    checkBusy = true,
+  ): void {
+    const audience = checkBusy
+      ? this.requireIdle(input.advertiserId, input.audienceId, context.now)
+      : this.requireAudience(input.advertiserId, input.audienceId);
     audience.name = input.name;
     audience.updatedAt = context.now;
     audience.history.push({ action: 'RENAME', msg: 'Audience renamed', at: context.now });
     this.record(
-      { requestId: context.requestId, advertiserId: input.advertiserId, audienceId: input.audienceId, action: 'RENAME', filePaths: [], idsReceived: 0, idsAdded: 0, idsRemoved: 0, sizeAfter: audience.ids.size },
+      {
+        requestId: context.requestId,
+        advertiserId: input.advertiserId,
+        audienceId: input.audienceId,
+        action: 'RENAME',
+        filePaths: [],
+        idsReceived: 0,
+        idsAdded: 0,
+        idsRemoved: 0,
+        sizeAfter: audience.ids.size,
+      },
       context.now,
     );
   }
 
   /** APPEND, REMOVE or REPLACE; refused (changing nothing) when busy, mistyped or below the floor. */
   async updateFiles(
-    input: { advertiserId: string; audienceId: string; filePaths: string[]; action: 'APPEND' | 'REMOVE' | 'REPLACE'; calculateType?: string },
+    input: {
+      advertiserId: string;
+      audienceId: string;
+      filePaths: string[];
+      action: 'APPEND' | 'REMOVE' | 'REPLACE';
+      calculateType?: string;
+    },
     context: ApplyContext,
   ): Promise<void> {
     const audience = this.requireIdle(input.advertiserId, input.audienceId, context.now);
     if (input.calculateType !== undefined && input.calculateType !== audience.calculateType) {
-      throw parameterError(`Identifier type mismatch: the audience takes ${audience.calculateType} ids, the request says ${input.calculateType}`);
+      throw parameterError(
+        `Identifier type mismatch: the audience takes ${audience.calculateType} ids, the request says ${input.calculateType}`,
+      );
     }
     const files = this.resolveFiles(input.advertiserId, audience.calculateType, input.filePaths, context.now);
     const coverBefore = this.displayedCover(audience, context.now);
@@ -400,9 +453,23 @@ export class EmulatorState {
     }
     audience.appliedFilePaths.push(...input.filePaths);
     this.startCalculating(audience, context, coverBefore);
-    audience.history.push({ action: input.action, msg: `${input.action} with ${files.length} file(s) and ${rows} rows`, at: context.now });
+    audience.history.push({
+      action: input.action,
+      msg: `${input.action} with ${files.length} file(s) and ${rows} rows`,
+      at: context.now,
+    });
     this.record(
-      { requestId: context.requestId, advertiserId: input.advertiserId, audienceId: input.audienceId, action: input.action, filePaths: [...input.filePaths], idsReceived: rows, idsAdded: added, idsRemoved: removed, sizeAfter: audience.ids.size },
+      {
+        requestId: context.requestId,
+        advertiserId: input.advertiserId,
+        audienceId: input.audienceId,
+        action: input.action,
+        filePaths: [...input.filePaths],
+        idsReceived: rows,
+        idsAdded: added,
+        idsRemoved: removed,
+        sizeAfter: audience.ids.size,
+      },
       context.now,
     );
   }
@@ -419,7 +486,17 @@ export class EmulatorState {
       const audience = this.requireAudience(input.advertiserId, audienceId);
       this.audiences.delete(audienceId);
       this.record(
-        { requestId: context.requestId, advertiserId: input.advertiserId, audienceId, action: 'DELETE', filePaths: [], idsReceived: 0, idsAdded: 0, idsRemoved: audience.ids.size, sizeAfter: 0 },
+        {
+          requestId: context.requestId,
+          advertiserId: input.advertiserId,
+          audienceId,
+          action: 'DELETE',
+          filePaths: [],
+          idsReceived: 0,
+          idsAdded: 0,
+          idsRemoved: audience.ids.size,
+          sizeAfter: 0,
+        },
         context.now,
       );
     }
@@ -445,7 +522,10 @@ export class EmulatorState {
     };
   }
 
-  get(input: { advertiserId: string; audienceIds: string[]; historySize: number }, now: number): Array<Record<string, unknown>> {
+  get(
+    input: { advertiserId: string; audienceIds: string[]; historySize: number },
+    now: number,
+  ): Array<Record<string, unknown>> {
     return input.audienceIds.map((audienceId) => {
       const audience = this.requireAudience(input.advertiserId, audienceId);
       const history = audience.history
@@ -541,26 +621,40 @@ export class EmulatorState {
 
   static fromJSON(persisted: PersistedState, matchRate: number): EmulatorState {
     if (persisted.format !== 'tiktok-emulator-state' || persisted.version !== 1) {
-      throw new Error(`Not a TikTok emulator state file (format ${String(persisted.format)}, version ${String(persisted.version)})`);
+      throw new Error(
+        `Not a TikTok emulator state file (format ${String(persisted.format)}, version ${String(persisted.version)})`,
+      );
     }
     const state = new EmulatorState(matchRate);
     state.idBase = BigInt(persisted.idBase);
     state.nextAudienceSeq = persisted.nextAudienceSeq;
     state.nextOperationSeq = persisted.nextOperationSeq;
     for (const file of persisted.files) {
-      state.files.set(file.filePath, { ...file, matchKeys: file.ids ? Uint32Array.from(file.ids, simulatedMatchKey) : null });
+      state.files.set(file.filePath, {
+        ...file,
+        matchKeys: file.ids ? Uint32Array.from(file.ids, simulatedMatchKey) : null,
+      });
     }
     for (const { ids, receivedNotHeld, ...rest } of persisted.audiences) {
       const held = new Set(ids);
       // An update cut short by a crash mid-apply is not resumed: the audience is simply usable again.
-      state.audiences.set(rest.audienceId, { ...rest, applying: false, ids: held, receivedNotHeld: new Set(receivedNotHeld), matched: state.countMatched(held) });
+      state.audiences.set(rest.audienceId, {
+        ...rest,
+        applying: false,
+        ids: held,
+        receivedNotHeld: new Set(receivedNotHeld),
+        matched: state.countMatched(held),
+      });
     }
     state.operationLog = persisted.operations;
     return state;
   }
 }
 
-type PersistedAudience = Omit<AudienceRecord, 'ids' | 'receivedNotHeld' | 'matched'> & { ids: string[]; receivedNotHeld: string[] };
+type PersistedAudience = Omit<AudienceRecord, 'ids' | 'receivedNotHeld' | 'matched'> & {
+  ids: string[];
+  receivedNotHeld: string[];
+};
 
 export interface PersistedState {
   format: 'tiktok-emulator-state';

@@ -16,7 +16,9 @@ export function readBody(request: IncomingMessage, limit: number): Promise<BodyR
       if (chunks && received > limit) chunks = null;
       chunks?.push(chunk);
     });
-    request.on('end', () => resolve(chunks ? { ok: true, bytes: Buffer.concat(chunks) } : { ok: false, receivedBytes: received }));
+    request.on('end', () =>
+      resolve(chunks ? { ok: true, bytes: Buffer.concat(chunks) } : { ok: false, receivedBytes: received }),
+    );
     request.on('error', reject);
   });
 }
@@ -28,7 +30,11 @@ export interface MultipartFields {
 
 /** Parses multipart/form-data with the platform's own parser (the one behind `fetch`'s FormData). */
 export async function parseMultipart(contentType: string, body: Buffer): Promise<MultipartFields> {
-  const form = await new Request('http://emulator.invalid/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length) }).formData();
+  const form = await new Request('http://emulator.invalid/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length),
+  }).formData();
   const fields = new Map<string, string>();
   const files = new Map<string, { name: string; bytes: Buffer }>();
   for (const [key, value] of form) {

@@ -32,7 +32,11 @@ export function requiredId(params: RequestParams, name: string): string {
 }
 
 /** A list given as a JSON array (body) or as a JSON array text (query string). */
-export function optionalStringList(params: RequestParams, name: string, bounds: { min: number; max: number }): string[] | undefined {
+export function optionalStringList(
+  params: RequestParams,
+  name: string,
+  bounds: { min: number; max: number },
+): string[] | undefined {
   let value = params[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') {
@@ -54,17 +58,31 @@ export function optionalStringList(params: RequestParams, name: string, bounds: 
   return items;
 }
 
-export function requiredStringList(params: RequestParams, name: string, bounds: { min: number; max: number }): string[] {
+export function requiredStringList(
+  params: RequestParams,
+  name: string,
+  bounds: { min: number; max: number },
+): string[] {
   const items = optionalStringList(params, name, bounds);
   if (items === undefined) throw parameterError(`${name}: required`);
   return items;
 }
 
-export function optionalInteger(params: RequestParams, name: string, bounds: { min: number; max: number }): number | undefined {
+export function optionalInteger(
+  params: RequestParams,
+  name: string,
+  bounds: { min: number; max: number },
+): number | undefined {
   const value = params[name];
   if (value === undefined || value === null || value === '') return undefined;
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^-?[0-9]+$/.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isSafeInteger(number)) throw parameterError(`${name}: expected an integer`);
-  if (number < bounds.min || number > bounds.max) throw parameterError(`${name}: must be between ${bounds.min} and ${bounds.max}, got ${number}`);
+  if (number < bounds.min || number > bounds.max)
+    throw parameterError(`${name}: must be between ${bounds.min} and ${bounds.max}, got ${number}`);
   return number;
 }

@@ -14,7 +14,12 @@ import {
   uploadFile,
 } from './audience-endpoints.ts';
 import { EmulatorApiError, TikTokCode, parameterError } from './emulator-api-error.ts';
-import { type EmulatorAudienceView, type EmulatorOperation, EmulatorState, type EmulatorUpload } from './emulator-state.ts';
+import {
+  type EmulatorAudienceView,
+  type EmulatorOperation,
+  EmulatorState,
+  type EmulatorUpload,
+} from './emulator-state.ts';
 import { parseMultipart, readBody } from './request-body.ts';
 import { type RequestParams, queryParams, requiredId } from './request-params.ts';
 import { RollingWindowLimiter } from './rolling-window-limiter.ts';
@@ -142,29 +147,48 @@ export interface RunningEmulator {
 }
 
 /** Validates and merges options; throws an Error naming the bad option. */
-export function resolveEmulatorOptions(partial: Partial<EmulatorOptions>, base: EmulatorOptions = DEFAULT_EMULATOR_OPTIONS): EmulatorOptions {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<EmulatorOptions>;
-  const options: EmulatorOptions = { ...base, ...defined, tokens: [...(defined.tokens ?? base.tokens)], advertisers: [...(defined.advertisers ?? base.advertisers)] };
+export function resolveEmulatorOptions(
+  partial: Partial<EmulatorOptions>,
+  base: EmulatorOptions = DEFAULT_EMULATOR_OPTIONS,
+): EmulatorOptions {
+  const defined = Object.fromEntries(
+    Object.entries(partial).filter(([, value]) => value !== undefined),
+  ) as Partial<EmulatorOptions>;
+  const options: EmulatorOptions = {
+    ...base,
+    ...defined,
+    tokens: [...(defined.tokens ?? base.tokens)],
+    advertisers: [...(defined.advertisers ?? base.advertisers)],
+  };
   if (defined.faults !== undefined) options.faults = { ...defined.faults };
-  if (defined.tokenAdvertisers !== undefined) options.tokenAdvertisers = Object.fromEntries(Object.entries(defined.tokenAdvertisers).map(([token, ids]) => [token, [...ids]]));
+  if (defined.tokenAdvertisers !== undefined)
+    options.tokenAdvertisers = Object.fromEntries(
+      Object.entries(defined.tokenAdvertisers).map(([token, ids]) => [token, [...ids]]),
+    );
   const share = (name: string, value: number | undefined): void => {
-    if (value !== undefined && !(value >= 0 && value <= 1)) throw new Error(`${name} must be between 0 and 1, got ${value}`);
+    if (value !== undefined && !(value >= 0 && value <= 1))
+      throw new Error(`${name} must be between 0 and 1, got ${value}`);
   };
   const nonNegative = (name: string, value: number): void => {
     if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${name} must be a number ≥ 0, got ${value}`);
   };
-  if (!(Number.isInteger(options.qps) && options.qps >= 1)) throw new Error(`qps must be a whole number ≥ 1, got ${options.qps}`);
-  if (!(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) throw new Error(`port must be 0–65535, got ${options.port}`);
+  if (!(Number.isInteger(options.qps) && options.qps >= 1))
+    throw new Error(`qps must be a whole number ≥ 1, got ${options.qps}`);
+  if (!(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535))
+    throw new Error(`port must be 0–65535, got ${options.port}`);
   share('matchRate', options.matchRate);
   share('faultRate', options.faultRate);
   for (const [kind, rate] of Object.entries(options.faults ?? {})) share(`faults.${kind}`, rate);
-  if (!(Number.isFinite(options.rateWindowMs) && options.rateWindowMs >= 1 && options.rateWindowMs <= 60_000)) throw new Error(`rateWindowMs must be 1–60000, got ${options.rateWindowMs}`);
+  if (!(Number.isFinite(options.rateWindowMs) && options.rateWindowMs >= 1 && options.rateWindowMs <= 60_000))
+    throw new Error(`rateWindowMs must be 1–60000, got ${options.rateWindowMs}`);
   nonNegative('calculatingMs', options.calculatingMs);
   nonNegative('latencyMs', options.latencyMs);
   nonNegative('fileTtlMs', options.fileTtlMs);
   nonNegative('timeoutHangMs', options.timeoutHangMs);
-  if (!(Number.isInteger(options.maxFileBytes) && options.maxFileBytes >= 1)) throw new Error(`maxFileBytes must be a whole number ≥ 1, got ${options.maxFileBytes}`);
-  if (options.tokens.length === 0 || options.tokens.some((token) => typeof token !== 'string' || token === '')) throw new Error('tokens must hold at least one non-empty token');
+  if (!(Number.isInteger(options.maxFileBytes) && options.maxFileBytes >= 1))
+    throw new Error(`maxFileBytes must be a whole number ≥ 1, got ${options.maxFileBytes}`);
+  if (options.tokens.length === 0 || options.tokens.some((token) => typeof token !== 'string' || token === ''))
+    throw new Error('tokens must hold at least one non-empty token');
   if (options.advertisers.some((id) => !/^[0-9]+$/.test(id))) throw new Error('advertisers must be strings of digits');
   return options;
 }
@@ -177,7 +201,13 @@ function publicOptions(options: EmulatorOptions): Record<string, unknown> {
   return {
     ...rest,
     tokens: tokens.map(maskToken),
-    ...(tokenAdvertisers ? { tokenAdvertisers: Object.fromEntries(Object.entries(tokenAdvertisers).map(([token, ids]) => [maskToken(token), ids])) } : {}),
+    ...(tokenAdvertisers
+      ? {
+          tokenAdvertisers: Object.fromEntries(
+            Object.entries(tokenAdvertisers).map(([token, ids]) => [maskToken(token), ids]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -202,14 +232,19 @@ function sleep(ms: number): Promise<void> {
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 
 /** Starts the emulated TikTok Marketing API on 127.0.0.1 (by default on a free port). */
 export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
   let options = resolveEmulatorOptions(partial);
-  const state = options.statePath ? await loadState(options.statePath, options.matchRate) : new EmulatorState(options.matchRate);
+  const state = options.statePath
+    ? await loadState(options.statePath, options.matchRate)
+    : new EmulatorState(options.matchRate);
   const stateFile = options.statePath ? new StateFile(options.statePath, () => state.toJSON()) : null;
   const limiter = new RollingWindowLimiter(options.qps, options.rateWindowMs);
   let random = createSeededRandom(options.seed ?? randomBytes(4).readUInt32BE(0));
@@ -219,7 +254,10 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
 
   const newRequestId = (): string => {
     requestSeq += 1;
-    const stamp = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:TZ.]/g, '')
+      .slice(0, 14);
     return `${stamp}${String(requestSeq).padStart(8, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
   };
 
@@ -236,7 +274,8 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       if (draw < rate) return kind;
       draw -= rate;
     }
-    if (options.faultRate > 0 && random() < options.faultRate) return RANDOM_FAULTS[Math.floor(random() * RANDOM_FAULTS.length)] ?? 'serverError';
+    if (options.faultRate > 0 && random() < options.faultRate)
+      return RANDOM_FAULTS[Math.floor(random() * RANDOM_FAULTS.length)] ?? 'serverError';
     return null;
   };
 
@@ -273,12 +312,16 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       entry.message = text;
       entry.durationMs = Math.round(performance.now() - started);
       log(entry);
-      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      response.writeHead(status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      });
       response.end(text);
     };
     const route = ROUTES[url.pathname.slice(API_PREFIX.length)];
     if (!route) return plainError(404, `404 Not Found: no endpoint at ${url.pathname} (TikTok paths end with "/")`);
-    if (route.method !== method) return plainError(405, `405 Method Not Allowed: use ${route.method} for ${url.pathname}`);
+    if (route.method !== method)
+      return plainError(405, `405 Method Not Allowed: use ${route.method} for ${url.pathname}`);
 
     if (!limiter.tryAcquire(performance.now())) {
       entry.throttled = true;
@@ -309,7 +352,8 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       });
       return;
     }
-    if (fault === 'serverError') return answer(TikTokCode.serverError, 'Internal service error (injected by the emulator); retry later');
+    if (fault === 'serverError')
+      return answer(TikTokCode.serverError, 'Internal service error (injected by the emulator); retry later');
     if (fault === 'throttle') return answer(TikTokCode.throttled, 'Too many requests (injected by the emulator)');
 
     try {
@@ -317,15 +361,25 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       if (typeof token !== 'string' || token === '') {
         throw new EmulatorApiError(TikTokCode.tokenEmpty, 'Access token is empty: send it in the Access-Token header');
       }
-      if (!options.tokens.includes(token)) throw new EmulatorApiError(TikTokCode.tokenInvalid, `Access token is invalid or revoked (token ${maskToken(token)})`);
+      if (!options.tokens.includes(token))
+        throw new EmulatorApiError(
+          TikTokCode.tokenInvalid,
+          `Access token is invalid or revoked (token ${maskToken(token)})`,
+        );
 
       const contentType = request.headers['content-type'] ?? '';
       let params: RequestParams;
-      let upload: { calculateType?: string; fileSignature?: string; file?: { name: string; bytes: Buffer } } | undefined;
+      let upload:
+        { calculateType?: string; fileSignature?: string; file?: { name: string; bytes: Buffer } } | undefined;
       if (route.kind === 'upload') {
-        if (!contentType.startsWith('multipart/form-data')) throw parameterError('Content-Type must be multipart/form-data');
+        if (!contentType.startsWith('multipart/form-data'))
+          throw parameterError('Content-Type must be multipart/form-data');
         const body = await readBody(request, options.maxFileBytes + MULTIPART_OVERHEAD);
-        if (!body.ok) throw new EmulatorApiError(TikTokCode.fileTooLarge, `File too large: the request has ${body.receivedBytes} bytes, files may have at most ${options.maxFileBytes}`);
+        if (!body.ok)
+          throw new EmulatorApiError(
+            TikTokCode.fileTooLarge,
+            `File too large: the request has ${body.receivedBytes} bytes, files may have at most ${options.maxFileBytes}`,
+          );
         let form;
         try {
           form = await parseMultipart(contentType, body.bytes);
@@ -350,16 +404,21 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
         } catch {
           throw parameterError('The request body is not valid JSON');
         }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw parameterError('The request body must be a JSON object');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw parameterError('The request body must be a JSON object');
         params = parsed as RequestParams;
       }
 
       const advertiserId = requiredId(params, 'advertiser_id');
       entry.advertiserId = advertiserId;
-      if (!options.advertisers.includes(advertiserId)) throw new EmulatorApiError(TikTokCode.advertiserNotFound, `Advertiser ${advertiserId} does not exist`);
+      if (!options.advertisers.includes(advertiserId))
+        throw new EmulatorApiError(TikTokCode.advertiserNotFound, `Advertiser ${advertiserId} does not exist`);
       const reachable = options.tokenAdvertisers?.[token];
       if (reachable && !reachable.includes(advertiserId)) {
-        throw new EmulatorApiError(TikTokCode.noPermission, `No permission: this access token is not authorized for advertiser ${advertiserId}`);
+        throw new EmulatorApiError(
+          TikTokCode.noPermission,
+          `No permission: this access token is not authorized for advertiser ${advertiserId}`,
+        );
       }
 
       const now = Date.now();
@@ -376,7 +435,11 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       };
       const data =
         route.kind === 'upload'
-          ? await uploadFile(context, { calculateType: upload?.calculateType, fileSignature: upload?.fileSignature, file: upload?.file })
+          ? await uploadFile(context, {
+              calculateType: upload?.calculateType,
+              fileSignature: upload?.fileSignature,
+              file: upload?.file,
+            })
           : await route.handle(context, params);
       if (route.mutates && stateFile) await stateFile.save();
       answer(TikTokCode.ok, 'OK', data);
@@ -388,7 +451,10 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
         entry.durationMs = Math.round(performance.now() - started);
         return log(entry);
       }
-      console.error(`TikTok emulator: internal error answering ${method} ${url.pathname} (request ${requestId})`, error);
+      console.error(
+        `TikTok emulator: internal error answering ${method} ${url.pathname} (request ${requestId})`,
+        error,
+      );
       answer(TikTokCode.serverError, 'Internal error in the emulator');
     }
   }
@@ -398,7 +464,11 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
     const method = request.method ?? 'GET';
     const idsMatch = /^audiences\/([0-9]+)\/ids$/.exec(path);
     if (method === 'GET' && path === 'state') {
-      return sendJson(response, 200, { options: publicOptions(options), counts: { ...state.counts(), requests: requestLog.length }, audiences: running.audiences() });
+      return sendJson(response, 200, {
+        options: publicOptions(options),
+        counts: { ...state.counts(), requests: requestLog.length },
+        audiences: running.audiences(),
+      });
     }
     if (method === 'GET' && idsMatch?.[1] !== undefined) {
       const audienceId = idsMatch[1];
@@ -428,10 +498,17 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
-    const handler = url.pathname.startsWith(API_PREFIX) ? handleApi : url.pathname.startsWith(INSPECTION_PREFIX) ? handleInspection : null;
+    const handler = url.pathname.startsWith(API_PREFIX)
+      ? handleApi
+      : url.pathname.startsWith(INSPECTION_PREFIX)
+        ? handleInspection
+        : null;
     if (!handler) {
       const text = `404 Not Found: ${url.pathname} (TikTok paths are under ${API_PREFIX})`;
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      response.writeHead(404, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      });
       return void response.end(text);
     }
     handler(request, response, url).catch((error: unknown) => {
@@ -478,7 +555,9 @@ export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}
       state.clear();
       requestLog = [];
       limiter.reset();
-      stateFile?.save().catch((error: unknown) => console.error('TikTok emulator: could not save state after reset', error));
+      stateFile
+        ?.save()
+        .catch((error: unknown) => console.error('TikTok emulator: could not save state after reset', error));
     },
     audiences: () => state.audienceViews(Date.now()),
     audienceIds: (audienceId) => state.audienceIds(audienceId),

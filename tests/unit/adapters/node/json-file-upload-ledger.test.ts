@@ -17,7 +17,24 @@ afterEach(async () => {
 });
 
 function state(advertiserId: string): UploadLedgerState {
-  return { version: 1, advertiserId, action: 'create', audiences: { EMAIL: { type: 'EMAIL', calculateType: 'EMAIL_SHA256', audienceName: 'A · EMAIL', created: false, partitions: { abc: { path: 'email_sha256/part-00000.csv', rows: 3, filePath: 'fp', uploadedAt: '2026-01-01T00:00:00.000Z' } } } }, createdAt: 'x', updatedAt: 'y' };
+  return {
+    version: 1,
+    advertiserId,
+    action: 'create',
+    audiences: {
+      EMAIL: {
+        type: 'EMAIL',
+        calculateType: 'EMAIL_SHA256',
+        audienceName: 'A · EMAIL',
+        created: false,
+        partitions: {
+          abc: { path: 'email_sha256/part-00000.csv', rows: 3, filePath: 'fp', uploadedAt: '2026-01-01T00:00:00.000Z' },
+        },
+      },
+    },
+    createdAt: 'x',
+    updatedAt: 'y',
+  };
 }
 
 describe('JsonFileUploadLedgerStore', () => {

@@ -36,9 +36,14 @@ describe('openLocalInputs', () => {
     await write('result/.hidden/part-9.jsonl', '{"n":9}\n');
     await write('result/_temporary/0/part-8.jsonl', '{"n":8}\n');
     const sources = await openLocalInputs([folder]);
-    expect(sources.map((source) => source.name)).toEqual([`${folder}/part-00000.jsonl`, `${folder}/part-00001.jsonl`, `${folder}/sub/part-00002.jsonl`]);
+    expect(sources.map((source) => source.name)).toEqual([
+      `${folder}/part-00000.jsonl`,
+      `${folder}/part-00001.jsonl`,
+      `${folder}/sub/part-00002.jsonl`,
+    ]);
     const values: unknown[] = [];
-    for (const source of sources) for await (const batch of readRecords(source)) values.push(...batch.records.map((record) => record?.n));
+    for (const source of sources)
+      for await (const batch of readRecords(source)) values.push(...batch.records.map((record) => record?.n));
     expect(values).toEqual([1, 2, 3]);
   });
 

@@ -11,7 +11,11 @@ import type { UploadLedgerState } from '../../../../src/destinations/tiktok/uplo
 
 let dir: string;
 let db: Database.Database;
-const plan = jobPlanSchema.parse({ inputs: ['a.csv'], mapping: [{ column: 'email', type: 'EMAIL' }], audience: { name: 'A', action: 'create' } });
+const plan = jobPlanSchema.parse({
+  inputs: ['a.csv'],
+  mapping: [{ column: 'email', type: 'EMAIL' }],
+  audience: { name: 'A', action: 'create' },
+});
 const destination = { kind: 'emulator' as const, label: 'simulated TikTok' };
 
 beforeEach(() => {
@@ -37,7 +41,15 @@ describe('SqliteJobStore', () => {
     store.mergeResult('j1', { transform: { recordsRead: 10 } });
     now = 3_000;
     const done = store.setState('j1', { state: 'failed', reason: 'broke', resolution: 'fix it', outputTtlMs: 6_000 });
-    expect(done).toMatchObject({ state: 'failed', reason: 'broke', resolution: 'fix it', finishedAt: 3_000, outputExpiresAt: 9_000, progress: { recordsRead: 10 }, result: { transform: { recordsRead: 10 } } });
+    expect(done).toMatchObject({
+      state: 'failed',
+      reason: 'broke',
+      resolution: 'fix it',
+      finishedAt: 3_000,
+      outputExpiresAt: 9_000,
+      progress: { recordsRead: 10 },
+      result: { transform: { recordsRead: 10 } },
+    });
     expect(store.events('j1').map((e) => e.data.state)).toEqual(['queued', 'transforming', 'failed']);
     expect(store.list({ states: ['failed'] }).map((j) => j.id)).toEqual(['j1']);
     expect(store.expiredOutputs(8_999)).toEqual([]);
@@ -65,7 +77,14 @@ describe('SqliteJobStore', () => {
 describe('SqliteUploadLedgerStore', () => {
   it('saves durably and loads deep copies', async () => {
     const ledger = new SqliteUploadLedgerStore<UploadLedgerState>(db);
-    const state: UploadLedgerState = { version: 1, advertiserId: '7', action: 'create', audiences: {}, createdAt: 't0', updatedAt: 't0' };
+    const state: UploadLedgerState = {
+      version: 1,
+      advertiserId: '7',
+      action: 'create',
+      audiences: {},
+      createdAt: 't0',
+      updatedAt: 't0',
+    };
     expect(await ledger.load('job')).toBeUndefined();
     await ledger.save('job', state);
     state.updatedAt = 'mutated';

@@ -28,13 +28,20 @@ describe('migrations', () => {
     expect(migrate(db)).toEqual([]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(['jobs', 'job_events', 'work_queue', 'upload_ledgers', 'schema_migrations']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['jobs', 'job_events', 'work_queue', 'upload_ledgers', 'schema_migrations']),
+    );
   });
 
   it('applies a later version on top of an existing database', () => {
-    const ran = migrate(db, [...MIGRATIONS, { version: 99, name: 'test column', sql: 'ALTER TABLE jobs ADD COLUMN note TEXT' }]);
+    const ran = migrate(db, [
+      ...MIGRATIONS,
+      { version: 99, name: 'test column', sql: 'ALTER TABLE jobs ADD COLUMN note TEXT' },
+    ]);
     expect(ran).toEqual([99]);
-    expect((db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('note');
+    expect((db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name)).toContain(
+      'note',
+    );
   });
 });
 
@@ -69,7 +76,13 @@ describe('SqliteWorkQueue', () => {
   });
 
   it('retries a failure after an exponential back-off, then dead-letters it with the reason', () => {
-    const queue = new SqliteWorkQueue(db, { now: clock, random: () => 0.5, backoffBaseMs: 100, backoffMaxMs: 1_000, maxAttempts: 3 });
+    const queue = new SqliteWorkQueue(db, {
+      now: clock,
+      random: () => 0.5,
+      backoffBaseMs: 100,
+      backoffMaxMs: 1_000,
+      maxAttempts: 3,
+    });
     queue.enqueue('job-1');
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 2; attempt += 1) {
@@ -84,7 +97,9 @@ describe('SqliteWorkQueue', () => {
     expect(delays).toEqual([100, 200]);
     const last = queue.claim('a', 10_000)!;
     expect(queue.fail(last.id, 'a', 'boom 3', { retryable: true })).toEqual({ retried: false, deadLettered: true });
-    expect(queue.deadLetters()).toEqual([expect.objectContaining({ jobId: 'job-1', state: 'dead', attempts: 3, lastError: 'boom 3' })]);
+    expect(queue.deadLetters()).toEqual([
+      expect.objectContaining({ jobId: 'job-1', state: 'dead', attempts: 3, lastError: 'boom 3' }),
+    ]);
     now += 1_000_000;
     expect(queue.claim('a', 10_000)).toBeUndefined();
   });

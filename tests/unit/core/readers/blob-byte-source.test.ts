@@ -9,7 +9,10 @@ describe('blobByteSource', () => {
     const source = blobByteSource(file);
     expect(source.name).toBe('audience.csv');
     expect(await readAll(source)).toEqual([{ email: 'a@b.co', phone: '+1 613 555 0123' }]);
-    expect((await discoverSchema([source])).suggestedMapping).toEqual([{ column: 'email', type: 'EMAIL' }, { column: 'phone', type: 'PHONE' }]);
+    expect((await discoverSchema([source])).suggestedMapping).toEqual([
+      { column: 'email', type: 'EMAIL' },
+      { column: 'phone', type: 'PHONE' },
+    ]);
   });
 
   it('serves ranges for Parquet', async () => {

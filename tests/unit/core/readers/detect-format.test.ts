@@ -31,15 +31,25 @@ describe('detectFormat', () => {
 
   it('looks inside gzip, whatever the name says', async () => {
     expect(await detectFormat(gzipSource('part-0.gz', '{"a":1}\n'))).toEqual({ format: 'jsonl', compression: 'gzip' });
-    expect(await detectFormat(gzipSource('x.csv.gz', 'a;b\n1;2\n'))).toEqual({ format: 'csv', compression: 'gzip', delimiter: ';' });
-    expect(await detectFormat(gzipSource('x.json.gz', '[{"a":1}]'))).toEqual({ format: 'json-array', compression: 'gzip' });
+    expect(await detectFormat(gzipSource('x.csv.gz', 'a;b\n1;2\n'))).toEqual({
+      format: 'csv',
+      compression: 'gzip',
+      delimiter: ';',
+    });
+    expect(await detectFormat(gzipSource('x.json.gz', '[{"a":1}]'))).toEqual({
+      format: 'json-array',
+      compression: 'gzip',
+    });
     const parquet = parquetBytes([{ name: 'a', data: ['x'], type: 'STRING' }]);
     expect(await detectFormat(gzipSource('x.parquet.gz', parquet))).toEqual({ format: 'parquet', compression: 'gzip' });
   });
 
   it('recognizes Parquet by its PAR1 magic, not its name', async () => {
     const parquet = parquetBytes([{ name: 'a', data: ['x'], type: 'STRING' }]);
-    expect(await detectFormat(memoryByteSource('part-00000', parquet))).toEqual({ format: 'parquet', compression: 'none' });
+    expect(await detectFormat(memoryByteSource('part-00000', parquet))).toEqual({
+      format: 'parquet',
+      compression: 'none',
+    });
   });
 
   it.each([

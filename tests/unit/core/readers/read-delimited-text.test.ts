@@ -36,7 +36,8 @@ function randomCsv(next: () => number, delimiter: string, lineBreak: string): st
 function parseInChunks(text: string, delimiter: string, chunkSize: number): string[][] {
   const parser = new DelimitedTextParser(delimiter);
   const rows: string[][] = [];
-  for (let start = 0; start < text.length; start += chunkSize) parser.push(text.slice(start, start + chunkSize), false, (fields) => rows.push(fields));
+  for (let start = 0; start < text.length; start += chunkSize)
+    parser.push(text.slice(start, start + chunkSize), false, (fields) => rows.push(fields));
   parser.push('', true, (fields) => rows.push(fields));
   return rows;
 }

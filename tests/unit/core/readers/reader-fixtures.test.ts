@@ -4,7 +4,8 @@ import { fileByteSource } from '../../../../src/adapters/node/file-byte-source.t
 import { detectFormat } from '../../../../src/core/readers/detect-format.ts';
 import { readAll } from './record-sources.ts';
 
-const fixture = (name: string) => fileByteSource(fileURLToPath(new URL(`../../../fixtures/readers/${name}`, import.meta.url)), name);
+const fixture = (name: string) =>
+  fileByteSource(fileURLToPath(new URL(`../../../fixtures/readers/${name}`, import.meta.url)), name);
 
 describe('reader fixtures on disk', () => {
   it('reads a spreadsheet export: BOM, semicolons, CRLF, a quoted line break, a bad row and a blank line', async () => {
@@ -22,7 +23,10 @@ describe('reader fixtures on disk', () => {
     const source = fixture('pretty-array.json');
     expect(await detectFormat(source)).toEqual({ format: 'json-array', compression: 'none' });
     expect(await readAll(source)).toEqual([
-      { email: 'jane.doe@example.com', profile: { phones: ['+1 613 555 0123', '+44 20 7946 0018'], note: 'braces } ] and "quotes" in a string' } },
+      {
+        email: 'jane.doe@example.com',
+        profile: { phones: ['+1 613 555 0123', '+44 20 7946 0018'], note: 'braces } ] and "quotes" in a string' },
+      },
       null,
       { email: 'bob@example.org', profile: null },
     ]);

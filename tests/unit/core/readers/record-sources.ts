@@ -12,7 +12,11 @@ export function textSource(name: string, text: string, chunkSize = 7): ByteSourc
 }
 
 export function gzipSource(name: string, bytes: Uint8Array | string, chunkSize = 5): ByteSource {
-  return memoryByteSource(name, new Uint8Array(gzipSync(typeof bytes === 'string' ? Buffer.from(bytes) : bytes)), chunkSize);
+  return memoryByteSource(
+    name,
+    new Uint8Array(gzipSync(typeof bytes === 'string' ? Buffer.from(bytes) : bytes)),
+    chunkSize,
+  );
 }
 
 export function parquetBytes(columnData: ColumnSource[], rowGroupSize?: number): Uint8Array {
@@ -25,7 +29,10 @@ export async function readAllBatches(source: ByteSource, options?: ReadRecordsOp
   return batches;
 }
 
-export async function readAll(source: ByteSource, options?: ReadRecordsOptions): Promise<Array<Record<string, unknown> | null>> {
+export async function readAll(
+  source: ByteSource,
+  options?: ReadRecordsOptions,
+): Promise<Array<Record<string, unknown> | null>> {
   return (await readAllBatches(source, options)).flatMap((batch) => batch.records);
 }
 

@@ -5,7 +5,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalInputs } from '../../../../src/adapters/node/local-inputs.ts';
 import { readRecords } from '../../../../src/core/readers/read-records.ts';
-import { normalizeIdentifier, DEFAULT_NORMALIZE_OPTIONS, type IdentifierType } from '../../../../src/core/identifiers/index.ts';
+import {
+  normalizeIdentifier,
+  DEFAULT_NORMALIZE_OPTIONS,
+  type IdentifierType,
+} from '../../../../src/core/identifiers/index.ts';
 import { parquetBytes } from './record-sources.ts';
 
 const MAPPING: Array<[string, IdentifierType]> = [
@@ -21,17 +25,32 @@ let rows: Array<Record<string, unknown>>;
 function toCsv(records: Array<Record<string, unknown>>, delimiter: string): string {
   const columns = Object.keys(records[0] ?? {});
   const cell = (value: unknown) => `"${String(value).replaceAll('"', '""')}"`;
-  return [columns.map(cell).join(delimiter), ...records.map((record) => columns.map((column) => cell(record[column])).join(delimiter))].join('\r\n') + '\r\n';
+  return (
+    [
+      columns.map(cell).join(delimiter),
+      ...records.map((record) => columns.map((column) => cell(record[column])).join(delimiter)),
+    ].join('\r\n') + '\r\n'
+  );
 }
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'same-records-'));
   const text = await readFile(new URL('../../../fixtures/clean-rooms-sample.jsonl', import.meta.url), 'utf8');
-  rows = text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-  const parquet = parquetBytes([
-    { name: 'age', data: rows.map((row) => row.age as number), type: 'INT32' },
-    ...MAPPING.map(([column]) => ({ name: column, data: rows.map((row) => row[column] as string), type: 'STRING' as const })),
-  ], 1000);
+  rows = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const parquet = parquetBytes(
+    [
+      { name: 'age', data: rows.map((row) => row.age as number), type: 'INT32' },
+      ...MAPPING.map(([column]) => ({
+        name: column,
+        data: rows.map((row) => row[column] as string),
+        type: 'STRING' as const,
+      })),
+    ],
+    1000,
+  );
   const files: Record<string, string | Uint8Array> = {
     'sample.jsonl': text,
     'sample.json': JSON.stringify(rows, null, 1),
@@ -47,7 +66,10 @@ beforeAll(async () => {
   await mkdir(path.join(root, 'parts'));
   for (let part = 0; part * 1000 < rows.length; part++) {
     const slice = rows.slice(part * 1000, (part + 1) * 1000);
-    await writeFile(path.join(root, 'parts', `part-${String(part).padStart(5, '0')}.jsonl.gz`), gzipSync(slice.map((row) => JSON.stringify(row)).join('\n')));
+    await writeFile(
+      path.join(root, 'parts', `part-${String(part).padStart(5, '0')}.jsonl.gz`),
+      gzipSync(slice.map((row) => JSON.stringify(row)).join('\n')),
+    );
   }
   await writeFile(path.join(root, 'parts', '_SUCCESS'), '');
 });
@@ -64,7 +86,13 @@ async function normalizedValues(input: string): Promise<string[]> {
       for (const record of batch.records) {
         for (const [column, type] of MAPPING) {
           const result = normalizeIdentifier(type, record?.[column], DEFAULT_NORMALIZE_OPTIONS);
-          out.push(result.status === 'ok' || result.status === 'prehashed' ? result.normalized : result.status === 'rejected' ? `rejected:${result.reason}` : 'empty');
+          out.push(
+            result.status === 'ok' || result.status === 'prehashed'
+              ? result.normalized
+              : result.status === 'rejected'
+                ? `rejected:${result.reason}`
+                : 'empty',
+          );
         }
       }
     }
@@ -74,14 +102,24 @@ async function normalizedValues(input: string): Promise<string[]> {
 
 describe('the same records in every format', () => {
   let expected: Promise<string[]> | undefined;
-  it.each(['sample.json', 'sample.csv', 'sample.tsv', 'sample.parquet', 'sample.jsonl.gz', 'sample.json.gz', 'sample.csv.gz', 'sample.tsv.gz', 'sample.parquet.gz', 'parts'])(
-    '%s gives the same normalized values as the JSON Lines file',
-    async (input) => {
-      expected ??= normalizedValues('sample.jsonl');
-      const reference = await expected;
-      expect(reference).toHaveLength(rows.length * MAPPING.length);
-      expect(reference.filter((value) => !value.startsWith('rejected') && value !== 'empty').length).toBeGreaterThan(rows.length);
-      expect(await normalizedValues(input)).toEqual(reference);
-    },
-  );
+  it.each([
+    'sample.json',
+    'sample.csv',
+    'sample.tsv',
+    'sample.parquet',
+    'sample.jsonl.gz',
+    'sample.json.gz',
+    'sample.csv.gz',
+    'sample.tsv.gz',
+    'sample.parquet.gz',
+    'parts',
+  ])('%s gives the same normalized values as the JSON Lines file', async (input) => {
+    expected ??= normalizedValues('sample.jsonl');
+    const reference = await expected;
+    expect(reference).toHaveLength(rows.length * MAPPING.length);
+    expect(reference.filter((value) => !value.startsWith('rejected') && value !== 'empty').length).toBeGreaterThan(
+      rows.length,
+    );
+    expect(await normalizedValues(input)).toEqual(reference);
+  });
 });

@@ -28,7 +28,11 @@ function reachableImports(entry: string): { files: string[]; packages: string[] 
 
 // The browser runs discovery too (architecture.md): no Node-only module may be reachable from it.
 describe('schema discovery and readers stay browser-safe', () => {
-  it.each(['src/core/schema/discover-schema.ts', 'src/core/readers/read-records.ts', 'src/core/readers/blob-byte-source.ts'])('%s imports no Node built-in', (entry) => {
+  it.each([
+    'src/core/schema/discover-schema.ts',
+    'src/core/readers/read-records.ts',
+    'src/core/readers/blob-byte-source.ts',
+  ])('%s imports no Node built-in', (entry) => {
     const { files, packages } = reachableImports(entry);
     expect(files.length).toBeGreaterThan(1);
     const builtins = new Set(builtinModules);

@@ -15,7 +15,8 @@ function column(columns: DiscoveredColumn[], name: string): DiscoveredColumn {
   return found;
 }
 
-const jsonl = (records: Array<Record<string, unknown>>): string => records.map((record) => JSON.stringify(record)).join('\n');
+const jsonl = (records: Array<Record<string, unknown>>): string =>
+  records.map((record) => JSON.stringify(record)).join('\n');
 const uuid = (index: number): string => `${index.toString(16).padStart(8, '0')}-1d4f-4a8b-af47-44683fe11db9`;
 
 describe('discoverSchema on the Clean Rooms sample', () => {
@@ -24,7 +25,12 @@ describe('discoverSchema on the Clean Rooms sample', () => {
     const schema = await discoverSchema([memoryByteSource('clean-rooms-sample.jsonl', bytes)]);
     expect(schema.format).toEqual({ format: 'jsonl', compression: 'none' });
     expect(schema.sampledRows).toBe(1000);
-    expect(schema.columns.map((candidate) => candidate.name)).toEqual(['age', 'e-mail', 'phone_number', 'mobile_advertiser_id']);
+    expect(schema.columns.map((candidate) => candidate.name)).toEqual([
+      'age',
+      'e-mail',
+      'phone_number',
+      'mobile_advertiser_id',
+    ]);
     expect(schema.suggestedMapping).toEqual([
       { column: 'e-mail', type: 'EMAIL' },
       { column: 'phone_number', type: 'PHONE' },
@@ -66,7 +72,14 @@ describe('discoverSchema on the Clean Rooms sample', () => {
 
 describe('discoverSchema reads a bounded sample', () => {
   const bigJsonl = (rows: number): Uint8Array =>
-    new TextEncoder().encode(jsonl(Array.from({ length: rows }, (_, index) => ({ email: `user${index}@example.com`, phone: `+1 613 555 ${String(index % 10000).padStart(4, '0')}` }))));
+    new TextEncoder().encode(
+      jsonl(
+        Array.from({ length: rows }, (_, index) => ({
+          email: `user${index}@example.com`,
+          phone: `+1 613 555 ${String(index % 10000).padStart(4, '0')}`,
+        })),
+      ),
+    );
 
   it('reads only the first rows of a large file', async () => {
     const bytes = bigJsonl(400_000);
@@ -103,7 +116,13 @@ describe('discoverSchema reads a bounded sample', () => {
     const rows = 200_000;
     const bytes = new Uint8Array(
       parquetWriteBuffer({
-        columnData: [{ name: 'email', data: Array.from({ length: rows }, (_, index) => `user${index}@example.com`), type: 'STRING' }],
+        columnData: [
+          {
+            name: 'email',
+            data: Array.from({ length: rows }, (_, index) => `user${index}@example.com`),
+            type: 'STRING',
+          },
+        ],
         pageSize: 16 * 1024,
         rowGroupSize: rows,
       }),
@@ -127,7 +146,9 @@ describe('discoverSchema reads a bounded sample', () => {
 
   it('does not drop the last record when the file ends exactly at the byte limit', async () => {
     const text = jsonl([{ email: 'a@b.co' }, { email: 'c@d.co' }]);
-    const schema = await discoverSchema([textSource('x.jsonl', text, 5)], { maxSampleBytes: new TextEncoder().encode(text).byteLength });
+    const schema = await discoverSchema([textSource('x.jsonl', text, 5)], {
+      maxSampleBytes: new TextEncoder().encode(text).byteLength,
+    });
     expect(schema.sampledRows).toBe(2);
   });
 
@@ -174,7 +195,10 @@ describe('discoverSchema suggestions and statistics', () => {
   });
 
   it('keeps a phone column whose numbers lack a country code, with the low confidence that tells so', async () => {
-    const records = Array.from({ length: 20 }, (_, index) => ({ phone: `020 7946 ${String(index).padStart(4, '0')}`, phone_verified: index % 2 === 0 }));
+    const records = Array.from({ length: 20 }, (_, index) => ({
+      phone: `020 7946 ${String(index).padStart(4, '0')}`,
+      phone_verified: index % 2 === 0,
+    }));
     const schema = await discoverSchema([textSource('x.jsonl', jsonl(records))]);
     expect(column(schema.columns, 'phone').suggestedType).toBe('PHONE');
     expect(column(schema.columns, 'phone').confidence).toBe(0);
@@ -198,7 +222,14 @@ describe('discoverSchema suggestions and statistics', () => {
     const value = column(schema.columns, 'value');
     expect(value.kinds).toEqual({ string: 3, integer: 2, float: 1, boolean: 1, null: 1, object: 2 });
     expect(value.fillRate).toBeCloseTo(7 / 10);
-    expect(column(schema.columns, 'other').kinds).toEqual({ string: 0, integer: 1, float: 0, boolean: 0, null: 9, object: 0 });
+    expect(column(schema.columns, 'other').kinds).toEqual({
+      string: 0,
+      integer: 1,
+      float: 0,
+      boolean: 0,
+      null: 9,
+      object: 0,
+    });
     expect(column(schema.columns, 'other').fillRate).toBeCloseTo(0.1);
     expect(value.examples).toHaveLength(3);
   });
@@ -209,12 +240,21 @@ describe('discoverSchema suggestions and statistics', () => {
     expect(schema.format).toEqual({ format: 'csv', compression: 'none', delimiter: ';' });
     expect(schema.sampledRows).toBe(2);
     expect(schema.malformedRows).toBe(1);
-    expect(schema.suggestedMapping).toEqual([{ column: 'Email', type: 'EMAIL' }, { column: 'Phone', type: 'PHONE' }]);
+    expect(schema.suggestedMapping).toEqual([
+      { column: 'Email', type: 'EMAIL' },
+      { column: 'Phone', type: 'PHONE' },
+    ]);
     expect(column(schema.columns, 'Phone').fillRate).toBe(0.5);
   });
 
   it('returns an empty schema for empty input', async () => {
     const schema = await discoverSchema([textSource('empty.jsonl', '')]);
-    expect(schema).toEqual({ format: { format: 'jsonl', compression: 'none' }, sampledRows: 0, malformedRows: 0, columns: [], suggestedMapping: [] });
+    expect(schema).toEqual({
+      format: { format: 'jsonl', compression: 'none' },
+      sampledRows: 0,
+      malformedRows: 0,
+      columns: [],
+      suggestedMapping: [],
+    });
   });
 });

@@ -30,7 +30,15 @@ describe('digest lines', () => {
 describe('rejects.csv rows', () => {
   it('has the contract header and quotes names that need it', () => {
     expect(REJECTS_HEADER).toBe('record_number,source,column,identifier_type,reason\n');
-    expect(formatRejectRow({ recordNumber: 7, source: 'a,b.csv', column: 'e"mail', identifierType: 'EMAIL', reason: 'invalid_email' })).toBe('7,"a,b.csv","e""mail",EMAIL,invalid_email\n');
+    expect(
+      formatRejectRow({
+        recordNumber: 7,
+        source: 'a,b.csv',
+        column: 'e"mail',
+        identifierType: 'EMAIL',
+        reason: 'invalid_email',
+      }),
+    ).toBe('7,"a,b.csv","e""mail",EMAIL,invalid_email\n');
     expect(csvField('plain')).toBe('plain');
   });
 });

@@ -23,7 +23,13 @@ export type Interception = 'fail-before' | 'fail-after' | { code: number; messag
 
 let fakeCounter = 0;
 
-export function fakeTikTok(options: { matchRate?: number; listLagCalls?: number; intercept?: (endpoint: string, request: RecordedRequest, count: number) => Interception } = {}) {
+export function fakeTikTok(
+  options: {
+    matchRate?: number;
+    listLagCalls?: number;
+    intercept?: (endpoint: string, request: RecordedRequest, count: number) => Interception;
+  } = {},
+) {
   const files = new Map<string, { ids: string[]; calculateType: string }>();
   const audiences = new Map<string, FakeAudience>();
   const counts = new Map<string, number>();
@@ -48,7 +54,17 @@ export function fakeTikTok(options: { matchRate?: number; listLagCalls?: number;
         const paths = body.file_paths as string[];
         if (paths.some((path) => expired.has(path))) return envelope(null, 40910, 'file expired');
         nextAudience += 1;
-        const audience: FakeAudience = { id: String(nextAudience), name: String(body.custom_audience_name), calculateType: String(body.calculate_type), ids: new Set(), received: [], appliedFiles: [], history: [], busyAnswers: 0, hiddenFromLists: options.listLagCalls ?? 0 };
+        const audience: FakeAudience = {
+          id: String(nextAudience),
+          name: String(body.custom_audience_name),
+          calculateType: String(body.calculate_type),
+          ids: new Set(),
+          received: [],
+          appliedFiles: [],
+          history: [],
+          busyAnswers: 0,
+          hiddenFromLists: options.listLagCalls ?? 0,
+        };
         for (const path of paths) {
           const file = files.get(path);
           if (!file || file.calculateType !== audience.calculateType) return envelope(null, 40002, `bad file ${path}`);
@@ -88,7 +104,18 @@ export function fakeTikTok(options: { matchRate?: number; listLagCalls?: number;
           list: ids.flatMap((id) => {
             const audience = audiences.get(id);
             if (!audience) return [];
-            return [{ audience_details: { audience_id: audience.id, name: audience.name, calculate_type: audience.calculateType, cover_num: Math.floor(audience.ids.size * (options.matchRate ?? 1)), is_valid: true }, audience_history: audience.history.slice(-size) }];
+            return [
+              {
+                audience_details: {
+                  audience_id: audience.id,
+                  name: audience.name,
+                  calculate_type: audience.calculateType,
+                  cover_num: Math.floor(audience.ids.size * (options.matchRate ?? 1)),
+                  is_valid: true,
+                },
+                audience_history: audience.history.slice(-size),
+              },
+            ];
           }),
         });
       }
@@ -100,8 +127,18 @@ export function fakeTikTok(options: { matchRate?: number; listLagCalls?: number;
           if (page === 1) audience.hiddenFromLists -= 1;
           return false;
         });
-        const all = visible.map((audience) => ({ audience_id: audience.id, name: audience.name, calculate_type: audience.calculateType, cover_num: audience.ids.size, is_valid: true, is_creator: true }));
-        return envelope({ list: all.slice((page - 1) * size, page * size), page_info: { page, page_size: size, total_number: all.length, total_page: Math.ceil(all.length / size) } });
+        const all = visible.map((audience) => ({
+          audience_id: audience.id,
+          name: audience.name,
+          calculate_type: audience.calculateType,
+          cover_num: audience.ids.size,
+          is_valid: true,
+          is_creator: true,
+        }));
+        return envelope({
+          list: all.slice((page - 1) * size, page * size),
+          page_info: { page, page_size: size, total_number: all.length, total_page: Math.ceil(all.length / size) },
+        });
       }
       default:
         return new Response('not found', { status: 404 });
@@ -115,7 +152,8 @@ export function fakeTikTok(options: { matchRate?: number; listLagCalls?: number;
     clockSeconds += 1;
     const interception = options.intercept?.(endpoint, request, count);
     if (interception === 'fail-before') throw new TypeError('fetch failed (socket hang up)');
-    if (interception && typeof interception === 'object') return envelope(null, interception.code, interception.message);
+    if (interception && typeof interception === 'object')
+      return envelope(null, interception.code, interception.message);
     const response = await act(endpoint, request);
     if (interception === 'fail-after') throw new TypeError('fetch failed (socket hang up)');
     return response;

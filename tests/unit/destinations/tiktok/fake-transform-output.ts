@@ -26,11 +26,15 @@ export function randomSha256Ids(count: number): string[] {
   return ids;
 }
 
-export function buildFakeTransformOutput(spec: Partial<Record<IdentifierType, { ids: number; partitions: number }>>): FakeTransformOutput {
+export function buildFakeTransformOutput(
+  spec: Partial<Record<IdentifierType, { ids: number; partitions: number }>>,
+): FakeTransformOutput {
   const files = new Map<string, Uint8Array>();
   const ids = new Map<IdentifierType, string[]>();
   const types: Manifest['types'] = {};
-  for (const [type, { ids: count, partitions }] of Object.entries(spec) as Array<[IdentifierType, { ids: number; partitions: number }]>) {
+  for (const [type, { ids: count, partitions }] of Object.entries(spec) as Array<
+    [IdentifierType, { ids: number; partitions: number }]
+  >) {
     const all = randomSha256Ids(count);
     ids.set(type, all);
     const manifestFiles: ManifestFile[] = [];
@@ -40,15 +44,36 @@ export function buildFakeTransformOutput(spec: Partial<Record<IdentifierType, { 
       const bytes = Buffer.from(slice.map((id) => `${id}\n`).join(''), 'utf8');
       const path = `${outputFolderOf(type)}/part-${String(p).padStart(5, '0')}.csv`;
       files.set(path, bytes);
-      manifestFiles.push({ path, rows: slice.length, bytes: bytes.byteLength, md5: createHash('md5').update(bytes).digest('hex') });
+      manifestFiles.push({
+        path,
+        rows: slice.length,
+        bytes: bytes.byteLength,
+        md5: createHash('md5').update(bytes).digest('hex'),
+      });
     }
-    types[type] = { calculateType: calculateTypeOf(type), columns: [type.toLowerCase()], valid: count, prehashed: 0, empty: 0, rejected: {}, duplicates: 0, unique: count, files: manifestFiles };
+    types[type] = {
+      calculateType: calculateTypeOf(type),
+      columns: [type.toLowerCase()],
+      valid: count,
+      prehashed: 0,
+      empty: 0,
+      rejected: {},
+      duplicates: 0,
+      unique: count,
+      files: manifestFiles,
+    };
   }
   const manifest: Manifest = {
     manifestVersion: 1,
     rules: { profile: 'tiktok', version: 1 },
     inputs: [{ path: 'input.csv', format: 'csv', compression: 'none', bytes: 0 }],
-    options: { phoneRegion: 'US', phoneFormat: 'digits', emailDots: 'keep', prehashed: 'accept', maxFileBytes: 50 * 1024 * 1024 } as Manifest['options'],
+    options: {
+      phoneRegion: 'US',
+      phoneFormat: 'digits',
+      emailDots: 'keep',
+      prehashed: 'accept',
+      maxFileBytes: 50 * 1024 * 1024,
+    } as Manifest['options'],
     mapping: Object.keys(spec).map((type) => ({ column: type.toLowerCase(), type: type as IdentifierType })),
     recordsRead: 0,
     malformedRecords: 0,

@@ -11,8 +11,16 @@ export interface RecordedRequest {
 
 export type Responder = (request: RecordedRequest, index: number) => Response | Promise<Response>;
 
-export function envelope(data: unknown, code = 0, message = 'OK', requestId = `rid-${Math.random().toString(16).slice(2, 10)}`): Response {
-  return new Response(JSON.stringify({ code, message, request_id: requestId, data }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+export function envelope(
+  data: unknown,
+  code = 0,
+  message = 'OK',
+  requestId = `rid-${Math.random().toString(16).slice(2, 10)}`,
+): Response {
+  return new Response(JSON.stringify({ code, message, request_id: requestId, data }), {
+    status: 200,
+    headers: { 'Content-Type': 'application/json' },
+  });
 }
 
 export function recordingFetch(responder: Responder): { fetch: typeof fetch; requests: RecordedRequest[] } {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RequestRateLimiter, RetryBudget, fullJitterDelayMs, processRequestRateLimiter } from '../../../../src/destinations/tiktok/request-rate-limiter.ts';
+import {
+  RequestRateLimiter,
+  RetryBudget,
+  fullJitterDelayMs,
+  processRequestRateLimiter,
+} from '../../../../src/destinations/tiktok/request-rate-limiter.ts';
 import { fakeClock } from './recording-fetch.ts';
 
 describe('RequestRateLimiter', () => {
@@ -22,18 +27,25 @@ describe('RequestRateLimiter', () => {
       await limiter.acquire();
       sendTimes.push(clock.now());
     }
-    for (let i = 10; i < sendTimes.length; i += 1) expect((sendTimes[i] as number) - (sendTimes[i - 10] as number)).toBeGreaterThan(1000);
+    for (let i = 10; i < sendTimes.length; i += 1)
+      expect((sendTimes[i] as number) - (sendTimes[i - 10] as number)).toBeGreaterThan(1000);
   });
 
   it('gives concurrent callers consecutive slots, first come, first served', async () => {
     const sleeps: number[] = [];
     // Time stands still: every caller reserves its slot at the same instant.
-    const limiter = new RequestRateLimiter({ ratePerSecond: 4, headroom: 0, clock: { now: () => 0, sleep: async (ms) => void sleeps.push(ms) } });
+    const limiter = new RequestRateLimiter({
+      ratePerSecond: 4,
+      headroom: 0,
+      clock: { now: () => 0, sleep: async (ms) => void sleeps.push(ms) },
+    });
     const order: number[] = [];
-    await Promise.all([0, 1, 2, 3].map(async (caller) => {
-      await limiter.acquire();
-      order.push(caller);
-    }));
+    await Promise.all(
+      [0, 1, 2, 3].map(async (caller) => {
+        await limiter.acquire();
+        order.push(caller);
+      }),
+    );
     expect(order).toEqual([0, 1, 2, 3]);
     expect(sleeps).toEqual([250, 500, 750]);
   });

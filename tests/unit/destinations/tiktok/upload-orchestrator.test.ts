@@ -3,8 +3,16 @@ import { UserError } from '../../../../src/core/errors.ts';
 import type { AudiencePlan } from '../../../../src/core/plan.ts';
 import { RequestRateLimiter, RetryBudget } from '../../../../src/destinations/tiktok/request-rate-limiter.ts';
 import { TikTokClient } from '../../../../src/destinations/tiktok/tiktok-client.ts';
-import { InMemoryUploadLedgerStore, type UploadLedgerState, type UploadLedgerStore } from '../../../../src/destinations/tiktok/upload-ledger.ts';
-import { uploadTransformOutput, type UploadProgressEvent, type UploadRequest } from '../../../../src/destinations/tiktok/upload-orchestrator.ts';
+import {
+  InMemoryUploadLedgerStore,
+  type UploadLedgerState,
+  type UploadLedgerStore,
+} from '../../../../src/destinations/tiktok/upload-ledger.ts';
+import {
+  uploadTransformOutput,
+  type UploadProgressEvent,
+  type UploadRequest,
+} from '../../../../src/destinations/tiktok/upload-orchestrator.ts';
 import { buildFakeTransformOutput, type FakeTransformOutput } from './fake-transform-output.ts';
 import { fakeTikTok, type Interception } from './fake-tiktok.ts';
 import type { RecordedRequest } from './recording-fetch.ts';
@@ -12,7 +20,12 @@ import { rejectionOf } from '../../../helpers/rejection-of.ts';
 
 const ADVERTISER = '7000000000000000001';
 
-function setup(options: { intercept?: (endpoint: string, request: RecordedRequest, count: number) => Interception; matchRate?: number } = {}) {
+function setup(
+  options: {
+    intercept?: (endpoint: string, request: RecordedRequest, count: number) => Interception;
+    matchRate?: number;
+  } = {},
+) {
   const tiktok = fakeTikTok(options);
   const client = new TikTokClient({
     baseUrl: 'http://tiktok.test/open_api/v1.3',
@@ -26,7 +39,13 @@ function setup(options: { intercept?: (endpoint: string, request: RecordedReques
   return { tiktok, client };
 }
 
-function request(output: FakeTransformOutput, client: TikTokClient, ledger: UploadLedgerStore, audience: AudiencePlan, extra: Partial<UploadRequest> = {}): UploadRequest {
+function request(
+  output: FakeTransformOutput,
+  client: TikTokClient,
+  ledger: UploadLedgerStore,
+  audience: AudiencePlan,
+  extra: Partial<UploadRequest> = {},
+): UploadRequest {
   return {
     manifest: output.manifest,
     readPartition: output.readPartition,
@@ -48,7 +67,10 @@ function userError(promise: Promise<unknown>): Promise<UserError> {
 /** A ledger store that "crashes" (throws) on its n-th save: the state before that save is what survives. */
 class CrashingLedger implements UploadLedgerStore {
   saves = 0;
-  constructor(readonly inner: InMemoryUploadLedgerStore, readonly crashAt: number) {}
+  constructor(
+    readonly inner: InMemoryUploadLedgerStore,
+    readonly crashAt: number,
+  ) {}
   load(id: string): Promise<UploadLedgerState | undefined> {
     return this.inner.load(id);
   }
@@ -72,12 +94,33 @@ function expectExactlyOnce(tiktok: ReturnType<typeof fakeTikTok>, output: FakeTr
 
 describe('uploadTransformOutput', () => {
   it('creates one audience per identifier type, batching file paths, and reports what TikTok holds', async () => {
-    const output = buildFakeTransformOutput({ EMAIL: { ids: 2500, partitions: 3 }, MAID: { ids: 1200, partitions: 1 } });
+    const output = buildFakeTransformOutput({
+      EMAIL: { ids: 2500, partitions: 3 },
+      MAID: { ids: 1200, partitions: 1 },
+    });
     const { tiktok, client } = setup({ matchRate: 0.5 });
     const events: UploadProgressEvent[] = [];
-    const result = await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { batchSize: 2, onProgress: (event) => events.push(event) }));
+    const result = await uploadTransformOutput(
+      request(
+        output,
+        client,
+        new InMemoryUploadLedgerStore(),
+        { name: 'Spring', action: 'create' },
+        { batchSize: 2, onProgress: (event) => events.push(event) },
+      ),
+    );
     expect(result.alreadyComplete).toBe(false);
-    expect(result.audiences.map((audience) => [audience.type, audience.calculateType, audience.audienceName, audience.created, audience.filesUploaded, audience.filesSkipped, audience.idsSent])).toEqual([
+    expect(
+      result.audiences.map((audience) => [
+        audience.type,
+        audience.calculateType,
+        audience.audienceName,
+        audience.created,
+        audience.filesUploaded,
+        audience.filesSkipped,
+        audience.idsSent,
+      ]),
+    ).toEqual([
       ['EMAIL', 'EMAIL_SHA256', 'Spring · EMAIL', true, 3, 0, 2500],
       ['MAID', 'FIRST_SHA256', 'Spring · MAID', true, 1, 0, 1200],
     ]);
@@ -87,7 +130,12 @@ describe('uploadTransformOutput', () => {
     expect(email?.isValid).toBe(true);
     expect(email?.history.map((entry) => entry.action)).toEqual(['CREATE', 'APPEND']);
     expectExactlyOnce(tiktok, output);
-    const writes = tiktok.requests.filter((r) => r.method === 'POST').map((r) => `${r.url.pathname.split('/').at(-2)}${r.json ? ` ${JSON.stringify((r.json as { action?: string }).action ?? '')} ${(r.json as { file_paths: string[] }).file_paths.length}` : ''}`);
+    const writes = tiktok.requests
+      .filter((r) => r.method === 'POST')
+      .map(
+        (r) =>
+          `${r.url.pathname.split('/').at(-2)}${r.json ? ` ${JSON.stringify((r.json as { action?: string }).action ?? '')} ${(r.json as { file_paths: string[] }).file_paths.length}` : ''}`,
+      );
     expect(writes).toEqual(['upload', 'upload', 'create "" 2', 'upload', 'update "APPEND" 1', 'upload', 'create "" 1']);
     expect(events.filter((event) => event.kind === 'partition-uploaded')).toHaveLength(4);
   });
@@ -107,16 +155,33 @@ describe('uploadTransformOutput', () => {
   });
 
   it('survives a crash at every ledger save: one audience per type, every file applied once', async () => {
-    const output = buildFakeTransformOutput({ EMAIL: { ids: 3000, partitions: 3 }, PHONE: { ids: 1000, partitions: 2 } });
+    const output = buildFakeTransformOutput({
+      EMAIL: { ids: 3000, partitions: 3 },
+      PHONE: { ids: 1000, partitions: 2 },
+    });
     // Count the saves of a clean run, then crash at each of them in turn.
     const clean = new CrashingLedger(new InMemoryUploadLedgerStore(), Number.POSITIVE_INFINITY);
-    await uploadTransformOutput(request(output, setup().client, clean, { name: 'Spring', action: 'create' }, { batchSize: 2 }));
+    await uploadTransformOutput(
+      request(output, setup().client, clean, { name: 'Spring', action: 'create' }, { batchSize: 2 }),
+    );
     expect(clean.saves).toBeGreaterThan(10);
     for (let crashAt = 1; crashAt <= clean.saves; crashAt += 1) {
       const { tiktok, client } = setup();
       const store = new InMemoryUploadLedgerStore();
-      await expect(uploadTransformOutput(request(output, client, new CrashingLedger(store, crashAt), { name: 'Spring', action: 'create' }, { batchSize: 2 }))).rejects.toThrow('simulated crash');
-      const resumed = await uploadTransformOutput(request(output, client, store, { name: 'Spring', action: 'create' }, { batchSize: 2 }));
+      await expect(
+        uploadTransformOutput(
+          request(
+            output,
+            client,
+            new CrashingLedger(store, crashAt),
+            { name: 'Spring', action: 'create' },
+            { batchSize: 2 },
+          ),
+        ),
+      ).rejects.toThrow('simulated crash');
+      const resumed = await uploadTransformOutput(
+        request(output, client, store, { name: 'Spring', action: 'create' }, { batchSize: 2 }),
+      );
       expect(resumed.audiences.every((audience) => audience.created)).toBe(true);
       expect(tiktok.audiences.size).toBe(2);
       expectExactlyOnce(tiktok, output);
@@ -125,9 +190,19 @@ describe('uploadTransformOutput', () => {
 
   it('reconciles a create whose answer was lost instead of creating a second audience', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
-    const { tiktok, client } = setup({ intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined) });
+    const { tiktok, client } = setup({
+      intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined),
+    });
     const events: UploadProgressEvent[] = [];
-    const result = await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { onProgress: (event) => events.push(event) }));
+    const result = await uploadTransformOutput(
+      request(
+        output,
+        client,
+        new InMemoryUploadLedgerStore(),
+        { name: 'Spring', action: 'create' },
+        { onProgress: (event) => events.push(event) },
+      ),
+    );
     expect(tiktok.audiences.size).toBe(1);
     expect(result.audiences[0]?.audienceId).toBe([...tiktok.audiences.keys()][0]);
     expect(events.some((event) => event.kind === 'audience-created' && event.reconciled)).toBe(true);
@@ -136,10 +211,27 @@ describe('uploadTransformOutput', () => {
 
   it('looks again before concluding that a lost create did not happen (a list lagging behind)', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
-    const tiktok = fakeTikTok({ listLagCalls: 2, intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined) });
-    const client = new TikTokClient({ baseUrl: 'http://tiktok.test/open_api/v1.3', accessToken: 'token-for-tests-0000', fetch: tiktok.fetch, limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }), sleep: async () => undefined });
+    const tiktok = fakeTikTok({
+      listLagCalls: 2,
+      intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined),
+    });
+    const client = new TikTokClient({
+      baseUrl: 'http://tiktok.test/open_api/v1.3',
+      accessToken: 'token-for-tests-0000',
+      fetch: tiktok.fetch,
+      limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
+      sleep: async () => undefined,
+    });
     const sleeps: number[] = [];
-    await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { sleep: async (ms) => void sleeps.push(ms) }));
+    await uploadTransformOutput(
+      request(
+        output,
+        client,
+        new InMemoryUploadLedgerStore(),
+        { name: 'Spring', action: 'create' },
+        { sleep: async (ms) => void sleeps.push(ms) },
+      ),
+    );
     expect(sleeps).toEqual([1000, 3000]);
     expect(tiktok.audiences.size).toBe(1);
     expectExactlyOnce(tiktok, output);
@@ -147,20 +239,37 @@ describe('uploadTransformOutput', () => {
 
   it('sends a create again when the lost request never reached TikTok', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
-    const { tiktok, client } = setup({ intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-before' : undefined) });
-    await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }));
+    const { tiktok, client } = setup({
+      intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-before' : undefined),
+    });
+    await uploadTransformOutput(
+      request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+    );
     expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/create/'))).toHaveLength(2);
     expectExactlyOnce(tiktok, output);
   });
 
-  it.each(['fail-after', 'fail-before'] as const)('reconciles an update whose answer was lost (%s) through the audience history', async (mode) => {
-    const output = buildFakeTransformOutput({ EMAIL: { ids: 3000, partitions: 3 } });
-    const { tiktok, client } = setup({ intercept: (endpoint, _request, count) => (endpoint === 'update' && count === 1 ? mode : undefined) });
-    await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { batchSize: 1 }));
-    expectExactlyOnce(tiktok, output);
-    const audience = [...tiktok.audiences.values()][0];
-    expect(audience?.appliedFiles).toHaveLength(3);
-  });
+  it.each(['fail-after', 'fail-before'] as const)(
+    'reconciles an update whose answer was lost (%s) through the audience history',
+    async (mode) => {
+      const output = buildFakeTransformOutput({ EMAIL: { ids: 3000, partitions: 3 } });
+      const { tiktok, client } = setup({
+        intercept: (endpoint, _request, count) => (endpoint === 'update' && count === 1 ? mode : undefined),
+      });
+      await uploadTransformOutput(
+        request(
+          output,
+          client,
+          new InMemoryUploadLedgerStore(),
+          { name: 'Spring', action: 'create' },
+          { batchSize: 1 },
+        ),
+      );
+      expectExactlyOnce(tiktok, output);
+      const audience = [...tiktok.audiences.values()][0];
+      expect(audience?.appliedFiles).toHaveLength(3);
+    },
+  );
 
   it('keeps the write marker when aborted mid-request, and the next run reconciles it', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 2000, partitions: 2 } });
@@ -173,17 +282,36 @@ describe('uploadTransformOutput', () => {
       },
     });
     const ledger = new InMemoryUploadLedgerStore();
-    await expect(uploadTransformOutput(request(output, client, ledger, { name: 'Spring', action: 'create' }, { batchSize: 1, signal: controller.signal }))).rejects.toThrow('interrupted');
+    await expect(
+      uploadTransformOutput(
+        request(
+          output,
+          client,
+          ledger,
+          { name: 'Spring', action: 'create' },
+          { batchSize: 1, signal: controller.signal },
+        ),
+      ),
+    ).rejects.toThrow('interrupted');
     expect((await ledger.load('job-1'))?.audiences.EMAIL?.pending?.kind).toBe('update');
-    await uploadTransformOutput(request(output, client, ledger, { name: 'Spring', action: 'create' }, { batchSize: 1 }));
+    await uploadTransformOutput(
+      request(output, client, ledger, { name: 'Spring', action: 'create' }, { batchSize: 1 }),
+    );
     expectExactlyOnce(tiktok, output);
     expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/update/'))).toHaveLength(1);
   });
 
   it('waits out a busy audience between batches', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 2000, partitions: 2 } });
-    const { tiktok, client } = setup({ intercept: (endpoint, _request, count) => (endpoint === 'update' && count <= 2 ? { code: 40002, message: 'Audience busy: the audience is being calculated' } : undefined) });
-    await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { batchSize: 1 }));
+    const { tiktok, client } = setup({
+      intercept: (endpoint, _request, count) =>
+        endpoint === 'update' && count <= 2
+          ? { code: 40002, message: 'Audience busy: the audience is being calculated' }
+          : undefined,
+    });
+    await uploadTransformOutput(
+      request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { batchSize: 1 }),
+    );
     expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/update/'))).toHaveLength(3);
     expectExactlyOnce(tiktok, output);
   });
@@ -194,7 +322,9 @@ describe('uploadTransformOutput', () => {
     const ledger = new InMemoryUploadLedgerStore();
     // First run: crash right after both uploads are recorded, before the create.
     const crashing = new CrashingLedger(ledger, 3); // saves: upload, upload, create intent
-    await expect(uploadTransformOutput(request(output, client, crashing, { name: 'Spring', action: 'create' }))).rejects.toThrow('simulated crash');
+    await expect(
+      uploadTransformOutput(request(output, client, crashing, { name: 'Spring', action: 'create' })),
+    ).rejects.toThrow('simulated crash');
     const state = await ledger.load('job-1');
     const paths = Object.values(state?.audiences.EMAIL?.partitions ?? {}).map((partition) => partition.filePath);
     expect(paths.every((path) => typeof path === 'string')).toBe(true);
@@ -207,11 +337,25 @@ describe('uploadTransformOutput', () => {
 
   it('sends a file again once after a signature mismatch (40900), then gives up with the cause', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
-    const once = setup({ intercept: (endpoint, _request, count) => (endpoint === 'file/upload' && count === 1 ? { code: 40900, message: 'file_signature does not match' } : undefined) });
-    await uploadTransformOutput(request(output, once.client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }));
+    const once = setup({
+      intercept: (endpoint, _request, count) =>
+        endpoint === 'file/upload' && count === 1
+          ? { code: 40900, message: 'file_signature does not match' }
+          : undefined,
+    });
+    await uploadTransformOutput(
+      request(output, once.client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+    );
     expectExactlyOnce(once.tiktok, output);
-    const always = setup({ intercept: (endpoint) => (endpoint === 'file/upload' ? { code: 40900, message: 'file_signature does not match' } : undefined) });
-    await expect(uploadTransformOutput(request(output, always.client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }))).rejects.toMatchObject({ kind: 'signature_mismatch', code: 40900 });
+    const always = setup({
+      intercept: (endpoint) =>
+        endpoint === 'file/upload' ? { code: 40900, message: 'file_signature does not match' } : undefined,
+    });
+    await expect(
+      uploadTransformOutput(
+        request(output, always.client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+      ),
+    ).rejects.toMatchObject({ kind: 'signature_mismatch', code: 40900 });
     expect(always.tiktok.requests.filter((r) => r.url.pathname.endsWith('/upload/'))).toHaveLength(2);
   });
 
@@ -219,9 +363,13 @@ describe('uploadTransformOutput', () => {
     const first = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
     const second = buildFakeTransformOutput({ EMAIL: { ids: 500, partitions: 1 } });
     const { tiktok, client } = setup();
-    const created = await uploadTransformOutput(request(first, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'append' }));
+    const created = await uploadTransformOutput(
+      request(first, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'append' }),
+    );
     expect(created.audiences[0]?.created).toBe(true);
-    const appended = await uploadTransformOutput(request(second, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'append' }));
+    const appended = await uploadTransformOutput(
+      request(second, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'append' }),
+    );
     expect(appended.audiences[0]?.created).toBe(false);
     expect(appended.audiences[0]?.audienceId).toBe(created.audiences[0]?.audienceId);
     expect(appended.audiences[0]?.matchRate).toBeUndefined(); // the audience holds more than this upload
@@ -231,8 +379,14 @@ describe('uploadTransformOutput', () => {
   it('refuses to create a second audience with a name that is already taken', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
     const { tiktok, client } = setup();
-    await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }));
-    const error = await userError(uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' })));
+    await uploadTransformOutput(
+      request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+    );
+    const error = await userError(
+      uploadTransformOutput(
+        request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+      ),
+    );
     expect(error.code).toBe('audience_name_taken');
     expect(error.resolution).toMatch(/--action append/);
     expect(tiktok.audiences.size).toBe(1);
@@ -241,7 +395,11 @@ describe('uploadTransformOutput', () => {
   it('refuses a REPLACE with fewer than 1,000 ids before calling TikTok', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 999, partitions: 1 } });
     const { tiktok, client } = setup();
-    const error = await userError(uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { audienceId: '123', action: 'replace' })));
+    const error = await userError(
+      uploadTransformOutput(
+        request(output, client, new InMemoryUploadLedgerStore(), { audienceId: '123', action: 'replace' }),
+      ),
+    );
     expect(error.code).toBe('replace_below_minimum');
     expect(error.detail).toContain('999');
     expect(tiktok.requests).toHaveLength(0);
@@ -250,10 +408,19 @@ describe('uploadTransformOutput', () => {
   it('refuses a REMOVE that would leave fewer than 1,000 people, before writing anything', async () => {
     const base = buildFakeTransformOutput({ EMAIL: { ids: 1800, partitions: 1 } });
     const { tiktok, client } = setup();
-    const created = await uploadTransformOutput(request(base, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }));
+    const created = await uploadTransformOutput(
+      request(base, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+    );
     const writes = tiktok.writes();
     const removal = buildFakeTransformOutput({ EMAIL: { ids: 900, partitions: 1 } });
-    const error = await userError(uploadTransformOutput(request(removal, client, new InMemoryUploadLedgerStore(), { audienceId: created.audiences[0]?.audienceId as string, action: 'remove' })));
+    const error = await userError(
+      uploadTransformOutput(
+        request(removal, client, new InMemoryUploadLedgerStore(), {
+          audienceId: created.audiences[0]?.audienceId as string,
+          action: 'remove',
+        }),
+      ),
+    );
     expect(error.code).toBe('remove_below_minimum');
     expect(error.detail).toContain('1800');
     expect(tiktok.writes()).toBe(writes);
@@ -262,10 +429,20 @@ describe('uploadTransformOutput', () => {
   it('removes and replaces with explicit actions; REPLACE then APPEND for later batches', async () => {
     const base = buildFakeTransformOutput({ EMAIL: { ids: 3000, partitions: 1 } });
     const { tiktok, client } = setup();
-    const created = await uploadTransformOutput(request(base, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }));
+    const created = await uploadTransformOutput(
+      request(base, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+    );
     const audienceId = created.audiences[0]?.audienceId as string;
     const replacement = buildFakeTransformOutput({ EMAIL: { ids: 2000, partitions: 2 } });
-    const replaced = await uploadTransformOutput(request(replacement, client, new InMemoryUploadLedgerStore(), { audienceId, action: 'replace' }, { batchSize: 1 }));
+    const replaced = await uploadTransformOutput(
+      request(
+        replacement,
+        client,
+        new InMemoryUploadLedgerStore(),
+        { audienceId, action: 'replace' },
+        { batchSize: 1 },
+      ),
+    );
     expect(replaced.audiences[0]?.matchRate).toBe(1);
     const audience = tiktok.audiences.get(audienceId);
     expect([...(audience?.ids ?? [])].sort()).toEqual([...(replacement.ids.get('EMAIL') ?? [])].sort());
@@ -273,11 +450,30 @@ describe('uploadTransformOutput', () => {
   });
 
   it('refuses one audience id for several identifier types, and a create with an audience id', async () => {
-    const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 }, PHONE: { ids: 1000, partitions: 1 } });
+    const output = buildFakeTransformOutput({
+      EMAIL: { ids: 1000, partitions: 1 },
+      PHONE: { ids: 1000, partitions: 1 },
+    });
     const { tiktok, client } = setup();
-    expect((await userError(uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { audienceId: '5', action: 'append' })))).code).toBe('audience_id_with_several_types');
+    expect(
+      (
+        await userError(
+          uploadTransformOutput(
+            request(output, client, new InMemoryUploadLedgerStore(), { audienceId: '5', action: 'append' }),
+          ),
+        )
+      ).code,
+    ).toBe('audience_id_with_several_types');
     const single = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
-    expect((await userError(uploadTransformOutput(request(single, client, new InMemoryUploadLedgerStore(), { name: 'x', audienceId: '5', action: 'create' })))).code).toBe('create_with_audience_id');
+    expect(
+      (
+        await userError(
+          uploadTransformOutput(
+            request(single, client, new InMemoryUploadLedgerStore(), { name: 'x', audienceId: '5', action: 'create' }),
+          ),
+        )
+      ).code,
+    ).toBe('create_with_audience_id');
     expect(tiktok.requests).toHaveLength(0);
   });
 
@@ -285,9 +481,18 @@ describe('uploadTransformOutput', () => {
     const phone = buildFakeTransformOutput({ PHONE: { ids: 1000, partitions: 1 } });
     const email = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
     const { tiktok, client } = setup();
-    const created = await uploadTransformOutput(request(phone, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }));
+    const created = await uploadTransformOutput(
+      request(phone, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+    );
     const writes = tiktok.writes();
-    const error = await userError(uploadTransformOutput(request(email, client, new InMemoryUploadLedgerStore(), { audienceId: created.audiences[0]?.audienceId as string, action: 'append' })));
+    const error = await userError(
+      uploadTransformOutput(
+        request(email, client, new InMemoryUploadLedgerStore(), {
+          audienceId: created.audiences[0]?.audienceId as string,
+          action: 'append',
+        }),
+      ),
+    );
     expect(error.code).toBe('calculate_type_mismatch');
     expect(tiktok.writes()).toBe(writes);
   });
@@ -295,13 +500,22 @@ describe('uploadTransformOutput', () => {
   it('refuses partitions that changed after the transform', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
     const { tiktok, client } = setup();
-    const tampered: UploadRequest = request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { readPartition: async () => Buffer.from('f'.repeat(64) + '\n') });
+    const tampered: UploadRequest = request(
+      output,
+      client,
+      new InMemoryUploadLedgerStore(),
+      { name: 'Spring', action: 'create' },
+      { readPartition: async () => Buffer.from('f'.repeat(64) + '\n') },
+    );
     expect((await userError(uploadTransformOutput(tampered))).code).toBe('partition_changed');
     expect(tiktok.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });
 
   it('waits once for all audiences, bounded, and reports those still calculating as not valid yet', async () => {
-    const output = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 }, PHONE: { ids: 1000, partitions: 1 } });
+    const output = buildFakeTransformOutput({
+      EMAIL: { ids: 1000, partitions: 1 },
+      PHONE: { ids: 1000, partitions: 1 },
+    });
     const { tiktok } = setup();
     const neverValid = (async (input: string | URL | Request, init?: RequestInit) => {
       const response = await tiktok.fetch(input, init);
@@ -310,14 +524,37 @@ describe('uploadTransformOutput', () => {
       for (const item of body.data.list) item.audience_details.is_valid = false;
       return new Response(JSON.stringify(body));
     }) as typeof fetch;
-    const client = new TikTokClient({ baseUrl: 'http://tiktok.test/open_api/v1.3', accessToken: 't-000000000', fetch: neverValid, limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }), sleep: async () => undefined });
+    const client = new TikTokClient({
+      baseUrl: 'http://tiktok.test/open_api/v1.3',
+      accessToken: 't-000000000',
+      fetch: neverValid,
+      limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
+      sleep: async () => undefined,
+    });
     const sleeps: number[] = [];
-    const result = await uploadTransformOutput(request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { poll: { timeoutMs: 10_000, intervalMs: 4000 }, sleep: async (ms) => void sleeps.push(ms) }));
-    expect(result.audiences.map((audience) => [audience.type, audience.isValid, audience.matchRate])).toEqual([['EMAIL', false, undefined], ['PHONE', false, undefined]]);
+    const result = await uploadTransformOutput(
+      request(
+        output,
+        client,
+        new InMemoryUploadLedgerStore(),
+        { name: 'Spring', action: 'create' },
+        { poll: { timeoutMs: 10_000, intervalMs: 4000 }, sleep: async (ms) => void sleeps.push(ms) },
+      ),
+    );
+    expect(result.audiences.map((audience) => [audience.type, audience.isValid, audience.matchRate])).toEqual([
+      ['EMAIL', false, undefined],
+      ['PHONE', false, undefined],
+    ]);
     expect(sleeps).toEqual([1000, 2000, 4000, 3000]);
-    const statusGets = tiktok.requests.filter((r) => r.url.pathname.endsWith('/get/') && r.url.searchParams.get('history_size') === '10');
+    const statusGets = tiktok.requests.filter(
+      (r) => r.url.pathname.endsWith('/get/') && r.url.searchParams.get('history_size') === '10',
+    );
     expect(statusGets).toHaveLength(5);
-    expect(statusGets.every((r) => (JSON.parse(r.url.searchParams.get('custom_audience_ids') ?? '[]') as string[]).length === 2)).toBe(true);
+    expect(
+      statusGets.every(
+        (r) => (JSON.parse(r.url.searchParams.get('custom_audience_ids') ?? '[]') as string[]).length === 2,
+      ),
+    ).toBe(true);
   });
 
   it('reports every partition of a resumed upload as done or skipped, so progress reaches the total', async () => {
@@ -325,11 +562,30 @@ describe('uploadTransformOutput', () => {
     const { client } = setup();
     const store = new InMemoryUploadLedgerStore();
     // Crash after the first batch (one file) was applied.
-    await expect(uploadTransformOutput(request(output, client, new CrashingLedger(store, 4), { name: 'Spring', action: 'create' }, { batchSize: 1 }))).rejects.toThrow('simulated crash');
+    await expect(
+      uploadTransformOutput(
+        request(output, client, new CrashingLedger(store, 4), { name: 'Spring', action: 'create' }, { batchSize: 1 }),
+      ),
+    ).rejects.toThrow('simulated crash');
     const events: UploadProgressEvent[] = [];
-    await uploadTransformOutput(request(output, client, store, { name: 'Spring', action: 'create' }, { batchSize: 1, onProgress: (event) => events.push(event) }));
-    const perPartition = events.filter((event) => event.kind === 'partition-uploaded' || (event.kind === 'partition-skipped' && event.already === 'applied'));
-    expect(perPartition.map((event) => (event.kind === 'partition-uploaded' || event.kind === 'partition-skipped' ? event.path : '')).sort()).toEqual(output.manifest.types.EMAIL?.files.map((file) => file.path).sort());
+    await uploadTransformOutput(
+      request(
+        output,
+        client,
+        store,
+        { name: 'Spring', action: 'create' },
+        { batchSize: 1, onProgress: (event) => events.push(event) },
+      ),
+    );
+    const perPartition = events.filter(
+      (event) =>
+        event.kind === 'partition-uploaded' || (event.kind === 'partition-skipped' && event.already === 'applied'),
+    );
+    expect(
+      perPartition
+        .map((event) => (event.kind === 'partition-uploaded' || event.kind === 'partition-skipped' ? event.path : ''))
+        .sort(),
+    ).toEqual(output.manifest.types.EMAIL?.files.map((file) => file.path).sort());
   });
 
   it('polls until the audience is valid, bounded', async () => {
@@ -344,9 +600,23 @@ describe('uploadTransformOutput', () => {
       for (const item of body.data.list) item.audience_details.is_valid = gets > 3;
       return new Response(JSON.stringify(body));
     }) as typeof fetch;
-    const pollingClient = new TikTokClient({ baseUrl: 'http://tiktok.test/open_api/v1.3', accessToken: 't-000000000', fetch: slow, limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }), sleep: async () => undefined });
+    const pollingClient = new TikTokClient({
+      baseUrl: 'http://tiktok.test/open_api/v1.3',
+      accessToken: 't-000000000',
+      fetch: slow,
+      limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
+      sleep: async () => undefined,
+    });
     const sleeps: number[] = [];
-    const result = await uploadTransformOutput(request(output, pollingClient, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { poll: { timeoutMs: 60_000, intervalMs: 1000 }, sleep: async (ms) => void sleeps.push(ms) }));
+    const result = await uploadTransformOutput(
+      request(
+        output,
+        pollingClient,
+        new InMemoryUploadLedgerStore(),
+        { name: 'Spring', action: 'create' },
+        { poll: { timeoutMs: 60_000, intervalMs: 1000 }, sleep: async (ms) => void sleeps.push(ms) },
+      ),
+    );
     expect(result.audiences[0]?.isValid).toBe(true);
     expect(sleeps).toEqual([1000, 1000, 1000]);
   });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EMULATOR_OPTIONS, type EmulatorOptions, resolveEmulatorOptions } from '../../../../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
+import {
+  DEFAULT_EMULATOR_OPTIONS,
+  type EmulatorOptions,
+  resolveEmulatorOptions,
+} from '../../../../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
 
 describe('resolveEmulatorOptions', () => {
   it('has the documented defaults', () => {
@@ -19,7 +23,10 @@ describe('resolveEmulatorOptions', () => {
   });
 
   it('merges over a base and ignores undefined values', () => {
-    const options = resolveEmulatorOptions({ qps: 5, matchRate: undefined }, { ...DEFAULT_EMULATOR_OPTIONS, matchRate: 1 });
+    const options = resolveEmulatorOptions(
+      { qps: 5, matchRate: undefined },
+      { ...DEFAULT_EMULATOR_OPTIONS, matchRate: 1 },
+    );
     expect(options.qps).toBe(5);
     expect(options.matchRate).toBe(1);
   });

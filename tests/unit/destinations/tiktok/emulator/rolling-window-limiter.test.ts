@@ -22,7 +22,8 @@ describe('RollingWindowLimiter', () => {
     const limiter = new RollingWindowLimiter(5);
     const admitted: number[] = [];
     for (let at = 0; at < 10_000; at += 7) if (limiter.tryAcquire(at)) admitted.push(at);
-    for (const start of admitted) expect(admitted.filter((at) => at >= start && at < start + 1000).length).toBeLessThanOrEqual(5);
+    for (const start of admitted)
+      expect(admitted.filter((at) => at >= start && at < start + 1000).length).toBeLessThanOrEqual(5);
     expect(admitted.length).toBeGreaterThanOrEqual(49);
   });
 
