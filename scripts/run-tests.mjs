@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: type-check (sources and tests), lint, the vitest suites, then the Glue (pytest) suite.
+// `npm test`: format check (cheap, fails fast), type-check (sources and tests), lint, the vitest suites,
+// then the Glue (pytest) suite.
 // Ends with the plain line `N passed, N failed` and exits non-zero on any failure or when no test ran.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
@@ -23,6 +24,12 @@ function check(name, ok) {
     failed += 1;
     console.log(`!! ${name} failed`);
   }
+}
+
+if (!step('format', 'npm', ['run', '--silent', 'format:check'])) {
+  console.log('!! format check failed: run `npm run format` and commit the result');
+  console.log('\n0 passed, 1 failed');
+  process.exit(1);
 }
 
 check('typecheck', step('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']));
