@@ -197,7 +197,7 @@ export interface CredentialsStatus {
   tokenLast4: string | null;
   advertiserId: string | null;
   /** Advertisers the token may use, when the back end knows them. */
-  advertiserIds?: string[];
+  advertisers?: string[];
   destination: Destination;
 }
 
