@@ -1,3 +1,4 @@
+import type { HeaderMode } from '../core/readers/detect-header.ts';
 import type { JobDestination, SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
 import type { CredentialsStatus, CredentialsUpdate } from '../local/credentials.ts';
 import type { JobService } from '../local/job-service.ts';
@@ -10,7 +11,10 @@ export interface ServerContext {
   /** Where new jobs upload to (changes when credentials are saved). */
   destination(): JobDestination;
   /** Schema of files (absolute paths inside the data folder); examples are masked. */
-  discoverSchema(absolutePaths: string[], options: { sampleRows?: number }): Promise<Record<string, unknown>>;
+  discoverSchema(
+    absolutePaths: string[],
+    options: { sampleRows?: number; header?: HeaderMode },
+  ): Promise<Record<string, unknown>>;
   listAudiences(): Promise<{ advertiserId: string; audiences: unknown[] }>;
   credentialsStatus(): Promise<CredentialsStatus>;
   saveCredentials(update: CredentialsUpdate): Promise<CredentialsStatus>;
