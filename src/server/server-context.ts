@@ -1,3 +1,4 @@
+import type { HeaderMode } from '../core/readers/detect-header.ts';
 import type { JobDestination, SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
 import type { NormalizeOptions } from '../core/identifiers/normalize-options.ts';
 import type { ColumnMapping } from '../core/plan.ts';
@@ -6,9 +7,6 @@ import type { CredentialsStatus, CredentialsUpdate } from '../local/credentials.
 import type { JobService } from '../local/job-service.ts';
 import type { PreviewResult } from './preview.ts';
 import type { LocalSettings, SettingsUpdate } from './settings-store.ts';
-
-/** Delimited files: is the first row a header? `auto` decides from the rows. */
-export type HeaderChoice = 'auto' | 'present' | 'absent';
 
 /** What the HTTP API needs from the local composition (the seam tests fill with fakes). */
 export interface ServerContext {
@@ -20,11 +18,14 @@ export interface ServerContext {
   /** Where new jobs upload to (changes when credentials are saved). */
   destination(): JobDestination;
   /** Schema of files (absolute paths inside the data folder); examples are masked. */
-  discoverSchema(absolutePaths: string[], options: { sampleRows?: number }): Promise<Record<string, unknown>>;
+  discoverSchema(
+    absolutePaths: string[],
+    options: { sampleRows?: number; header?: HeaderMode },
+  ): Promise<Record<string, unknown>>;
   /** Counts of a mapping on the schema sample of the files; never values. */
   previewMapping(
     absolutePaths: string[],
-    request: { mapping: ColumnMapping[]; options: NormalizeOptions; header?: HeaderChoice },
+    request: { mapping: ColumnMapping[]; options: NormalizeOptions; header?: HeaderMode },
   ): Promise<PreviewResult>;
   /** TikTok's audiences of the advertiser (the configured one when not given). */
   listAudiences(advertiserId?: string): Promise<{ advertiserId: string; audiences: unknown[] }>;

@@ -9,11 +9,13 @@ import type { AppEnv } from '../http-app.ts';
 import { HttpProblem, fromZodError, problem } from '../problem.ts';
 import { jsonBodyLimit, readJsonBody } from '../request-body.ts';
 import type { ServerContext } from '../server-context.ts';
+import { HEADER_MODES } from '../../core/readers/detect-header.ts';
 import { resolveInputs } from './inputs.ts';
 
 const schemaQuerySchema = z.object({
   path: z.string().min(1, 'Name a file or folder of the data folder'),
   sampleRows: z.coerce.number().int().min(1).max(10_000).optional(),
+  header: z.enum(HEADER_MODES).optional(),
 });
 
 /** The preview's body: the plan's own pieces (inputs, mapping, options), no audience. */
@@ -22,7 +24,7 @@ const previewSchema = z
     inputs: jobPlanSchema.shape.inputs,
     mapping: z.array(columnMappingSchema).min(1, 'Map at least one column to an identifier type'),
     options: normalizeOptionsSchema.default(normalizeOptionsSchema.parse({})),
-    header: z.enum(['auto', 'present', 'absent']).optional(),
+    header: z.enum(HEADER_MODES).optional(),
   })
   .strict();
 
@@ -48,10 +50,10 @@ export function addDataRoutes(app: Hono<AppEnv>, context: ServerContext, options
     const info = await stat(absolute);
     let discovery: Record<string, unknown>;
     try {
-      discovery = await context.discoverSchema(
-        [absolute],
-        parsed.data.sampleRows === undefined ? {} : { sampleRows: parsed.data.sampleRows },
-      );
+      discovery = await context.discoverSchema([absolute], {
+        ...(parsed.data.sampleRows === undefined ? {} : { sampleRows: parsed.data.sampleRows }),
+        ...(parsed.data.header === undefined ? {} : { header: parsed.data.header }),
+      });
     } catch (error) {
       if (isUserError(error)) throw error;
       throw unreadable(parsed.data.path, 'path');
