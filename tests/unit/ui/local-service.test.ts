@@ -96,7 +96,7 @@ describe('local service (docs/api.md)', () => {
       ],
     });
     const list = await createLocalService().listAudiences({ q: 'spring' });
-    expect(fetch.mock.calls[0]?.[0]).toBe('/api/audiences?q=spring');
+    expect((fetch.mock.calls[0] as unknown as [string])[0]).toBe('/api/audiences?q=spring');
     expect(list.audiences).toEqual([
       {
         id: '1795000000000000001',
