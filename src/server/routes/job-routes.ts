@@ -154,6 +154,8 @@ export function addJobRoutes(
         { 'retry-after': '5' },
       );
     }
+    // HEAD is answered by GET routes with the body dropped: a stream nobody reads would hold a place forever.
+    if (c.req.method === 'HEAD') return c.body(null, 200, { 'content-type': 'text/event-stream' });
     const lastEventId = Number(c.req.header('last-event-id') ?? 0);
     c.header('x-accel-buffering', 'no');
     c.header('cache-control', 'no-store');

@@ -139,6 +139,7 @@ describe('POST /api/uploads', () => {
     expect(replaced.json.size).toBe(7);
     expect(readFileSync(join(dataDir, 'twice.csv'), 'utf8')).toBe('second!');
     expectProblem(await call('POST', '/api/uploads?name=audiences', 'x'), 400, 'name');
+    expectProblem(await call('POST', '/api/uploads?name=twice.csv&overwrite=yes', 'x'), 400, 'overwrite');
   });
 
   it('refuses unsafe names with field "name"', async () => {
