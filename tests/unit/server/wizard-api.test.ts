@@ -358,6 +358,27 @@ describe('POST /api/preview', () => {
     expectProblem(await call('POST', '/api/preview', '{"inputs": [', { 'content-type': 'application/json' }), 400);
   });
 
+  it('reads headerless files as the jobs do (header auto/present/absent) and never echoes an identifier-like name', async () => {
+    writeFileSync(join(dataDir, 'audiences', 'bare.csv'), 'alice@example.com\nbob@example.com\n');
+    const column1 = [{ column: 'column_1', type: 'EMAIL' }];
+    for (const header of [undefined, 'auto', 'absent'] as const) {
+      const answer = await callJson('POST', '/api/preview', {
+        inputs: ['audiences/bare.csv'],
+        mapping: column1,
+        ...(header === undefined ? {} : { header }),
+      });
+      expect(answer.json, String(header)).toMatchObject({ sampleRows: 2, types: { EMAIL: { valid: 2, unique: 2 } } });
+    }
+    const present = await callJson('POST', '/api/preview', {
+      inputs: ['audiences/bare.csv'],
+      mapping: column1,
+      header: 'present',
+    });
+    expectProblem(present, 400, 'mapping');
+    expect(present.text).not.toContain('alice@example.com');
+    expect(present.text).not.toContain('alice');
+  });
+
   it('reads a bounded sample, not the whole file', async () => {
     const rows = ['email', ...Array.from({ length: 5000 }, (_, i) => `user${i}@example.com`)];
     writeFileSync(join(dataDir, 'audiences', 'long.csv'), `${rows.join('\n')}\n`);
