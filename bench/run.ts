@@ -12,7 +12,6 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileByteSource } from '../src/adapters/node/local-inputs.ts';
-import { installRegExpCompileCache } from '../src/adapters/node/transform/regexp-compile-cache.ts';
 import { DEFAULT_NORMALIZE_OPTIONS, normalizeIdentifier, type IdentifierType } from '../src/core/identifiers/index.ts';
 import { readRecords } from '../src/core/readers/read-records.ts';
 import type { Manifest } from '../src/core/transform/manifest.ts';
@@ -117,7 +116,7 @@ async function runTransformCli(file: GeneratedFile): Promise<RunResult> {
 function bareLoops(
   kind: GeneratedFile['kind'],
   rows: number,
-): { hashRowsPerSecond: number; normalizeRowsPerSecond: number; cachedNormalizeRowsPerSecond: number } {
+): { hashRowsPerSecond: number; normalizeRowsPerSecond: number } {
   const normalized: string[] = [];
   const raw: Array<[IdentifierType, string]> = [];
   for (const entry of people(rows)) {
@@ -136,18 +135,10 @@ function bareLoops(
   started = performance.now();
   for (const [type, value] of raw) sink += normalizeIdentifier(type, value, DEFAULT_NORMALIZE_OPTIONS).status.length;
   const normalizeSeconds = (performance.now() - started) / 1000;
-  // Again with the RegExp compile cache the engine's workers install (it speeds up libphonenumber-js).
-  const nativeRegExp = globalThis.RegExp;
-  installRegExpCompileCache();
-  started = performance.now();
-  for (const [type, value] of raw) sink += normalizeIdentifier(type, value, DEFAULT_NORMALIZE_OPTIONS).status.length;
-  const cachedSeconds = (performance.now() - started) / 1000;
-  globalThis.RegExp = nativeRegExp;
   if (sink === 0) log('(unreachable)');
   return {
     hashRowsPerSecond: rows / hashSeconds,
     normalizeRowsPerSecond: rows / normalizeSeconds,
-    cachedNormalizeRowsPerSecond: rows / cachedSeconds,
   };
 }
 
@@ -244,7 +235,6 @@ async function main(): Promise<void> {
     '|---|---:|---:|',
     `| SHA-256 of the already-normalized strings (\`crypto.hash\`) — the ceiling | ${rate(loops.email.hashRowsPerSecond)} | ${rate(loops.three.hashRowsPerSecond)} |`,
     `| normalizeIdentifier of the raw cells | ${rate(loops.email.normalizeRowsPerSecond)} | ${rate(loops.three.normalizeRowsPerSecond)} |`,
-    `| normalizeIdentifier with the workers' RegExp compile cache | ${rate(loops.email.cachedNormalizeRowsPerSecond)} | ${rate(loops.three.cachedNormalizeRowsPerSecond)} |`,
     `| read + parse JSONL (readRecords) | ${rate(reads.email)} | ${rate(reads.threeJsonl)} |`,
     `| read + parse CSV (readRecords) | – | ${rate(reads.threeCsv)} |`,
     '',

@@ -1,6 +1,6 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { rules, type IdentifierType, type RejectReason } from './rules.ts';
 import type { NormalizeOptions } from './normalize-options.ts';
+import { validPhoneE164 } from './phone-validator.ts';
 
 export type NormalizeResult =
   | { status: 'ok'; normalized: string }
@@ -64,12 +64,10 @@ function normalizePhone(text: string, options: NormalizeOptions): NormalizeResul
   if (digits.lastIndexOf('+') > 0) return rejected('invalid_phone');
   if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
   if (digits === '' || digits === '+') return rejected('invalid_phone');
-  const phone = parsePhoneNumberFromString(digits, {
-    defaultCountry: options.phoneRegion as CountryCode,
-    extract: false,
-  });
-  if (!phone || !phone.isValid()) return rejected('invalid_phone');
-  const e164 = phone.number;
+  // Same result as libphonenumber-js/max's parsePhoneNumberFromString(digits, { defaultCountry, extract: false })
+  // and isValid(), several times faster (phone-validator.ts).
+  const e164 = validPhoneE164(digits, options.phoneRegion);
+  if (e164 === null) return rejected('invalid_phone');
   return { status: 'ok', normalized: options.phoneFormat === 'e164' ? e164 : e164.slice(1) };
 }
 

@@ -3,13 +3,8 @@
 import { hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NormalizeOptions } from '../../../core/identifiers/normalize-options.ts';
-import type { BatchPlan, DigestWriter } from '../../../core/transform/normalize-batch.ts';
-import { installRegExpCompileCache } from './regexp-compile-cache.ts';
+import { normalizeBatch, type BatchPlan, type DigestWriter } from '../../../core/transform/normalize-batch.ts';
 import type { WorkerBatch, WorkerResult } from './worker-messages.ts';
-
-// Before the normalizer (and libphonenumber-js) load, so their `new RegExp` calls hit the cache.
-installRegExpCompileCache();
-const { normalizeBatch } = await import('../../../core/transform/normalize-batch.ts');
 
 const { plan, options } = workerData as { plan: BatchPlan; options: NormalizeOptions };
 
