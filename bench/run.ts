@@ -176,6 +176,29 @@ async function glueRun(file: GeneratedFile): Promise<{ rows: number; seconds: nu
   return JSON.parse(line) as { rows: number; seconds: number };
 }
 
+/** The retired solution's pandas job (bench/retired_pandas_job.py) on the same file: rows and its own seconds. */
+async function retiredRun(
+  file: GeneratedFile,
+): Promise<{ rows: number; seconds: number; wallSeconds: number; maxRssMb: number } | { error: string } | null> {
+  const python = join(ROOT, '.venv', 'bin', 'python');
+  if (!existsSync(python)) return null;
+  const started = performance.now();
+  const child = await runChild(
+    python,
+    ['bench/retired_pandas_job.py', file.path, ...MAPS[file.kind].flatMap((map) => ['--map', map])],
+    {},
+    GLUE_TIMEOUT_MS,
+  );
+  const wallSeconds = (performance.now() - started) / 1000;
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.code !== 0 || !line.startsWith('{')) {
+    const cause = child.stderr.trim().split('\n').pop() ?? `exit ${child.code}`;
+    log(`retired_pandas_job failed on ${file.path}: ${cause}`);
+    return { error: cause.slice(0, 200) };
+  }
+  return { ...(JSON.parse(line) as { rows: number; seconds: number; maxRssMb: number }), wallSeconds };
+}
+
 function replaceSection(text: string, section: string): string {
   const start = text.indexOf(HEADING);
   if (start < 0) return `${text.trimEnd()}\n\n${section}`;
@@ -196,6 +219,12 @@ async function main(): Promise<void> {
       `  ${rate(file.rows / result.seconds)} rows/s, ${(result.bytes / 1e6 / result.seconds).toFixed(1)} MB/s, ${result.cpuSeconds.toFixed(1)} CPU s, peak RSS ${mb(result.peakRssBytes)} MB`,
     );
     results.push(result);
+  }
+  // The retired solution's pandas job, right after the engine on the same 1M files (same load).
+  const retired: Array<{ result: RunResult; pandas: Awaited<ReturnType<typeof retiredRun>> }> = [];
+  for (const result of results.filter((entry) => entry.file.rows === 1_000_000 && entry.file.format === 'jsonl')) {
+    log(`retired_pandas_job ${result.file.path} …`);
+    retired.push({ result, pandas: await retiredRun(result.file) });
   }
   log('bare loops (1M rows, one thread) …');
   const loops = { email: bareLoops('email', 1_000_000), three: bareLoops('three', 1_000_000) };
@@ -227,6 +256,19 @@ async function main(): Promise<void> {
     ...results.map((result) => {
       const first = Object.values(result.manifest.types)[0];
       return `| ${result.file.path.split('/').pop()} | ${rate(result.file.rows)} | ${mb(result.bytes)} | ${result.seconds.toFixed(1)} | ${rate(result.file.rows / result.seconds)} | ${(result.bytes / 1e6 / result.seconds).toFixed(1)} | ${result.cpuSeconds.toFixed(1)} | ${rate(result.file.rows / (result.cpuSeconds / 2))} | ${mb(result.peakRssBytes)} | ${rate(first?.unique ?? 0)} |`;
+    }),
+    '',
+    "The engine against the retired solution's pandas job (bench/retired_pandas_job.py: whole file in memory, NFKD + strip every cell, digits-only phones, lower-cased MAIDs, hashlib per value; no validation, no de-duplication, no output), same run, same files. Engine: the CLI wall clock including Node start-up; pandas: its own job time after `import pandas` (process start-up left out, in its favour).",
+    '',
+    '| file | engine s | engine peak RSS MB | pandas job s | pandas process s | pandas peak RSS MB | engine ÷ pandas speed |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...retired.map(({ result, pandas }) => {
+      const name = result.file.path.split('/').pop() as string;
+      if (pandas === null)
+        return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | (no .venv) | | | |`;
+      if ('error' in pandas)
+        return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | failed: ${pandas.error.replaceAll('|', '\\|')} | | | |`;
+      return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | ${pandas.seconds.toFixed(1)} | ${pandas.wallSeconds.toFixed(1)} | ${pandas.maxRssMb} | **${(pandas.seconds / result.seconds).toFixed(2)}×** |`;
     }),
     '',
     'Ceiling and where the time goes (single thread, same runtime, 1M rows):',
