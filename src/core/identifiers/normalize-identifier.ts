@@ -22,6 +22,14 @@ const DEVICE_ID = new RegExp(rules.deviceIdPattern, 'u');
 const NOT_PHONE_CHARACTER = /[^0-9+]/g;
 // Plain ASCII needs no NFKC pass: the fast path for the common case.
 const NEEDS_UNICODE_WORK = /[^\x20-\x7e]/;
+// Whether a cell's first or last character is white space (by the rules' class; ASCII from a table):
+// a cell with neither skips the much slower edge-trimming regex.
+const WHITE_SPACE_SINGLE = new RegExp(`^${whiteSpace}$`, 'u');
+const ASCII_WHITE_SPACE = Array.from({ length: 128 }, (_unused, code) =>
+  WHITE_SPACE_SINGLE.test(String.fromCharCode(code)),
+);
+const isWhiteSpace = (code: number): boolean =>
+  code < 128 ? (ASCII_WHITE_SPACE[code] as boolean) : WHITE_SPACE_SINGLE.test(String.fromCharCode(code));
 
 /**
  * Steps 1–3 of normalization.md shared by all types: the cell's kind, then NFKC, invisible
@@ -37,7 +45,10 @@ export function cleanCell(raw: unknown): string | NormalizeResult {
   } else if (typeof raw === 'bigint') text = raw.toString();
   else return rejected('not_text');
   if (NEEDS_UNICODE_WORK.test(text)) text = text.normalize('NFKC').replace(INVISIBLE, '');
-  text = text.replace(EDGE_WHITE_SPACE, '');
+  if (text === '') return EMPTY;
+  if (isWhiteSpace(text.charCodeAt(0)) || isWhiteSpace(text.charCodeAt(text.length - 1))) {
+    text = text.replace(EDGE_WHITE_SPACE, '');
+  }
   return text === '' ? EMPTY : text;
 }
 
