@@ -1,3 +1,4 @@
+import { UNFENCED } from '../../../src/core/jobs/run-fence.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -415,7 +416,6 @@ describe('GET /api/jobs/:id/rejects.csv and the monitor block', () => {
     expect(answer.text).toBe(rejects);
     app.jobs.cancel(job.id);
     rmSync(out, { recursive: true });
-    app.jobStore.markOutputDeleted(job.id);
     const gone = await call('GET', `/api/jobs/${job.id}/rejects.csv`);
     expectProblem(gone, 404);
     expect(gone.json.code).toBe('rejects_gone');
@@ -458,30 +458,34 @@ describe('GET /api/jobs/:id/rejects.csv and the monitor block', () => {
         },
       },
     });
-    await app.ledger.save(job.id, {
-      version: 1,
-      advertiserId: '7000000000000000001',
-      action: 'create',
-      createdAt: new Date(0).toISOString(),
-      updatedAt: new Date(0).toISOString(),
-      audiences: {
-        EMAIL: {
-          type: 'EMAIL',
-          calculateType: 'EMAIL_SHA256',
-          audienceName: 'M · EMAIL',
-          audienceId: '444',
-          created: true,
-          partitions: {
-            md5a: {
-              path: 'email_sha256/part-00000.csv',
-              rows: 2,
-              filePath: 'f',
-              uploadedAt: new Date(0).toISOString(),
+    await app.ledger.save(
+      job.id,
+      {
+        version: 1,
+        advertiserId: '7000000000000000001',
+        action: 'create',
+        createdAt: new Date(0).toISOString(),
+        updatedAt: new Date(0).toISOString(),
+        audiences: {
+          EMAIL: {
+            type: 'EMAIL',
+            calculateType: 'EMAIL_SHA256',
+            audienceName: 'M · EMAIL',
+            audienceId: '444',
+            created: true,
+            partitions: {
+              md5a: {
+                path: 'email_sha256/part-00000.csv',
+                rows: 2,
+                filePath: 'f',
+                uploadedAt: new Date(0).toISOString(),
+              },
             },
           },
         },
       },
-    });
+      UNFENCED,
+    );
     const during = await call('GET', `/api/jobs/${job.id}`);
     expect(during.json.monitor).toEqual({
       records: { read: 5, malformed: 0, bytesRead: 300, totalBytes: 300 },
