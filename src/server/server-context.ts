@@ -1,21 +1,7 @@
 import type { HeaderMode } from '../core/readers/detect-header.ts';
 import type { JobDestination, SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
+import type { CredentialsStatus, CredentialsUpdate } from '../local/credentials.ts';
 import type { JobService } from '../local/job-service.ts';
-
-export interface CredentialsStatus {
-  configured: boolean;
-  /** Where the token comes from. */
-  source: 'environment' | 'file' | 'none';
-  /** At most the last 4 characters of the token. */
-  tokenLast4: string | null;
-  advertiserId: string | null;
-  destination: JobDestination;
-}
-
-export interface CredentialsUpdate {
-  accessToken?: string;
-  advertiserId?: string;
-}
 
 /** What the HTTP API needs from the local composition (the seam tests fill with fakes). */
 export interface ServerContext {
