@@ -6,7 +6,7 @@ import { SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
 import { openDatabase } from '../adapters/node/sqlite/open-database.ts';
 import { SqliteAudienceWriteLocks, SqliteUploadLedgerStore } from '../adapters/node/sqlite/upload-ledger-store.ts';
 import { SqliteWorkQueue } from '../adapters/node/sqlite/work-queue.ts';
-import type { CredentialsStatus, CredentialsUpdate } from '../server/server-context.ts';
+import type { CredentialsStatus, CredentialsUpdate } from './credentials.ts';
 import { JobRunner } from './job-runner.ts';
 import { JobService } from './job-service.ts';
 import type { JobStages } from './job-stages.ts';

@@ -5,6 +5,7 @@ import { UserError } from '../../../core/errors.ts';
 import { outputFolderOf, REJECT_REASONS, rules, type NormalizeOptions } from '../../../core/identifiers/index.ts';
 import type { ByteSource } from '../../../core/readers/byte-source.ts';
 import { detectFormat } from '../../../core/readers/detect-format.ts';
+import { displayColumnName, type HeaderMode } from '../../../core/readers/detect-header.ts';
 import type { DetectedFormat, RecordBatch } from '../../../core/readers/input-record.ts';
 import { readRecords } from '../../../core/readers/read-records.ts';
 import { discoverSchema } from '../../../core/schema/discover-schema.ts';
@@ -23,6 +24,7 @@ import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import { DigestSpillStore } from './digest-spill-store.ts';
 import { prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
 import { PartitionWriter, writeAll } from './partition-writer.ts';
+import { InThreadTransform } from './in-thread-transform.ts';
 import { TransformWorkerPool } from './transform-workers.ts';
 import type { WorkerResult } from './worker-messages.ts';
 
@@ -31,6 +33,13 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
 const BATCH_SIZE = 8192;
 const SCHEMA_SAMPLE_ROWS = 1000;
 const REJECTS_FLUSH_CHARS = 256 * 1024;
+/**
+ * Inputs up to this size (gzip counted at 4× its compressed size) are transformed in the calling
+ * thread: worker start-up (≈ 0.3–1.8 s, each loading the TypeScript normalizer) would cost more than
+ * the work itself, which is ≈ 1–2 s of one core at this size.
+ */
+export const DEFAULT_IN_THREAD_MAX_BYTES = 8 * 1024 * 1024;
+const GZIP_SIZE_FACTOR = 4;
 
 export interface TransformProgress {
   recordsRead: number;
@@ -52,8 +61,12 @@ export interface TransformRequest {
   overwrite?: boolean;
   /** Bytes for the de-duplication buffers of all types together (default 256 MiB); beyond it, digests spill to disk. */
   memoryBudgetBytes?: number;
-  /** Worker threads that normalize and hash (default: see defaultWorkerCount). */
+  /** Worker threads that normalize and hash (default: see defaultWorkerCount); none for a small input. */
   workers?: number;
+  /** CSV/TSV: whether the first row is a header (default `auto`: decided per file from its first rows). */
+  header?: HeaderMode;
+  /** Inputs up to this many bytes are transformed without worker threads (default DEFAULT_IN_THREAD_MAX_BYTES; 0: always use workers). */
+  inThreadMaxBytes?: number;
   /** Called with each batch before it is processed (tests use it to make a run fail midway). */
   onBatch?: (batch: RecordBatch) => void;
   /** Called after each slice of partition writes in the final phase (tests use it to make that phase slow). */
@@ -99,17 +112,25 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   const maxFileBytes = request.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   validateRequest(request, maxFileBytes);
   const plan = planBatches(request.mapping);
-  // Workers start first: their start-up (loading the normalizer) overlaps format and column checks.
-  const pool = new TransformWorkerPool(plan, request.options, request.workers);
+  let pool: TransformWorkerPool | InThreadTransform | null = null;
   let spillDir: string | null = null;
   let rejects: RejectsFile | null = null;
   try {
     const formats: DetectedFormat[] = [];
     const sizes: number[] = [];
     for (const source of request.inputs) {
-      formats.push(await detectFormat(source));
+      formats.push(await detectFormat(source, { header: request.header ?? 'auto' }));
       sizes.push(await source.size());
     }
+    const inputBytes = formats.reduce(
+      (sum, format, index) => sum + (sizes[index] as number) * (format.compression === 'gzip' ? GZIP_SIZE_FACTOR : 1),
+      0,
+    );
+    // Workers start before the column checks, so their start-up (loading the normalizer) overlaps them.
+    pool =
+      inputBytes <= (request.inThreadMaxBytes ?? DEFAULT_IN_THREAD_MAX_BYTES)
+        ? new InThreadTransform(plan, request.options)
+        : new TransformWorkerPool(plan, request.options, request.workers);
     await checkColumns(request);
     prepareOutputFolder(request.outDir, request.overwrite ?? false);
 
@@ -179,7 +200,9 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
         }
         unique += chunk.count;
       }
-      const columns = request.mapping.filter((entry) => entry.type === type).map((entry) => entry.column);
+      const columns = request.mapping
+        .filter((entry) => entry.type === type)
+        .map((entry) => displayColumnName(entry.column));
       types[type] = tally.countsOf(typeIndex, columns, unique, writer.finish());
       await yielder.maybeYield();
     }
@@ -204,7 +227,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
         prehashed: request.options.prehashed,
         maxFileBytes,
       },
-      mapping: request.mapping.map(({ column, type }) => ({ column, type })),
+      mapping: request.mapping.map(({ column, type }) => ({ column: displayColumnName(column), type })),
       recordsRead: tally.recordsRead,
       malformedRecords: tally.malformedRecords,
       types,
@@ -213,7 +236,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     writeFileAtomic(join(request.outDir, MANIFEST_FILE), request.outDir, `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
-    await pool.close();
+    await pool?.close();
     rejects?.abandon();
     if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
   }
@@ -225,6 +248,9 @@ function splitBatch(
   mapping: ColumnMapping[],
 ): { pending: PendingBatch; columns: unknown[][]; rowCount: number } {
   const columns: unknown[][] = mapping.map(() => []);
+  // Only a column named like an Object.prototype member (`constructor`, `__proto__`) needs the own-key check.
+  const ownOnly = mapping.map(({ column }) => column in Object.prototype);
+  const guarded = ownOnly.includes(true);
   const malformed: number[] = [];
   let rowRecord: number[] | null = null;
   const { records } = batch;
@@ -236,8 +262,12 @@ function splitBatch(
       continue;
     }
     rowRecord?.push(index);
-    for (let entry = 0; entry < mapping.length; entry += 1)
-      (columns[entry] as unknown[]).push(record[(mapping[entry] as ColumnMapping).column]);
+    for (let entry = 0; entry < mapping.length; entry += 1) {
+      const column = (mapping[entry] as ColumnMapping).column;
+      (columns[entry] as unknown[]).push(
+        guarded && ownOnly[entry] && !Object.hasOwn(record, column) ? undefined : record[column],
+      );
+    }
   }
   const rowCount = records.length - malformed.length;
   return {
@@ -382,7 +412,11 @@ function validateRequest(request: TransformRequest, maxFileBytes: number): void 
 
 /** A mapped column that is in no record of the sample is a mistake: say which columns exist. */
 async function checkColumns(request: TransformRequest): Promise<void> {
-  const schema = await discoverSchema(request.inputs, { sampleRows: SCHEMA_SAMPLE_ROWS });
+  const schema = await discoverSchema(request.inputs, {
+    sampleRows: SCHEMA_SAMPLE_ROWS,
+    header: request.header ?? 'auto',
+    maskNames: false,
+  });
   const present = schema.columns.map((column) => column.name);
   if (present.length === 0) return; // nothing to read: every mapped cell counts as empty
   const missing = [
@@ -392,8 +426,10 @@ async function checkColumns(request: TransformRequest): Promise<void> {
   throw new UserError({
     code: 'unknown_column',
     title: missing.length === 1 ? 'Mapped column not found' : 'Mapped columns not found',
-    detail: `${missing.map((column) => `"${column}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the input. Its columns are: ${present.map((column) => `"${column}"`).join(', ')}.`,
-    resolution: "Fix --map to use one of the input's column names (they are case-sensitive).",
+    detail: `${missing.map((column) => `"${displayColumnName(column)}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the input. Its columns are: ${present.map((column) => `"${displayColumnName(column)}"`).join(', ')}.`,
+    resolution: missing.some((column) => displayColumnName(column) !== column)
+      ? 'A column named like an identifier means the first row is data: map column_1, column_2… (as `inspect` lists them), or pass --header present if the first row really is the header.'
+      : "Fix --map to use one of the input's column names (they are case-sensitive).",
     field: 'map',
   });
 }
