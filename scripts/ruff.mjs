@@ -13,7 +13,7 @@ if (!existsSync(ruff)) {
   );
   process.exit(2);
 }
-const result = spawnSync(ruff, [...process.argv.slice(2), 'amplify', 'tests/glue', 'bench'], {
+const result = spawnSync(ruff, [...process.argv.slice(2), 'amplify', 'tests/glue', 'tests/cloud', 'bench'], {
   stdio: 'inherit',
   cwd: root,
 });

@@ -17,6 +17,13 @@ import { join } from 'node:path';
 const suites = [
   { name: 'vitest', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.config.ts'], minimum: 450 },
   { name: 'glue', command: 'node', args: ['scripts/run-glue-tests.mjs'], minimum: 120, skipEnv: 'SKIP_GLUE_TESTS' },
+  {
+    name: 'cloud',
+    command: 'npx',
+    args: ['vitest', 'run', '--config', 'vitest.cloud.config.ts'],
+    minimum: 6,
+    skipEnv: 'SKIP_CLOUD_TESTS',
+  },
 ];
 
 const checks = [

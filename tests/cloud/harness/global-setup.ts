@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startPythonService, REPO, type PythonService } from './python-service.ts';
+
+/** Fake credentials and a region: moto accepts any, and nothing here may ever reach a real account. */
+export const FAKE_AWS = {
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_SESSION_TOKEN: 'testing',
+} as const;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    awsEndpoint: string;
+    glueRunnerUrl: string;
+  }
+}
+
+const services: PythonService[] = [];
+
+/**
+ * Once per `npm run test:cloud`: the pinned Python environment, moto on 127.0.0.1 (a free port), and
+ * the Glue runner (one Spark session for the whole run; it starts while the test files load).
+ */
+export async function setup(project: TestProject): Promise<void> {
+  const python = spawnSync(process.execPath, [join(REPO, 'scripts', 'setup-python.mjs')], { stdio: 'inherit' });
+  if (python.status !== 0) throw new Error('The Python environment could not be set up (see above).');
+  const moto = await startPythonService('moto_server.py', FAKE_AWS, 60_000);
+  services.push(moto);
+  const awsEndpoint = `http://127.0.0.1:${moto.port}`;
+  // First run on a clean machine downloads hadoop-aws and the AWS Java SDK bundle (~280 MB) from Maven.
+  const glue = await startPythonService('glue_runner.py', { ...FAKE_AWS, AWS_ENDPOINT_URL: awsEndpoint }, 600_000);
+  services.push(glue);
+  project.provide('awsEndpoint', awsEndpoint);
+  project.provide('glueRunnerUrl', `http://127.0.0.1:${glue.port}`);
+}
+
+export async function teardown(): Promise<void> {
+  await Promise.all(services.splice(0).map((service) => service.stop()));
+}
