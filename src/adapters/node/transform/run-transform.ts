@@ -24,6 +24,7 @@ import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import { DigestSpillStore } from './digest-spill-store.ts';
 import { prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
 import { PartitionWriter, writeAll } from './partition-writer.ts';
+import { InThreadTransform } from './in-thread-transform.ts';
 import { TransformWorkerPool } from './transform-workers.ts';
 import type { WorkerResult } from './worker-messages.ts';
 
@@ -32,6 +33,13 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
 const BATCH_SIZE = 8192;
 const SCHEMA_SAMPLE_ROWS = 1000;
 const REJECTS_FLUSH_CHARS = 256 * 1024;
+/**
+ * Inputs up to this size (gzip counted at 4× its compressed size) are transformed in the calling
+ * thread: worker start-up (≈ 0.3–1.8 s, each loading the TypeScript normalizer) would cost more than
+ * the work itself, which is ≈ 1–2 s of one core at this size.
+ */
+export const DEFAULT_IN_THREAD_MAX_BYTES = 8 * 1024 * 1024;
+const GZIP_SIZE_FACTOR = 4;
 
 export interface TransformProgress {
   recordsRead: number;
@@ -53,10 +61,12 @@ export interface TransformRequest {
   overwrite?: boolean;
   /** Bytes for the de-duplication buffers of all types together (default 256 MiB); beyond it, digests spill to disk. */
   memoryBudgetBytes?: number;
-  /** Worker threads that normalize and hash (default: see defaultWorkerCount). */
+  /** Worker threads that normalize and hash (default: see defaultWorkerCount); none for a small input. */
   workers?: number;
   /** CSV/TSV: whether the first row is a header (default `auto`: decided per file from its first rows). */
   header?: HeaderMode;
+  /** Inputs up to this many bytes are transformed without worker threads (default DEFAULT_IN_THREAD_MAX_BYTES; 0: always use workers). */
+  inThreadMaxBytes?: number;
   /** Called with each batch before it is processed (tests use it to make a run fail midway). */
   onBatch?: (batch: RecordBatch) => void;
   /** Called after each slice of partition writes in the final phase (tests use it to make that phase slow). */
@@ -102,8 +112,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   const maxFileBytes = request.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   validateRequest(request, maxFileBytes);
   const plan = planBatches(request.mapping);
-  // Workers start first: their start-up (loading the normalizer) overlaps format and column checks.
-  const pool = new TransformWorkerPool(plan, request.options, request.workers);
+  let pool: TransformWorkerPool | InThreadTransform | null = null;
   let spillDir: string | null = null;
   let rejects: RejectsFile | null = null;
   try {
@@ -113,6 +122,15 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       formats.push(await detectFormat(source, { header: request.header ?? 'auto' }));
       sizes.push(await source.size());
     }
+    const inputBytes = formats.reduce(
+      (sum, format, index) => sum + (sizes[index] as number) * (format.compression === 'gzip' ? GZIP_SIZE_FACTOR : 1),
+      0,
+    );
+    // Workers start before the column checks, so their start-up (loading the normalizer) overlaps them.
+    pool =
+      inputBytes <= (request.inThreadMaxBytes ?? DEFAULT_IN_THREAD_MAX_BYTES)
+        ? new InThreadTransform(plan, request.options)
+        : new TransformWorkerPool(plan, request.options, request.workers);
     await checkColumns(request);
     prepareOutputFolder(request.outDir, request.overwrite ?? false);
 
@@ -218,7 +236,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     writeFileAtomic(join(request.outDir, MANIFEST_FILE), request.outDir, `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
-    await pool.close();
+    await pool?.close();
     rejects?.abandon();
     if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
   }
