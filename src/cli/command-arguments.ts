@@ -7,6 +7,7 @@ import {
   type NormalizeOptions,
 } from '../core/identifiers/index.ts';
 import type { ColumnMapping } from '../core/plan.ts';
+import { HEADER_MODES, type HeaderMode } from '../core/readers/detect-header.ts';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
@@ -38,7 +39,24 @@ export const TRANSFORM_OPTION_SPECS = {
   'email-dots': { type: 'string' },
   prehashed: { type: 'string' },
   'max-file-bytes': { type: 'string' },
+  header: { type: 'string' },
 } as const satisfies OptionSpecs;
+
+export const HEADER_HELP = `  --header <h>              CSV/TSV first row: auto (default: a row that looks like data is a
+                            record, the columns then column_1, column_2…), present or absent`;
+
+/** `--header auto|present|absent`. */
+export function parseHeaderMode(text: string | undefined): HeaderMode {
+  if (text === undefined) return 'auto';
+  if ((HEADER_MODES as readonly string[]).includes(text)) return text as HeaderMode;
+  throw usageError(
+    'invalid_option',
+    'Invalid --header',
+    `--header must be one of ${HEADER_MODES.join(', ')}; got "${text}".`,
+    'Pass --header present when the first row names the columns, --header absent when it is already data.',
+    '--header',
+  );
+}
 
 /** The options `upload` and `run` share: which audience, and what to do with it. */
 export const AUDIENCE_OPTION_SPECS = {

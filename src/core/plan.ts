@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IDENTIFIER_TYPES } from './identifiers/rules.ts';
 import { normalizeOptionsSchema } from './identifiers/normalize-options.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './transform/manifest.ts';
+import { HEADER_MODES } from './readers/detect-header.ts';
 
 /** The audience a job uploads to. One audience per identifier type: `<name> · EMAIL`, … */
 export const audiencePlanSchema = z
@@ -35,6 +36,8 @@ export const jobPlanSchema = z.object({
   mapping: z.array(columnMappingSchema).min(1, 'Map at least one column to an identifier type'),
   options: normalizeOptionsSchema.default(normalizeOptionsSchema.parse({})),
   maxFileBytes: z.number().int().min(1024).max(DEFAULT_MAX_FILE_BYTES).default(DEFAULT_MAX_FILE_BYTES),
+  /** CSV/TSV: whether the first row is a header; `auto` decides per file (docs/normalization.md, headerless files). */
+  header: z.enum(HEADER_MODES).default('auto'),
   audience: audiencePlanSchema,
 });
 

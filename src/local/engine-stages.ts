@@ -30,6 +30,7 @@ export function engineStages(options: EngineStagesOptions): JobStages {
         mapping: plan.mapping,
         options: plan.options,
         maxFileBytes: plan.maxFileBytes,
+        header: plan.header,
         outDir,
         tempDir,
         signal,

@@ -7,7 +7,7 @@ import { openDatabase } from '../adapters/node/sqlite/open-database.ts';
 import { SqliteUploadLedgerStore } from '../adapters/node/sqlite/upload-ledger-store.ts';
 import { SqliteWorkQueue } from '../adapters/node/sqlite/work-queue.ts';
 import type { UploadLedgerState } from '../destinations/tiktok/upload-ledger.ts';
-import type { CredentialsStatus, CredentialsUpdate } from '../server/server-context.ts';
+import type { CredentialsStatus, CredentialsUpdate } from './credentials.ts';
 import { JobRunner } from './job-runner.ts';
 import { JobService } from './job-service.ts';
 import type { JobStages } from './job-stages.ts';

@@ -16,7 +16,7 @@ import {
 } from '../destinations/tiktok/emulator/tiktok-emulator.ts';
 import { processRequestRateLimiter, RequestRateLimiter } from '../destinations/tiktok/request-rate-limiter.ts';
 import { TikTokClient } from '../destinations/tiktok/tiktok-client.ts';
-import type { CredentialsStatus, CredentialsUpdate } from '../server/server-context.ts';
+import type { CredentialsStatus, CredentialsUpdate } from './credentials.ts';
 import type { LocalDestination } from './local-app.ts';
 
 export const EMULATOR_DESTINATION: JobDestination = { kind: 'emulator', label: 'simulated TikTok' };

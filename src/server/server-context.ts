@@ -1,20 +1,7 @@
+import type { HeaderMode } from '../core/readers/detect-header.ts';
 import type { JobDestination, SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
+import type { CredentialsStatus, CredentialsUpdate } from '../local/credentials.ts';
 import type { JobService } from '../local/job-service.ts';
-
-export interface CredentialsStatus {
-  configured: boolean;
-  /** Where the token comes from. */
-  source: 'environment' | 'file' | 'none';
-  /** At most the last 4 characters of the token. */
-  tokenLast4: string | null;
-  advertiserId: string | null;
-  destination: JobDestination;
-}
-
-export interface CredentialsUpdate {
-  accessToken?: string;
-  advertiserId?: string;
-}
 
 /** What the HTTP API needs from the local composition (the seam tests fill with fakes). */
 export interface ServerContext {
@@ -24,7 +11,10 @@ export interface ServerContext {
   /** Where new jobs upload to (changes when credentials are saved). */
   destination(): JobDestination;
   /** Schema of files (absolute paths inside the data folder); examples are masked. */
-  discoverSchema(absolutePaths: string[], options: { sampleRows?: number }): Promise<Record<string, unknown>>;
+  discoverSchema(
+    absolutePaths: string[],
+    options: { sampleRows?: number; header?: HeaderMode },
+  ): Promise<Record<string, unknown>>;
   listAudiences(): Promise<{ advertiserId: string; audiences: unknown[] }>;
   credentialsStatus(): Promise<CredentialsStatus>;
   saveCredentials(update: CredentialsUpdate): Promise<CredentialsStatus>;

@@ -1,5 +1,5 @@
 import { UserError } from '../../core/errors.ts';
-import { parseCommandArguments } from '../command-arguments.ts';
+import { HEADER_HELP, parseCommandArguments, parseHeaderMode } from '../command-arguments.ts';
 import { openLocalInputs } from '../../adapters/node/local-inputs.ts';
 import {
   DEFAULT_SAMPLE_ROWS,
@@ -8,13 +8,14 @@ import {
   type ValueKind,
 } from '../../core/schema/discover-schema.ts';
 
-const HELP = `Usage: audience-uploader inspect <input...> [--json] [--sample-rows N]
+const HELP = `Usage: audience-uploader inspect <input...> [--json] [--sample-rows N] [--header auto|present|absent]
 
 Reads the first rows of the input (files or folders of part files) and shows each column's value
 kinds, fill rate, masked examples and suggested identifier type, then a --map line for transform.
 
   --json            print the discovered schema as JSON
   --sample-rows N   rows to sample (default ${DEFAULT_SAMPLE_ROWS})
+${HEADER_HELP}
 `;
 
 /** `inspect <input...>`: discover the schema of a bounded sample and suggest a mapping. */
@@ -22,6 +23,7 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArguments('inspect', args, {
     json: { type: 'boolean' },
     'sample-rows': { type: 'string' },
+    header: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -47,7 +49,8 @@ export async function run(args: string[]): Promise<number> {
       field: '--sample-rows',
     });
   }
-  const schema = await discoverSchema(await openLocalInputs(positionals), { sampleRows });
+  const header = parseHeaderMode(values.header);
+  const schema = await discoverSchema(await openLocalInputs(positionals), { sampleRows, header });
   process.stdout.write(values.json ? `${JSON.stringify(schema, null, 2)}\n` : renderSchema(schema));
   return 0;
 }
@@ -57,7 +60,7 @@ const KIND_ORDER: ValueKind[] = ['string', 'integer', 'float', 'boolean', 'objec
 /** The schema as a text table plus a `--map` line to copy. */
 export function renderSchema(schema: DiscoveredSchema): string {
   const { format } = schema;
-  const formatText = `${format.format}${format.delimiter && format.delimiter !== ',' && format.format !== 'tsv' ? ` (delimiter ${JSON.stringify(format.delimiter)})` : ''}${format.compression === 'gzip' ? ', gzip' : ''}`;
+  const formatText = `${format.format}${format.delimiter && format.delimiter !== ',' && format.format !== 'tsv' ? ` (delimiter ${JSON.stringify(format.delimiter)})` : ''}${format.hasHeader === false ? ', no header row (the first row is a record)' : ''}${format.compression === 'gzip' ? ', gzip' : ''}`;
   const header = ['column', 'kinds', 'filled', 'examples (masked)', 'suggested'];
   const rows = schema.columns.map((column) => [
     column.name,
@@ -85,8 +88,16 @@ export function renderSchema(schema: DiscoveredSchema): string {
       '',
     );
   }
+  if (schema.columns.some((column) => column.maskedName)) {
+    out.push(
+      'Some column names are identifiers (shown masked): the first row looks like data. Pass --header absent to read it as a record.',
+      '',
+    );
+  }
   if (schema.sampledRows === 0) {
     out.push('No records found: the input is empty, or every sampled row was malformed.');
+  } else if (schema.suggestedMapping.length === 0 && schema.columns.some((column) => column.maskedName)) {
+    out.push('No mapping suggested while column names are identifiers.');
   } else if (schema.suggestedMapping.length === 0) {
     out.push('No identifier column recognized; map columns yourself with --map <column>=<EMAIL|PHONE|IDFA|GAID|MAID>.');
   } else {

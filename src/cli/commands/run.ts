@@ -5,7 +5,9 @@ import {
   AUDIENCE_OPTION_SPECS,
   parseCommandArguments,
   parseMapping,
+  parseHeaderMode,
   parseNormalizeOptions,
+  HEADER_HELP,
   TRANSFORM_OPTION_SPECS,
 } from '../command-arguments.ts';
 import { IDENTIFIER_TYPES } from '../../core/identifiers/index.ts';
@@ -32,6 +34,7 @@ the web app (npm start) shows. Without TikTok credentials it uploads to the bund
   --email-dots <d>          keep (default), strip-gmail or strip-all
   --prehashed <p>           accept (default) or reject
   --max-file-bytes <N>      largest partition file (default 50 MiB)
+${HEADER_HELP}
   --data-dir <dir>          the job store's data folder (default: DATA_DIR or ./data)
   --json                    print the finished job as JSON
 `;
@@ -77,6 +80,7 @@ export async function run(args: string[]): Promise<number> {
     inputs: positionals.map((input) => resolve(input)),
     mapping,
     options: parseNormalizeOptions('run', values),
+    header: parseHeaderMode(values.header),
     ...(values['max-file-bytes'] === undefined ? {} : { maxFileBytes: number(values['max-file-bytes']) }),
     audience: {
       action: values.action,

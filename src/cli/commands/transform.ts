@@ -7,7 +7,9 @@ import { runTransform, type TransformProgress } from '../../adapters/node/transf
 import {
   parseCommandArguments,
   parseMapping,
+  parseHeaderMode,
   parseNormalizeOptions,
+  HEADER_HELP,
   parseWholeNumber,
   TRANSFORM_OPTION_SPECS,
 } from '../command-arguments.ts';
@@ -26,6 +28,7 @@ Inputs: files or folders of part files (JSON Lines, JSON array, CSV/TSV, Parquet
   --email-dots <d>          keep (default), strip-gmail or strip-all
   --prehashed <p>           accept (default) 64-hex values as existing digests, or reject them
   --max-file-bytes <N>      largest partition file in bytes (default ${DEFAULT_MAX_FILE_BYTES}, 50 MiB)
+${HEADER_HELP}
   --force                   replace an earlier transform in <dir>
   --json                    print the manifest as JSON instead of the summary
   --workers <N>             hashing threads (default: one per core)
@@ -67,6 +70,7 @@ export async function run(args: string[]): Promise<number> {
     });
   }
   const options = parseNormalizeOptions('transform', values);
+  const header = parseHeaderMode(values.header);
   const maxFileBytes = parseWholeNumber(values['max-file-bytes'], '--max-file-bytes', 65) ?? DEFAULT_MAX_FILE_BYTES;
   const workers = parseWholeNumber(values.workers, '--workers', 1);
   const memoryBudgetBytes = parseWholeNumber(values['memory-budget'], '--memory-budget', 64 * 1024);
@@ -83,6 +87,7 @@ export async function run(args: string[]): Promise<number> {
       mapping,
       options,
       maxFileBytes,
+      header,
       outDir: resolve(values.out),
       overwrite: values.force ?? false,
       signal: abort.signal,

@@ -2,12 +2,13 @@ import { UserError } from '../errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import type { DetectedFormat, InputFormat } from './input-record.ts';
 import { collectBytes, gunzipChunks } from './gunzip.ts';
+import { hasHeaderRow, type HeaderMode } from './detect-header.ts';
 
 /** How much of a file (decompressed, for gzip) format detection looks at. */
 const SNIFF_BYTES = 64 * 1024;
 
 export const SUPPORTED_FORMATS_TEXT =
-  'JSON Lines (.jsonl), a JSON array (.json), CSV/TSV with a header row (.csv, .tsv), Parquet (.parquet), and any of them gzip-compressed (.gz)';
+  'JSON Lines (.jsonl), a JSON array (.json), CSV/TSV with or without a header row (.csv, .tsv), Parquet (.parquet), and any of them gzip-compressed (.gz)';
 
 /** Candidate CSV delimiters, in order of preference when counts tie. */
 const DELIMITERS = [',', '\t', ';', '|'] as const;
@@ -53,12 +54,18 @@ const startsWith = (bytes: Uint8Array, magic: number[]): boolean => magic.every(
 const GZIP_MAGIC = [0x1f, 0x8b];
 const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
 
+export interface DetectFormatOptions {
+  /** CSV/TSV: whether the first row is a header (default `auto`: decided from the first rows). */
+  header?: HeaderMode;
+}
+
 /**
  * Finds a file's format from its content, with the extension as a tie-breaker: gzip magic → look
  * inside; `PAR1` → Parquet; first non-space `[` → JSON array, `{` → JSON Lines; otherwise CSV/TSV
- * with the delimiter that occurs most often in the header line.
+ * with the delimiter that occurs most often in the first line, and whether that line is a header.
  */
-export async function detectFormat(source: ByteSource): Promise<DetectedFormat> {
+export async function detectFormat(source: ByteSource, options: DetectFormatOptions = {}): Promise<DetectedFormat> {
+  const header = options.header ?? 'auto';
   let head: Uint8Array;
   let size: number;
   try {
@@ -76,11 +83,11 @@ export async function detectFormat(source: ByteSource): Promise<DetectedFormat> 
       // A truncated stream still gives its first bytes; only a broken header ends up here.
       throw unsupportedFormat(source.name, 'it starts like a gzip file but could not be decompressed.', error);
     }
-    return { ...detectUncompressed(source.name, inner, hint.format, hint.extension), compression: 'gzip' };
+    return { ...detectUncompressed(source.name, inner, hint.format, hint.extension, header), compression: 'gzip' };
   }
   if (hint.gzip && head.byteLength > 0)
     throw unsupportedFormat(source.name, 'its name ends in .gz but it is not gzip-compressed.');
-  return detectUncompressed(source.name, head, hint.format, hint.extension);
+  return detectUncompressed(source.name, head, hint.format, hint.extension, header);
 }
 
 function detectUncompressed(
@@ -88,6 +95,7 @@ function detectUncompressed(
   bytes: Uint8Array,
   extensionFormat: InputFormat | undefined,
   extension: string,
+  header: HeaderMode,
 ): DetectedFormat {
   if (startsWith(bytes, PARQUET_MAGIC)) return { format: 'parquet', compression: 'none' };
   if (extensionFormat === 'parquet') {
@@ -112,9 +120,9 @@ function detectUncompressed(
     // Empty: nothing to read whatever the format; keep the one the name promises.
     const format = extensionFormat ?? 'jsonl';
     return format === 'csv'
-      ? { format, compression: 'none', delimiter: ',' }
+      ? { format, compression: 'none', delimiter: ',', hasHeader: header !== 'absent' }
       : format === 'tsv'
-        ? { format, compression: 'none', delimiter: '\t' }
+        ? { format, compression: 'none', delimiter: '\t', hasHeader: header !== 'absent' }
         : { format, compression: 'none' };
   }
   const firstChar = text[first];
@@ -134,7 +142,9 @@ function detectUncompressed(
     text.slice(text.lastIndexOf('\n', first) + 1),
     extensionFormat === 'tsv' ? '\t' : ',',
   );
-  return { format: delimiter === '\t' ? 'tsv' : 'csv', compression: 'none', delimiter };
+  // The sniff may end inside a row: then its last row is left out of the header decision.
+  const hasHeader = hasHeaderRow(text, delimiter, bytes.byteLength >= SNIFF_BYTES, header);
+  return { format: delimiter === '\t' ? 'tsv' : 'csv', compression: 'none', delimiter, hasHeader };
 }
 
 /** The candidate delimiter occurring most often outside quotes in the header line. */

@@ -18,4 +18,6 @@ export interface DetectedFormat {
   compression: InputCompression;
   /** CSV/TSV only. */
   delimiter?: string;
+  /** CSV/TSV only: whether the first row is a header (false: it is the first record; columns `column_1`…). */
+  hasHeader?: boolean;
 }

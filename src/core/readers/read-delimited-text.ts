@@ -2,10 +2,11 @@ import type { RecordBatch } from './input-record.ts';
 import { BatchBuilder, MAX_RECORD_CHARS, recordTooLarge, type ReaderContext } from './reader-context.ts';
 
 /**
- * CSV/TSV with a header row (RFC 4180): quoted fields with doubled quotes, delimiters and line
- * breaks inside quotes, CRLF or LF, a UTF-8 BOM. Every cell is a string; an empty cell is `''`.
- * A row with a different number of fields than the header is a malformed record (`null`); blank
- * lines are not records.
+ * CSV/TSV (RFC 4180): quoted fields with doubled quotes, delimiters and line breaks inside quotes,
+ * CRLF or LF, a UTF-8 BOM. Every cell is a string; an empty cell is `''`. The first row is the
+ * header, or with `hasHeader` false the first record, the columns then named `column_1`, `column_2`…
+ * A row with a different number of fields than the first is a malformed record (`null`); blank
+ * lines are not records, and lines of only white space before the first row are skipped.
  *
  * Hand-written rather than csv-parse: csv-parse's streaming API is a Node `Transform` (the browser
  * runs this too), and a line without quotes takes a `split` fast path here.
@@ -14,6 +15,7 @@ export async function* readDelimitedText(
   chunks: AsyncIterable<Uint8Array>,
   delimiter: string,
   context: ReaderContext,
+  hasHeader = true,
 ): AsyncGenerator<RecordBatch> {
   const decoder = new TextDecoder();
   const batch = new BatchBuilder(context);
@@ -24,9 +26,10 @@ export async function* readDelimitedText(
 
   const accept = (fields: string[]): void => {
     if (header === undefined) {
-      header = headerNames(fields);
+      if (isBlankRow(fields)) return;
+      header = hasHeader ? headerNames(fields) : fields.map((_field, index) => `column_${index + 1}`);
       plainAssignment = !header.includes('__proto__');
-      return;
+      if (hasHeader) return;
     }
     if (fields.length !== header.length) {
       batch.records.push(null);
@@ -52,6 +55,11 @@ export async function* readDelimitedText(
   parser.push(decoder.decode(), true, accept);
   while (batch.records.length > context.batchSize) yield batch.takeAtMost(context.batchSize);
   if (batch.records.length > 0) yield batch.take();
+}
+
+/** A line of only white space (or one empty quoted field): skipped before the first row. */
+export function isBlankRow(fields: string[]): boolean {
+  return fields.length === 1 && (fields[0] as string).trim() === '';
 }
 
 /** Header cells as column names: trimmed, blanks named `column_<n>`, repeats suffixed `_2`, `_3`… */

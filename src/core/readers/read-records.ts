@@ -4,6 +4,7 @@ import { detectFormat } from './detect-format.ts';
 import { collectBytes, gunzipChunks } from './gunzip.ts';
 import { memoryByteSource } from './memory-byte-source.ts';
 import type { ReaderContext } from './reader-context.ts';
+import type { HeaderMode } from './detect-header.ts';
 import { readJsonLines } from './read-json-lines.ts';
 import { readJsonArray } from './read-json-array.ts';
 import { readDelimitedText } from './read-delimited-text.ts';
@@ -14,6 +15,8 @@ export const DEFAULT_BATCH_SIZE = 8192;
 export interface ReadRecordsOptions {
   /** Skip detection when the format is already known (e.g. from `detectFormat`). */
   format?: DetectedFormat;
+  /** CSV/TSV: whether the first row is a header, when the format is detected here (default `auto`). */
+  header?: HeaderMode;
   /** Records per batch (default 8192). */
   batchSize?: number;
   signal?: AbortSignal;
@@ -43,7 +46,7 @@ export async function* readRecords(source: ByteSource, options: ReadRecordsOptio
 }
 
 async function* readAllRecords(source: ByteSource, options: ReadRecordsOptions): AsyncGenerator<RecordBatch> {
-  const format = options.format ?? (await detectFormat(source));
+  const format = options.format ?? (await detectFormat(source, options.header ? { header: options.header } : {}));
   const context: ReaderContext = {
     source: source.name,
     batchSize: Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE),
@@ -82,7 +85,12 @@ async function* readAllRecords(source: ByteSource, options: ReadRecordsOptions):
       return;
     case 'csv':
     case 'tsv':
-      yield* readDelimitedText(chunks, format.delimiter ?? (format.format === 'tsv' ? '\t' : ','), context);
+      yield* readDelimitedText(
+        chunks,
+        format.delimiter ?? (format.format === 'tsv' ? '\t' : ','),
+        context,
+        format.hasHeader ?? true,
+      );
       return;
   }
 }

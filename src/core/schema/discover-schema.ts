@@ -7,11 +7,15 @@ import { DEFAULT_NORMALIZE_OPTIONS } from '../identifiers/normalize-options.ts';
 import { maskIdentifier } from '../identifiers/mask-identifier.ts';
 import type { IdentifierType } from '../identifiers/rules.ts';
 import { identifierTypeFromName } from './suggest-identifier-type.ts';
+import { displayColumnName, type HeaderMode } from '../readers/detect-header.ts';
 
 export type ValueKind = 'string' | 'integer' | 'float' | 'boolean' | 'null' | 'object';
 
 export interface DiscoveredColumn {
+  /** The column's name; masked (`a***@e***.com`) when the name is itself an identifier, see `maskedName`. */
   name: string;
+  /** The name is an identifier (a header row that was really data?): shown masked, never suggested for mapping. */
+  maskedName?: true;
   /** How many sampled rows hold each kind of value (a missing key counts as `null`). */
   kinds: Record<ValueKind, number>;
   /** Share of sampled rows with a non-empty value (not null, not blank text). */
@@ -40,6 +44,10 @@ export interface DiscoverSchemaOptions {
    * footer and the first pages of each column (the first row group if it has no offset index).
    */
   maxSampleBytes?: number;
+  /** CSV/TSV: whether the first row is a header (default `auto`). */
+  header?: HeaderMode;
+  /** Mask column names that are identifiers (default true; false only for checks that never show them). */
+  maskNames?: boolean;
 }
 
 export const DEFAULT_SAMPLE_ROWS = 1000;
@@ -70,7 +78,7 @@ export async function discoverSchema(
 
   for (const source of sources) {
     if (records.length + malformedRows >= sampleRows || bytesLeft <= 0) break;
-    const sourceFormat = await detectFormat(source);
+    const sourceFormat = await detectFormat(source, options.header ? { header: options.header } : {});
     format ??= sourceFormat;
     // Parquet is read by range (bounded by `limit` below). Gzip Parquet can only be read whole, once decompressed.
     const limited = sourceFormat.format === 'parquet' ? undefined : limitStream(source, bytesLeft);
@@ -100,14 +108,14 @@ export async function discoverSchema(
       else records.push(record);
     }
   }
-  const columns = describeColumns(records);
+  const columns = describeColumns(records, options.maskNames ?? true);
   return {
     format: format ?? { format: 'jsonl', compression: 'none' },
     sampledRows: records.length,
     malformedRows,
     columns,
     suggestedMapping: columns.flatMap((column) =>
-      column.suggestedType ? [{ column: column.name, type: column.suggestedType }] : [],
+      column.suggestedType && !column.maskedName ? [{ column: column.name, type: column.suggestedType }] : [],
     ),
   };
 }
@@ -153,7 +161,7 @@ function kindOf(value: unknown): ValueKind {
   }
 }
 
-function describeColumns(records: Array<Record<string, unknown>>): DiscoveredColumn[] {
+function describeColumns(records: Array<Record<string, unknown>>, maskNames: boolean): DiscoveredColumn[] {
   const names: string[] = [];
   const known = new Set<string>();
   for (const record of records) {
@@ -164,12 +172,15 @@ function describeColumns(records: Array<Record<string, unknown>>): DiscoveredCol
       }
     }
   }
-  return names.map((name) =>
-    describeColumn(
+  return names.map((name) => {
+    // Own keys only: a record without `constructor` must not yield Object.prototype.constructor.
+    const column = describeColumn(
       name,
-      records.map((record) => record[name]),
-    ),
-  );
+      records.map((record) => (Object.hasOwn(record, name) ? record[name] : undefined)),
+    );
+    const shown = maskNames ? displayColumnName(name) : name;
+    return shown === name ? column : { ...column, name: shown, maskedName: true as const };
+  });
 }
 
 function describeColumn(name: string, values: unknown[]): DiscoveredColumn {

@@ -5,10 +5,12 @@ import { isUserError } from '../../core/errors.ts';
 import { fromZodError, problem } from '../problem.ts';
 import type { Router } from '../router.ts';
 import type { ServerContext } from '../server-context.ts';
+import { HEADER_MODES } from '../../core/readers/detect-header.ts';
 
 const schemaQuerySchema = z.object({
   path: z.string().min(1, 'Name a file or folder of the data folder'),
   sampleRows: z.coerce.number().int().min(1).max(10_000).optional(),
+  header: z.enum(HEADER_MODES).optional(),
 });
 
 export function addDataRoutes(router: Router, context: ServerContext): void {
@@ -23,10 +25,10 @@ export function addDataRoutes(router: Router, context: ServerContext): void {
     const info = await stat(absolute);
     let discovery: Record<string, unknown>;
     try {
-      discovery = await context.discoverSchema(
-        [absolute],
-        parsed.data.sampleRows === undefined ? {} : { sampleRows: parsed.data.sampleRows },
-      );
+      discovery = await context.discoverSchema([absolute], {
+        ...(parsed.data.sampleRows === undefined ? {} : { sampleRows: parsed.data.sampleRows }),
+        ...(parsed.data.header === undefined ? {} : { header: parsed.data.header }),
+      });
     } catch (error) {
       if (isUserError(error)) throw error;
       // A parser's own message may quote file content: say what failed, not what it read.

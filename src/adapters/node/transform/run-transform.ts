@@ -4,6 +4,7 @@ import { UserError } from '../../../core/errors.ts';
 import { outputFolderOf, REJECT_REASONS, rules, type NormalizeOptions } from '../../../core/identifiers/index.ts';
 import type { ByteSource } from '../../../core/readers/byte-source.ts';
 import { detectFormat } from '../../../core/readers/detect-format.ts';
+import { displayColumnName, type HeaderMode } from '../../../core/readers/detect-header.ts';
 import type { DetectedFormat, RecordBatch } from '../../../core/readers/input-record.ts';
 import { readRecords } from '../../../core/readers/read-records.ts';
 import { discoverSchema } from '../../../core/schema/discover-schema.ts';
@@ -52,6 +53,8 @@ export interface TransformRequest {
   memoryBudgetBytes?: number;
   /** Worker threads that normalize and hash (default: see defaultWorkerCount). */
   workers?: number;
+  /** CSV/TSV: whether the first row is a header (default `auto`: decided per file from its first rows). */
+  header?: HeaderMode;
   /** Called with each batch before it is processed (tests use it to make a run fail midway). */
   onBatch?: (batch: RecordBatch) => void;
 }
@@ -83,7 +86,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     const formats: DetectedFormat[] = [];
     const sizes: number[] = [];
     for (const source of request.inputs) {
-      formats.push(await detectFormat(source));
+      formats.push(await detectFormat(source, { header: request.header ?? 'auto' }));
       sizes.push(await source.size());
     }
     await checkColumns(request);
@@ -146,7 +149,9 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
         writer.write(chunk.packed, chunk.count);
         unique += chunk.count;
       }
-      const columns = request.mapping.filter((entry) => entry.type === type).map((entry) => entry.column);
+      const columns = request.mapping
+        .filter((entry) => entry.type === type)
+        .map((entry) => displayColumnName(entry.column));
       types[type] = tally.countsOf(typeIndex, columns, unique, writer.finish());
     });
 
@@ -170,7 +175,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
         prehashed: request.options.prehashed,
         maxFileBytes,
       },
-      mapping: request.mapping.map(({ column, type }) => ({ column, type })),
+      mapping: request.mapping.map(({ column, type }) => ({ column: displayColumnName(column), type })),
       recordsRead: tally.recordsRead,
       malformedRecords: tally.malformedRecords,
       types,
@@ -191,6 +196,9 @@ function splitBatch(
   mapping: ColumnMapping[],
 ): { pending: PendingBatch; columns: unknown[][]; rowCount: number } {
   const columns: unknown[][] = mapping.map(() => []);
+  // Only a column named like an Object.prototype member (`constructor`, `__proto__`) needs the own-key check.
+  const ownOnly = mapping.map(({ column }) => column in Object.prototype);
+  const guarded = ownOnly.includes(true);
   const malformed: number[] = [];
   let rowRecord: number[] | null = null;
   const { records } = batch;
@@ -202,8 +210,12 @@ function splitBatch(
       continue;
     }
     rowRecord?.push(index);
-    for (let entry = 0; entry < mapping.length; entry += 1)
-      (columns[entry] as unknown[]).push(record[(mapping[entry] as ColumnMapping).column]);
+    for (let entry = 0; entry < mapping.length; entry += 1) {
+      const column = (mapping[entry] as ColumnMapping).column;
+      (columns[entry] as unknown[]).push(
+        guarded && ownOnly[entry] && !Object.hasOwn(record, column) ? undefined : record[column],
+      );
+    }
   }
   const rowCount = records.length - malformed.length;
   return {
@@ -348,7 +360,11 @@ function validateRequest(request: TransformRequest, maxFileBytes: number): void 
 
 /** A mapped column that is in no record of the sample is a mistake: say which columns exist. */
 async function checkColumns(request: TransformRequest): Promise<void> {
-  const schema = await discoverSchema(request.inputs, { sampleRows: SCHEMA_SAMPLE_ROWS });
+  const schema = await discoverSchema(request.inputs, {
+    sampleRows: SCHEMA_SAMPLE_ROWS,
+    header: request.header ?? 'auto',
+    maskNames: false,
+  });
   const present = schema.columns.map((column) => column.name);
   if (present.length === 0) return; // nothing to read: every mapped cell counts as empty
   const missing = [
@@ -358,8 +374,10 @@ async function checkColumns(request: TransformRequest): Promise<void> {
   throw new UserError({
     code: 'unknown_column',
     title: missing.length === 1 ? 'Mapped column not found' : 'Mapped columns not found',
-    detail: `${missing.map((column) => `"${column}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the input. Its columns are: ${present.map((column) => `"${column}"`).join(', ')}.`,
-    resolution: "Fix --map to use one of the input's column names (they are case-sensitive).",
+    detail: `${missing.map((column) => `"${displayColumnName(column)}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the input. Its columns are: ${present.map((column) => `"${displayColumnName(column)}"`).join(', ')}.`,
+    resolution: missing.some((column) => displayColumnName(column) !== column)
+      ? 'A column named like an identifier means the first row is data: map column_1, column_2… (as `inspect` lists them), or pass --header present if the first row really is the header.'
+      : "Fix --map to use one of the input's column names (they are case-sensitive).",
     field: 'map',
   });
 }

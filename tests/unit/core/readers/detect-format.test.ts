@@ -11,19 +11,23 @@ describe('detectFormat', () => {
     ['no-extension', '{"a":1}', { format: 'jsonl', compression: 'none' }],
     // Content wins over a misleading extension.
     ['data.csv', '[{"a":1}]', { format: 'json-array', compression: 'none' }],
-    ['data.csv', 'email,phone\nx,y\n', { format: 'csv', compression: 'none', delimiter: ',' }],
-    ['data.txt', 'email\tphone\nx\ty\n', { format: 'tsv', compression: 'none', delimiter: '\t' }],
-    ['data.csv', 'email;phone;id\nx;y;z\n', { format: 'csv', compression: 'none', delimiter: ';' }],
-    ['data.csv', 'email|phone\nx|y\n', { format: 'csv', compression: 'none', delimiter: '|' }],
+    ['data.csv', 'email,phone\nx,y\n', { format: 'csv', compression: 'none', delimiter: ',', hasHeader: true }],
+    ['data.txt', 'email\tphone\nx\ty\n', { format: 'tsv', compression: 'none', delimiter: '\t', hasHeader: true }],
+    ['data.csv', 'email;phone;id\nx;y;z\n', { format: 'csv', compression: 'none', delimiter: ';', hasHeader: true }],
+    ['data.csv', 'email|phone\nx|y\n', { format: 'csv', compression: 'none', delimiter: '|', hasHeader: true }],
     // Delimiters inside quotes do not count.
-    ['data.csv', '"a;b;c;d",e\n', { format: 'csv', compression: 'none', delimiter: ',' }],
-    ['data.csv', '\uFEFFemail;phone\r\nx;y\r\n', { format: 'csv', compression: 'none', delimiter: ';' }],
+    ['data.csv', '"a;b;c;d",e\n', { format: 'csv', compression: 'none', delimiter: ',', hasHeader: true }],
+    [
+      'data.csv',
+      '\uFEFFemail;phone\r\nx;y\r\n',
+      { format: 'csv', compression: 'none', delimiter: ';', hasHeader: true },
+    ],
     // Blank lines before the header are skipped, as the reader does.
-    ['data.csv', '\r\n\r\nemail|phone\r\n', { format: 'csv', compression: 'none', delimiter: '|' }],
+    ['data.csv', '\r\n\r\nemail|phone\r\n', { format: 'csv', compression: 'none', delimiter: '|', hasHeader: true }],
     // One column: the extension decides.
-    ['emails.tsv', 'email\nx\n', { format: 'tsv', compression: 'none', delimiter: '\t' }],
-    ['emails.csv', 'email\nx\n', { format: 'csv', compression: 'none', delimiter: ',' }],
-    ['empty.csv', '', { format: 'csv', compression: 'none', delimiter: ',' }],
+    ['emails.tsv', 'email\nx\n', { format: 'tsv', compression: 'none', delimiter: '\t', hasHeader: true }],
+    ['emails.csv', 'email\nx\n', { format: 'csv', compression: 'none', delimiter: ',', hasHeader: true }],
+    ['empty.csv', '', { format: 'csv', compression: 'none', delimiter: ',', hasHeader: true }],
     ['empty.jsonl', '', { format: 'jsonl', compression: 'none' }],
   ])('%s %j', async (name, text, expected) => {
     expect(await detectFormat(textSource(name, text))).toEqual(expected);
@@ -35,6 +39,7 @@ describe('detectFormat', () => {
       format: 'csv',
       compression: 'gzip',
       delimiter: ';',
+      hasHeader: true,
     });
     expect(await detectFormat(gzipSource('x.json.gz', '[{"a":1}]'))).toEqual({
       format: 'json-array',

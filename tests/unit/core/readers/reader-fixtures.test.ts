@@ -10,7 +10,7 @@ const fixture = (name: string) =>
 describe('reader fixtures on disk', () => {
   it('reads a spreadsheet export: BOM, semicolons, CRLF, a quoted line break, a bad row and a blank line', async () => {
     const source = fixture('excel-semicolon-bom-crlf.csv');
-    expect(await detectFormat(source)).toEqual({ format: 'csv', compression: 'none', delimiter: ';' });
+    expect(await detectFormat(source)).toEqual({ format: 'csv', compression: 'none', delimiter: ';', hasHeader: true });
     expect(await readAll(source)).toEqual([
       { 'E-mail': ' Jane.Doe@Example.com ', Phone: '+1 (613) 555-0123', Note: 'two\r\nlines; and a "quote"' },
       { 'E-mail': 'bob@example.org', Phone: '0044 20 7946 0018', Note: '' },

@@ -44,7 +44,7 @@ describe('discoverSchema on the Clean Rooms sample', () => {
     expect(email.confidence).toBeGreaterThan(0.9);
     expect(email.examples.length).toBeGreaterThan(0);
     expect(email.examples.length).toBeLessThanOrEqual(3);
-    for (const example of email.examples) expect(example).toMatch(/^.\*\*\*@.\*\*\*\.[a-z]+$/u);
+    for (const example of email.examples) expect(example).toMatch(/^.?\*\*\*@.?\*\*\*\.[a-z]+$/u);
     expect(column(schema.columns, 'phone_number').confidence).toBeGreaterThan(0.3);
   });
 
@@ -158,7 +158,7 @@ describe('discoverSchema reads a bounded sample', () => {
     const third = textSource('part-2.jsonl', jsonl([{ email: 'e@f.co' }, { email: 'g@h.co' }]));
     const schema = await discoverSchema([first, second, third], { sampleRows: 3 });
     expect(schema.sampledRows).toBe(3);
-    expect(column(schema.columns, 'email').examples).toEqual(['a***@b***.co', 'c***@d***.co', 'e***@f***.co']);
+    expect(column(schema.columns, 'email').examples).toEqual(['***@***.co', '***@***.co', '***@***.co']);
   });
 });
 
@@ -237,7 +237,7 @@ describe('discoverSchema suggestions and statistics', () => {
   it('describes CSV columns and counts malformed sample rows', async () => {
     const text = 'Email;Phone\r\na@b.co;+1 613 555 0123\r\nbroken row\r\nc@d.co;\r\n';
     const schema = await discoverSchema([textSource('x.csv', text)]);
-    expect(schema.format).toEqual({ format: 'csv', compression: 'none', delimiter: ';' });
+    expect(schema.format).toEqual({ format: 'csv', compression: 'none', delimiter: ';', hasHeader: true });
     expect(schema.sampledRows).toBe(2);
     expect(schema.malformedRows).toBe(1);
     expect(schema.suggestedMapping).toEqual([

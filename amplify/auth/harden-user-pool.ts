@@ -1,0 +1,39 @@
+import { Stack } from 'aws-cdk-lib';
+import { CfnUserPoolUser, CfnUserPoolUserToGroupAttachment } from 'aws-cdk-lib/aws-cognito';
+import type { AuthResources } from '@aws-amplify/plugin-types';
+import { ADMINS } from './resource.ts';
+
+/** Settings defineAuth does not expose: invited users only, a strong password policy, the first admin. */
+export function hardenUserPool(resources: AuthResources, options: { adminEmail?: string | undefined }): void {
+  const userPool = resources.cfnResources.cfnUserPool;
+  userPool.adminCreateUserConfig = { allowAdminCreateUserOnly: true };
+  userPool.policies = {
+    passwordPolicy: {
+      minimumLength: 14,
+      requireLowercase: true,
+      requireUppercase: true,
+      requireNumbers: true,
+      requireSymbols: true,
+      temporaryPasswordValidityDays: 3,
+    },
+  };
+  // Cognito's advanced security (compromised-credential checks) is a paid feature: left to the operator.
+  if (options.adminEmail === undefined) return;
+  const scope = Stack.of(userPool);
+  const admin = new CfnUserPoolUser(scope, 'FirstAdmin', {
+    userPoolId: userPool.ref,
+    username: options.adminEmail,
+    desiredDeliveryMediums: ['EMAIL'],
+    userAttributes: [
+      { name: 'email', value: options.adminEmail },
+      { name: 'email_verified', value: 'true' },
+    ],
+  });
+  const group = resources.groups[ADMINS]?.cfnUserGroup;
+  // Refs (not names) so that CloudFormation creates the user and the group first.
+  new CfnUserPoolUserToGroupAttachment(scope, 'FirstAdminInAdmins', {
+    userPoolId: userPool.ref,
+    groupName: group ? group.ref : ADMINS,
+    username: admin.ref,
+  });
+}

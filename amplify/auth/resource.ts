@@ -1,0 +1,16 @@
+import { defineAuth } from '@aws-amplify/backend';
+
+/** The two groups; the data schema, storage rules and functions refer to them by these names. */
+export const ADMINS = 'Admins';
+export const UPLOADERS = 'Uploaders';
+
+/**
+ * Cognito for invited users only: no self sign-up (set in harden-user-pool.ts, which also sets the
+ * password policy), TOTP MFA available, email sign-in. Admins invite people from the Cognito console.
+ */
+export const auth = defineAuth({
+  loginWith: { email: true },
+  multifactor: { mode: 'OPTIONAL', totp: true },
+  accountRecovery: 'EMAIL_ONLY',
+  groups: [ADMINS, UPLOADERS],
+});
