@@ -52,7 +52,8 @@ export class CloudAssembly {
         if (resource.Type !== 'AWS::CloudFormation::Stack') continue;
         const hash = /\/([0-9a-f]{64})\.json/.exec(JSON.stringify(resource.Properties?.TemplateURL))?.[1];
         const nested = hash && assets[hash]?.source.path;
-        if (!nested || !existsSync(join(cdkOut, nested))) throw new Error(`Nested stack ${logicalId}: template not found`);
+        if (!nested || !existsSync(join(cdkOut, nested)))
+          throw new Error(`Nested stack ${logicalId}: template not found`);
         load(logicalId, nested, { stack, logicalId });
       }
     };
@@ -160,9 +161,10 @@ export class CloudAssembly {
     const parameter = stack.template.Parameters?.[name];
     if (parameter) {
       const given = stack.parent
-        ? (stack.parent.stack.template.Resources[stack.parent.logicalId]!.Properties?.Parameters as
-            | Record<string, unknown>
-            | undefined)?.[name]
+        ? (
+            stack.parent.stack.template.Resources[stack.parent.logicalId]!.Properties?.Parameters as
+              Record<string, unknown> | undefined
+          )?.[name]
         : undefined;
       return given !== undefined ? this.resolve(given, stack.parent!.stack) : parameter.Default;
     }
@@ -180,8 +182,14 @@ export class CloudAssembly {
       if (!output) throw new Error(`${id}.${attribute}: no such output`);
       return this.resolve(output.Value, child);
     }
-    const physical = this.physical({ stack, logicalId: id, type: resource.Type, properties: resource.Properties ?? {} });
-    if (!(attribute in physical.attributes)) throw new Error(`Fn::GetAtt ${id}.${attribute} (${resource.Type}) is not modelled`);
+    const physical = this.physical({
+      stack,
+      logicalId: id,
+      type: resource.Type,
+      properties: resource.Properties ?? {},
+    });
+    if (!(attribute in physical.attributes))
+      throw new Error(`Fn::GetAtt ${id}.${attribute} (${resource.Type}) is not modelled`);
     return physical.attributes[attribute];
   }
 
@@ -253,7 +261,10 @@ export class CloudAssembly {
         };
       }
       default:
-        return { ref: name, attributes: { Arn: `arn:aws:${resource.type.split('::')[1]!.toLowerCase()}:${region}:${ACCOUNT}:${name}` } };
+        return {
+          ref: name,
+          attributes: { Arn: `arn:aws:${resource.type.split('::')[1]!.toLowerCase()}:${region}:${ACCOUNT}:${name}` },
+        };
     }
   }
 

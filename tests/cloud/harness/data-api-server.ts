@@ -105,9 +105,16 @@ export class DataApiServer {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const authorization = String(request.headers.authorization ?? '');
     if (!/^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/appsync\/aws4_request/.test(authorization)) {
-      return { status: 401, body: { errors: [{ errorType: 'UnauthorizedException', message: 'Not SigV4-signed for appsync' }] } };
+      return {
+        status: 401,
+        body: { errors: [{ errorType: 'UnauthorizedException', message: 'Not SigV4-signed for appsync' }] },
+      };
     }
-    const { query, variables = {}, operationName } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    const {
+      query,
+      variables = {},
+      operationName,
+    } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
       query: string;
       variables?: Record<string, unknown>;
       operationName?: string;
@@ -120,13 +127,19 @@ export class DataApiServer {
     }
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
     const name = operation?.name?.value ?? operationName ?? 'anonymous';
-    const rootFields = (operation?.selectionSet.selections ?? []).flatMap((s) => (s.kind === 'Field' ? [s.name.value] : []));
+    const rootFields = (operation?.selectionSet.selections ?? []).flatMap((s) =>
+      s.kind === 'Field' ? [s.name.value] : [],
+    );
     const invalid = validate(this.schema, document).map((e) => e.message);
     if (invalid.length) return this.#refuse(name, rootFields, variables, invalid);
     const rootType = operation!.operation === 'mutation' ? this.schema.getMutationType()! : this.schema.getQueryType()!;
-    const closed = rootFields.filter((field) => !rootType.getFields()[field]!.astNode?.directives?.some((d) => d.name.value === 'aws_iam'));
+    const closed = rootFields.filter(
+      (field) => !rootType.getFields()[field]!.astNode?.directives?.some((d) => d.name.value === 'aws_iam'),
+    );
     if (closed.length) {
-      return this.#refuse(name, rootFields, variables, [`Not Authorized to access ${closed.join(', ')} on type ${rootType.name}`]);
+      return this.#refuse(name, rootFields, variables, [
+        `Not Authorized to access ${closed.join(', ')} on type ${rootType.name}`,
+      ]);
     }
     const result = await execute({
       schema: this.schema,
@@ -221,7 +234,9 @@ export class DataApiServer {
       return existing!;
     }
     const item: Item =
-      verb === 'create' ? { createdAt: now, updatedAt: now, ...input, id } : { ...existing, ...input, id, updatedAt: now };
+      verb === 'create'
+        ? { createdAt: now, updatedAt: now, ...input, id }
+        : { ...existing, ...input, id, updatedAt: now };
     for (const [key, value] of Object.entries(item)) if (value === null && verb === 'create') delete item[key];
     table.set(id, item);
     return item;

@@ -62,7 +62,12 @@ export async function deploy(cdkOut: string, deployment: string): Promise<Deploy
   for (const queue of queues) {
     const p = props(queue);
     const attributes: Record<string, string> = {};
-    for (const name of ['VisibilityTimeout', 'DelaySeconds', 'MessageRetentionPeriod', 'ReceiveMessageWaitTimeSeconds']) {
+    for (const name of [
+      'VisibilityTimeout',
+      'DelaySeconds',
+      'MessageRetentionPeriod',
+      'ReceiveMessageWaitTimeSeconds',
+    ]) {
       if (p[name] !== undefined) attributes[name] = String(p[name]);
     }
     if (p.RedrivePolicy) attributes.RedrivePolicy = JSON.stringify(p.RedrivePolicy);

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startPythonService, REPO, type PythonService } from './python-service.ts';
@@ -24,6 +25,9 @@ declare module 'vitest' {
 
 /** `npm run synth` (offline), so the tests deploy what the backend code synthesizes now. */
 function synthesize(): Promise<string> {
+  const cdkOut = join(REPO, '.amplify', 'artifacts', 'cdk.out');
+  // Local iteration only (CI never sets it): reuse the last synth when the backend code is unchanged.
+  if (process.env.CLOUD_TESTS_REUSE_SYNTH === '1' && existsSync(cdkOut)) return Promise.resolve(cdkOut);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'synth.ts')], {
       cwd: REPO,
@@ -33,9 +37,7 @@ function synthesize(): Promise<string> {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) =>
-      code === 0
-        ? resolve(join(REPO, '.amplify', 'artifacts', 'cdk.out'))
-        : reject(new Error(`npm run synth failed (${code}):\n${output.slice(-4000)}`)),
+      code === 0 ? resolve(cdkOut) : reject(new Error(`npm run synth failed (${code}):\n${output.slice(-4000)}`)),
     );
   });
 }

@@ -88,9 +88,7 @@ export class LambdaService {
       let received = 0;
       for (const [name, handler] of this.#handlers) {
         const mapping = this.mapping(name);
-        const batches = await Promise.all(
-          Array.from({ length: concurrency }, () => this.#receive(mapping)),
-        );
+        const batches = await Promise.all(Array.from({ length: concurrency }, () => this.#receive(mapping)));
         received += batches.reduce((n, batch) => n + batch.length, 0);
         await Promise.all(batches.filter((b) => b.length).map((batch) => this.#invoke(mapping, handler, batch)));
       }
@@ -166,9 +164,7 @@ export class LambdaService {
     let error: string | undefined;
     try {
       const response = await runAs(mapping.function, () => handler({ Records: records }, context));
-      failed = mapping.reportBatchItemFailures
-        ? (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier)
-        : [];
+      failed = mapping.reportBatchItemFailures ? (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier) : [];
       outcome = failed.length ? 'partial' : 'ok';
     } catch (thrown) {
       failed = records.map((r) => r.messageId);

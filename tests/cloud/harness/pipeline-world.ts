@@ -110,7 +110,8 @@ export class PipelineWorld {
   async asFunction<T>(fn: string, work: () => Promise<T>): Promise<T> {
     if (this.#active) {
       // Concurrent invocations of one function share its environment; two functions at once cannot.
-      if (this.#active.fn !== fn) throw new Error(`${fn} invoked while ${this.#active.fn} runs: one function at a time`);
+      if (this.#active.fn !== fn)
+        throw new Error(`${fn} invoked while ${this.#active.fn} runs: one function at a time`);
       this.#active.count += 1;
       try {
         return await runAs(fn, work);
