@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { CfnUserPoolUser, CfnUserPoolUserToGroupAttachment } from 'aws-cdk-lib/aws-cognito';
 import type { AuthResources } from '@aws-amplify/plugin-types';
-import { ADMINS } from './resource.ts';
+import { ADMINS } from './groups.ts';
 
 /** Settings defineAuth does not expose: invited users only, a strong password policy, the first admin. */
 export function hardenUserPool(resources: AuthResources, options: { adminEmail?: string | undefined }): void {

@@ -1,8 +1,7 @@
 import { defineAuth } from '@aws-amplify/backend';
+import { ADMINS, UPLOADERS } from './groups.ts';
 
-/** The two groups; the data schema, storage rules and functions refer to them by these names. */
-export const ADMINS = 'Admins';
-export const UPLOADERS = 'Uploaders';
+export { ADMINS, UPLOADERS };
 
 /**
  * Cognito for invited users only: no self sign-up (set in harden-user-pool.ts, which also sets the

@@ -2,18 +2,18 @@ import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
+import { jobReasons } from '../core/jobs/job-reasons.ts';
 import type { JobDestination } from '../adapters/node/sqlite/job-store.ts';
 import type { SqliteUploadLedgerStore } from '../adapters/node/sqlite/upload-ledger-store.ts';
 import { openLocalInputs } from '../adapters/node/local-inputs.ts';
 import { runTransform } from '../adapters/node/transform/run-transform.ts';
 import { isTikTokApiError } from '../destinations/tiktok/tiktok-errors.ts';
-import type { UploadLedgerState } from '../destinations/tiktok/upload-ledger.ts';
 import { uploadTransformOutput } from '../destinations/tiktok/upload-orchestrator.ts';
 import type { JobStages, UploadOutcome } from './job-stages.ts';
 import type { TikTokConnection } from './tiktok-destination.ts';
 
 export interface EngineStagesOptions {
-  ledger: SqliteUploadLedgerStore<UploadLedgerState>;
+  ledger: SqliteUploadLedgerStore;
   connect(kind: JobDestination['kind'], advertiserId?: string): Promise<TikTokConnection>;
   /** Jobs that may run at once: transform threads are shared out between them. */
   concurrency?: number;
@@ -40,7 +40,7 @@ export function engineStages(options: EngineStagesOptions): JobStages {
       });
     },
 
-    async upload({ manifest, outDir, plan, ledgerId, destination, signal, onProgress }): Promise<UploadOutcome> {
+    async upload({ manifest, outDir, plan, ledgerId, fence, destination, signal, onProgress }): Promise<UploadOutcome> {
       const connection = await options.connect(destination.kind, plan.audience.advertiserId);
       const filesTotal = Object.values(manifest.types).reduce((sum, counts) => sum + (counts?.files.length ?? 0), 0);
       let filesDone = 0;
@@ -53,6 +53,7 @@ export function engineStages(options: EngineStagesOptions): JobStages {
           client: connection.client,
           ledger: options.ledger,
           ledgerId,
+          ...(fence === undefined ? {} : { fence }),
           signal,
           poll: connection.poll,
           onProgress: (event) => {
@@ -88,8 +89,7 @@ export function engineStages(options: EngineStagesOptions): JobStages {
         const calculating = audiences.filter((a) => !a.isValid).map((a) => a.type);
         const label = connection.destination.label;
         return {
-          state: 'completed',
-          reason: `Sent ${idsSent} unique hashed ids to ${audiences.length} audience${audiences.length === 1 ? '' : 's'} on ${label} (${audiences.map((a) => `${a.audienceName} = ${a.audienceId}`).join('; ')}).${calculating.length > 0 ? ` ${label} is still calculating ${calculating.join(', ')}; match counts can take 24–48 hours to settle.` : ''}`,
+          ...jobReasons.completed({ idsSent, destinationLabel: label, audiences, calculating }),
           summary: {
             destination: connection.destination,
             advertiserId: result.advertiserId,
@@ -106,10 +106,17 @@ export function engineStages(options: EngineStagesOptions): JobStages {
           const applied = Object.values(ledger?.audiences ?? {})
             .filter((a) => a?.appliedAt)
             .map((a) => `${a?.type} → ${a?.audienceId}`);
+          const refused = jobReasons.refused({
+            destinationLabel: connection.destination.label,
+            kind: error.kind,
+            code: error.code,
+            requestId: error.requestId,
+            message: error.tiktokMessage,
+            resolution: error.resolution,
+            applied,
+          });
           return {
-            state: applied.length > 0 ? 'partially_failed' : 'failed',
-            reason: `${connection.destination.label} refused the upload (${error.kind}${error.code === null ? '' : `, code ${error.code}`}${error.requestId ? `, request_id ${error.requestId}` : ''}): ${error.tiktokMessage}.${applied.length > 0 ? ` Already done: ${applied.join(', ')}.` : ''}`,
-            resolution: `${error.resolution} Then retry the job: finished parts are not sent again.`,
+            ...refused,
             summary: {
               destination: connection.destination,
               error: { kind: error.kind, code: error.code, requestId: error.requestId },

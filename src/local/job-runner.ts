@@ -1,9 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { isUserError, UserError } from '../core/errors.ts';
+import { jobReasons } from '../core/jobs/job-reasons.ts';
+import { summarizeManifest, totalUnique } from '../core/jobs/manifest-summary.ts';
+import { isStaleRunError, type RunFence } from '../core/jobs/run-fence.ts';
 import type { Manifest } from '../core/transform/manifest.ts';
 import { MANIFEST_FILE } from '../core/transform/manifest.ts';
+import { TERMINAL_JOB_STATES } from '../core/jobs/job-lifecycle.ts';
 import type { JobRecord, JobProgress, SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
 import { resolveDataPath } from './data-folder.ts';
 import { JobInterruption, type JobStages } from './job-stages.ts';
@@ -13,7 +17,7 @@ export const DEFAULT_OUTPUT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export interface JobRunnerOptions {
   jobs: SqliteJobStore;
   dataDir: string;
-  /** `<DATA_DIR>/.jobs`: one folder per job with `out/` (hashed output) and `tmp/`. */
+  /** `<DATA_DIR>/.jobs`: one folder per job with `out/` (hashed output) and, while a run transforms, `run-<generation>/`. */
   jobsDir: string;
   stages: JobStages;
   /** How long hashed output is kept after a job ends (default 7 days). */
@@ -22,34 +26,18 @@ export interface JobRunnerOptions {
   progressIntervalMs?: number;
 }
 
+interface Run {
+  job: JobRecord;
+  signal: AbortSignal;
+  fence: RunFence | undefined;
+}
+
 export function jobOutputDir(jobsDir: string, jobId: string): string {
   return join(jobsDir, jobId, 'out');
 }
 
-/** Counts from the manifest for the job record (no digests, no values). */
-export function summarizeManifest(manifest: Manifest): Record<string, unknown> {
-  const types: Record<string, unknown> = {};
-  for (const [type, counts] of Object.entries(manifest.types)) {
-    if (!counts) continue;
-    types[type] = {
-      calculateType: counts.calculateType,
-      columns: counts.columns,
-      valid: counts.valid,
-      prehashed: counts.prehashed,
-      empty: counts.empty,
-      rejected: counts.rejected,
-      duplicates: counts.duplicates,
-      unique: counts.unique,
-      files: counts.files.length,
-    };
-  }
-  return {
-    recordsRead: manifest.recordsRead,
-    malformedRecords: manifest.malformedRecords,
-    rejects: manifest.rejects.rows,
-    types,
-  };
-}
+/** Moved to src/core/jobs (shared with the cloud); re-exported for existing callers. */
+export { summarizeManifest } from '../core/jobs/manifest-summary.ts';
 
 /**
  * Runs one job to its end, resuming wherever an earlier run stopped: a transform whose manifest exists
@@ -65,14 +53,20 @@ export class JobRunner {
     this.progressIntervalMs = options.progressIntervalMs ?? 200;
   }
 
-  async run(jobId: string, signal: AbortSignal): Promise<JobRecord | undefined> {
+  /**
+   * `fence` is the run generation the queue claim took: every write of this run carries it, so once a
+   * newer run holds the job this one's next write throws StaleRunError and it stops (the caller
+   * treats that like a lost lease). Undefined: unfenced (tests that call the runner directly).
+   */
+  async run(jobId: string, signal: AbortSignal, fence?: RunFence): Promise<JobRecord | undefined> {
     const { jobs } = this.options;
     const job = jobs.get(jobId);
-    if (!job || ['completed', 'failed', 'partially_failed', 'cancelled'].includes(job.state)) return job;
+    if (!job || TERMINAL_JOB_STATES.has(job.state)) return job;
+    const run: Run = { job, signal, fence };
     try {
       if (job.cancelRequested) throw new JobInterruption('cancel');
-      const manifest = await this.transformStage(job, signal);
-      return await this.uploadStage(job, manifest, signal);
+      const manifest = await this.transformStage(run);
+      return await this.uploadStage(run, manifest);
     } catch (error) {
       const interruption =
         signal.aborted && signal.reason instanceof JobInterruption
@@ -80,51 +74,45 @@ export class JobRunner {
           : error instanceof JobInterruption
             ? error
             : undefined;
-      if (interruption?.why === 'cancel') {
-        return jobs.setState(jobId, {
-          state: 'cancelled',
-          reason: 'Cancelled on request. Anything already sent to TikTok stays there.',
-          resolution: 'Retry the job to finish it; nothing already uploaded will be sent again.',
-          outputTtlMs: this.outputTtlMs,
-        });
-      }
+      if (isStaleRunError(error)) throw error;
+      if (interruption?.why === 'cancel')
+        return jobs.setState(jobId, { ...jobReasons.cancelled(), outputTtlMs: this.outputTtlMs }, fence);
       if (interruption) throw interruption;
-      if (isUserError(error)) return this.fail(jobId, error);
+      if (isUserError(error)) return this.fail(jobId, error, fence);
       throw error;
     }
   }
 
   /** Marks a job failed for good, with what to do next. */
-  fail(jobId: string, error: UserError): JobRecord | undefined {
-    return this.options.jobs.setState(jobId, {
-      state: 'failed',
-      reason: `${error.title}: ${error.detail}`,
-      resolution: error.resolution,
-      outputTtlMs: this.outputTtlMs,
-    });
+  fail(jobId: string, error: UserError, fence?: RunFence): JobRecord | undefined {
+    return this.options.jobs.setState(jobId, { ...jobReasons.failedWith(error), outputTtlMs: this.outputTtlMs }, fence);
   }
 
-  private async transformStage(job: JobRecord, signal: AbortSignal): Promise<Manifest> {
+  private async transformStage({ job, signal, fence }: Run): Promise<Manifest> {
     const { jobs, jobsDir, stages } = this.options;
     const outDir = jobOutputDir(jobsDir, job.id);
     const manifestPath = join(outDir, MANIFEST_FILE);
     if (existsSync(manifestPath)) {
       const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
-      if (!job.result?.transform) jobs.mergeResult(job.id, { transform: summarizeManifest(manifest) });
+      if (!job.result?.transform) jobs.mergeResult(job.id, { transform: summarizeManifest(manifest) }, fence);
       return manifest;
     }
     const inputPaths = await this.resolveInputs(job);
-    jobs.setState(job.id, { state: 'transforming', reason: 'Reading, normalizing and hashing the input.' });
+    jobs.setState(job.id, jobReasons.transforming(), fence);
+    // Each run transforms into its own folder and moves it to out/ only while it still holds the
+    // job, so a run that lost the job (or died midway) never leaves or mixes partitions in out/.
     // Output of an interrupted run is incomplete (no manifest): start clean.
     await rm(join(jobsDir, job.id), { recursive: true, force: true });
-    const tempDir = join(jobsDir, job.id, 'tmp');
-    await mkdir(outDir, { recursive: true });
+    const stagingDir = join(jobsDir, job.id, `run-${fence ?? 0}`);
+    const tempDir = join(stagingDir, 'tmp');
+    const stagedOut = join(stagingDir, 'out');
+    await mkdir(stagedOut, { recursive: true });
     await mkdir(tempDir, { recursive: true });
-    const progress = this.progressWriter(job.id);
+    const progress = this.progressWriter(job.id, fence);
     const manifest = await stages.transform({
       inputPaths,
       plan: job.plan,
-      outDir,
+      outDir: stagedOut,
       tempDir,
       signal,
       onProgress: (p) =>
@@ -138,45 +126,41 @@ export class JobRunner {
     });
     progress.flush();
     await rm(tempDir, { recursive: true, force: true });
-    jobs.mergeResult(job.id, { transform: summarizeManifest(manifest) });
+    jobs.withFence(job.id, fence, () => {
+      rmSync(outDir, { recursive: true, force: true });
+      renameSync(stagedOut, outDir);
+    });
+    await rm(stagingDir, { recursive: true, force: true });
+    jobs.mergeResult(job.id, { transform: summarizeManifest(manifest) }, fence);
     return manifest;
   }
 
-  private async uploadStage(job: JobRecord, manifest: Manifest, signal: AbortSignal): Promise<JobRecord | undefined> {
+  private async uploadStage({ job, signal, fence }: Run, manifest: Manifest): Promise<JobRecord | undefined> {
     const { jobs, jobsDir, stages } = this.options;
     if (signal.aborted) throw signal.reason;
-    const totalUnique = Object.values(manifest.types).reduce((sum, counts) => sum + (counts?.unique ?? 0), 0);
-    if (totalUnique === 0) {
-      return jobs.setState(job.id, {
-        state: 'failed',
-        reason: `No valid identifiers: ${manifest.recordsRead} records read, none normalized to a valid value in the mapped columns.`,
-        resolution:
-          'Check the column mapping and the rejects summary of the job (or run `inspect` on the file), then start a new job.',
-        outputTtlMs: this.outputTtlMs,
-      });
-    }
-    jobs.setState(job.id, {
-      state: 'uploading',
-      reason: `Uploading ${totalUnique} hashed identifiers to ${job.destination.label}.`,
-    });
-    const progress = this.progressWriter(job.id);
+    const unique = totalUnique(manifest);
+    if (unique === 0)
+      return jobs.setState(
+        job.id,
+        { ...jobReasons.noValidIdentifiers(manifest.recordsRead), outputTtlMs: this.outputTtlMs },
+        fence,
+      );
+    jobs.setState(job.id, jobReasons.uploading(unique, job.destination.label), fence);
+    const progress = this.progressWriter(job.id, fence);
     let processing = false;
     const outcome = await stages.upload({
       manifest,
       outDir: jobOutputDir(jobsDir, job.id),
       plan: job.plan,
       ledgerId: job.id,
+      fence,
       destination: job.destination,
       signal,
       onProgress: (p) => {
         if (p.phase === 'processing' && !processing) {
           processing = true;
           progress.flush();
-          jobs.setState(job.id, {
-            state: 'processing',
-            reason: `All files sent; waiting for ${job.destination.label} to finish calculating the audience.`,
-            from: ['uploading'],
-          });
+          jobs.setState(job.id, jobReasons.processing(job.destination.label), fence);
         }
         progress({
           stage: p.phase === 'processing' ? 'processing' : 'upload',
@@ -187,15 +171,19 @@ export class JobRunner {
       },
     });
     progress.flush();
-    jobs.mergeResult(job.id, { upload: outcome.summary });
+    jobs.mergeResult(job.id, { upload: outcome.summary }, fence);
     if (outcome.state === 'completed')
-      jobs.setProgress(job.id, { ...(jobs.get(job.id)?.progress ?? {}), percent: 100 });
-    return jobs.setState(job.id, {
-      state: outcome.state,
-      reason: outcome.reason,
-      resolution: outcome.resolution ?? null,
-      outputTtlMs: this.outputTtlMs,
-    });
+      jobs.setProgress(job.id, { ...(jobs.get(job.id)?.progress ?? {}), percent: 100 }, fence);
+    return jobs.setState(
+      job.id,
+      {
+        state: outcome.state,
+        reason: outcome.reason,
+        resolution: outcome.resolution ?? null,
+        outputTtlMs: this.outputTtlMs,
+      },
+      fence,
+    );
   }
 
   private async resolveInputs(job: JobRecord): Promise<string[]> {
@@ -217,7 +205,10 @@ export class JobRunner {
     return paths;
   }
 
-  private progressWriter(jobId: string): ((progress: JobProgress) => void) & { flush(): void } {
+  private progressWriter(
+    jobId: string,
+    fence: RunFence | undefined,
+  ): ((progress: JobProgress) => void) & { flush(): void } {
     let last = 0;
     let pending: JobProgress | undefined;
     const write = (progress: JobProgress): void => {
@@ -225,12 +216,12 @@ export class JobRunner {
       const now = Date.now();
       if (now - last < this.progressIntervalMs) return;
       last = now;
-      this.options.jobs.setProgress(jobId, progress);
+      this.options.jobs.setProgress(jobId, progress, fence);
       pending = undefined;
     };
     return Object.assign(write, {
       flush: () => {
-        if (pending) this.options.jobs.setProgress(jobId, pending);
+        if (pending) this.options.jobs.setProgress(jobId, pending, fence);
         pending = undefined;
       },
     });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
+import { jobReasons } from '../core/jobs/job-reasons.ts';
 import type { JobPlan } from '../core/plan.ts';
 import type { JobDestination, JobOrigin, JobRecord, SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
 import { TERMINAL_JOB_STATES } from '../adapters/node/sqlite/job-store.ts';
@@ -75,12 +77,7 @@ export class JobService {
     jobs.requestCancel(id);
     if (worker?.cancel(id)) return jobs.get(id) ?? job;
     // Not running in this process: a queued job is cancelled right here; one running elsewhere (the CLI) sees the flag within a heartbeat.
-    const cancelled = jobs.setState(id, {
-      state: 'cancelled',
-      reason: 'Cancelled on request before it ran.',
-      resolution: 'Retry the job to run it after all.',
-      from: ['queued'],
-    });
+    const cancelled = jobs.setState(id, jobReasons.cancelledBeforeRun());
     if (cancelled) queue.settleJob(id);
     return jobs.get(id) ?? job;
   }
@@ -99,6 +96,7 @@ export class JobService {
     const { jobs, queue, worker } = this.options;
     queue.settleJob(id);
     const reset = jobs.resetForRetry(id);
+    if (!reset) return jobs.get(id) ?? job; // another process retried it first
     queue.enqueue(id);
     worker?.notify();
     return reset ?? job;
@@ -128,14 +126,28 @@ export class JobService {
     await rm(join(jobsDir, id), { recursive: true, force: true });
   }
 
-  /** Removes hashed output that has outlived its retention; the job record stays. */
+  /**
+   * Removes hashed output that has outlived its retention; the job record stays. Each job's folder is
+   * renamed aside inside the store's claim (so a retry that starts now finds either the whole old
+   * output or none, never a half-deleted one), then deleted.
+   */
   async expireOutputs(now = Date.now()): Promise<string[]> {
     const { jobs, jobsDir } = this.options;
-    const expired = jobs.expiredOutputs(now);
-    for (const id of expired) {
-      await rm(join(jobsDir, id), { recursive: true, force: true });
-      jobs.markOutputDeleted(id);
+    const swept: string[] = [];
+    for (const id of jobs.expiredOutputs(now)) {
+      const aside = join(jobsDir, `.expired-${id}-${randomUUID().slice(0, 8)}`);
+      let moved = false;
+      const claimed = jobs.claimExpiredOutput(id, now, () => {
+        try {
+          renameSync(join(jobsDir, id), aside);
+          moved = true;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      });
+      if (moved) await rm(aside, { recursive: true, force: true });
+      if (claimed) swept.push(id);
     }
-    return expired;
+    return swept;
   }
 }

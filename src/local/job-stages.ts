@@ -1,4 +1,5 @@
-import type { JobDestination } from '../adapters/node/sqlite/job-store.ts';
+import type { JobDestination } from '../core/jobs/job-lifecycle.ts';
+import type { RunFence } from '../core/jobs/run-fence.ts';
 import type { JobPlan } from '../core/plan.ts';
 import type { Manifest } from '../core/transform/manifest.ts';
 
@@ -42,6 +43,8 @@ export interface JobStages {
     plan: JobPlan;
     /** Key of the job's upload ledger: the same job always resumes the same ledger. */
     ledgerId: string;
+    /** The run's generation: every ledger write carries it (see src/core/jobs/run-fence.ts). */
+    fence?: RunFence | undefined;
     /** The destination recorded when the job was created (a job never switches between emulator and TikTok). */
     destination: JobDestination;
     signal: AbortSignal;

@@ -33,3 +33,20 @@ export function isLeaseOwnerAlive(owner: string): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Jobs whose run is alive in this process (any worker or CLI run): a claim here must skip them. */
+const runningJobs = new Map<string, number>();
+
+/** Counts the job as running here until `done` settles. */
+export function markRunning(jobId: string, done: Promise<unknown>): void {
+  runningJobs.set(jobId, (runningJobs.get(jobId) ?? 0) + 1);
+  void done.finally(() => {
+    const left = (runningJobs.get(jobId) ?? 1) - 1;
+    if (left === 0) runningJobs.delete(jobId);
+    else runningJobs.set(jobId, left);
+  });
+}
+
+export function runningHere(): string[] {
+  return [...runningJobs.keys()];
+}

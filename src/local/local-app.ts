@@ -6,7 +6,6 @@ import { SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
 import { openDatabase } from '../adapters/node/sqlite/open-database.ts';
 import { SqliteUploadLedgerStore } from '../adapters/node/sqlite/upload-ledger-store.ts';
 import { SqliteWorkQueue } from '../adapters/node/sqlite/work-queue.ts';
-import type { UploadLedgerState } from '../destinations/tiktok/upload-ledger.ts';
 import type { CredentialsStatus, CredentialsUpdate } from './credentials.ts';
 import { JobRunner } from './job-runner.ts';
 import { JobService } from './job-service.ts';
@@ -27,7 +26,7 @@ export interface LocalDestination {
 export interface LocalAppOptions {
   dataDir: string;
   /** Built once the store exists: the real engine needs the SQLite upload ledger. */
-  stages: (deps: { ledger: SqliteUploadLedgerStore<UploadLedgerState> }) => JobStages;
+  stages: (deps: { ledger: SqliteUploadLedgerStore }) => JobStages;
   destination: LocalDestination;
   /** false: no worker loop in this process (the CLI runs its own job, `jobs list` runs none). */
   worker?: false | { concurrency?: number; leaseMs?: number; pollMs?: number; label?: string };
@@ -43,7 +42,7 @@ export interface LocalApp {
   db: Database.Database;
   jobStore: SqliteJobStore;
   queue: SqliteWorkQueue;
-  ledger: SqliteUploadLedgerStore<UploadLedgerState>;
+  ledger: SqliteUploadLedgerStore;
   runner: JobRunner;
   jobs: JobService;
   worker: LocalWorker | undefined;
@@ -64,7 +63,7 @@ export function openLocalApp(options: LocalAppOptions): LocalApp {
   const db = openDatabase(join(dataDir, DATABASE_FILE));
   const jobStore = new SqliteJobStore(db);
   const queue = new SqliteWorkQueue(db, options.queue ?? {});
-  const ledger = new SqliteUploadLedgerStore<UploadLedgerState>(db);
+  const ledger = new SqliteUploadLedgerStore(db);
   const runner = new JobRunner({
     jobs: jobStore,
     dataDir,

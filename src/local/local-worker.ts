@@ -1,8 +1,10 @@
 import type { SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
 import type { QueueMessage, SqliteWorkQueue } from '../adapters/node/sqlite/work-queue.ts';
+import { jobReasons } from '../core/jobs/job-reasons.ts';
+import { isStaleRunError } from '../core/jobs/run-fence.ts';
 import type { JobRunner } from './job-runner.ts';
 import { JobInterruption } from './job-stages.ts';
-import { isLeaseOwnerAlive, retireLeaseOwner } from './lease-owner.ts';
+import { isLeaseOwnerAlive, markRunning, retireLeaseOwner, runningHere } from './lease-owner.ts';
 
 export interface LocalWorkerOptions {
   jobs: SqliteJobStore;
@@ -99,7 +101,9 @@ export class LocalWorker {
   private async run(): Promise<void> {
     while (!this.stopped) {
       while (!this.stopped && this.running.size < this.concurrency) {
-        const message = this.options.queue.claim(this.options.owner, this.leaseMs);
+        // Never re-take a job this process still runs: its lease may have run out while the event
+        // loop was busy, but the run is alive and renews it at its next heartbeat.
+        const message = this.options.queue.claim(this.options.owner, this.leaseMs, runningHere());
         if (!message) break;
         void this.execute(message);
       }
@@ -126,10 +130,15 @@ export class LocalWorker {
     );
     const done = (async () => {
       try {
-        await runner.run(message.jobId, controller.signal);
+        await runner.run(message.jobId, controller.signal, message.generation);
         queue.complete(message.id, owner);
       } catch (error) {
         if (error instanceof JobInterruption) return; // the lease will be released or taken over
+        if (isStaleRunError(error)) {
+          // A newer run took the job (this one stalled past its lease): stop, write nothing more.
+          controller.abort(new JobInterruption('lease-lost'));
+          return;
+        }
         this.options.onError?.(message.jobId, error);
         const text = error instanceof Error ? error.message : String(error);
         const outcome = queue.fail(message.id, owner, text, { retryable: true });
@@ -142,10 +151,11 @@ export class LocalWorker {
           });
           const job = jobs.get(message.jobId);
           if (job)
-            jobs.setState(message.jobId, {
-              state: job.state,
-              reason: `Temporary problem (${text}); retrying in about ${seconds} s (attempt ${message.attempts} of ${message.maxAttempts}).`,
-            });
+            jobs.setState(
+              message.jobId,
+              jobReasons.retrying(job.state, text, seconds, message.attempts, message.maxAttempts),
+              message.generation,
+            );
         } else if (outcome) {
           this.markDeadLettered(message.jobId, text, message.attempts);
         }
@@ -156,6 +166,7 @@ export class LocalWorker {
       }
     })();
     this.running.set(message.jobId, { message, controller, done });
+    markRunning(message.jobId, done);
     return done;
   }
 
@@ -167,11 +178,7 @@ export class LocalWorker {
 
   private markDeadLettered(jobId: string, error: string, attempts: number): void {
     this.options.jobs.setState(jobId, {
-      state: 'failed',
-      reason: `Gave up after ${attempts} attempts: ${error}`,
-      resolution:
-        'Fix the cause if it is named above (network, credentials, disk space), then retry the job; work already done is reused and nothing is uploaded twice.',
-      from: ['queued', 'transforming', 'uploading', 'processing'],
+      ...jobReasons.gaveUp(attempts, error),
       outputTtlMs: this.options.runner.outputTtlMs,
     });
   }

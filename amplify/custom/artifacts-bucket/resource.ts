@@ -4,8 +4,10 @@ import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+import { JOBS_KEY_PREFIX } from '../../../src/adapters/aws/runtime-env.ts';
+
 /** Where each job's hashed output goes: `jobs/<jobId>/…` (partitions, rejects.csv, manifest.json). */
-export const JOBS_PREFIX = 'jobs/';
+export const JOBS_PREFIX = JOBS_KEY_PREFIX;
 
 export interface ArtifactsBucketProps {
   /** Hashed output is personal data: expired this many days after it is written. */

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { RUNTIME_ENV, type RuntimeSetting } from '../../../src/adapters/aws/runtime-env.ts';
 import { JOBS_PREFIX, type ArtifactsBucket, type DataBucketRef } from '../artifacts-bucket/resource.ts';
 import type { GlueTransform } from '../glue-transform/resource.ts';
+import { MAX_RECEIVE_COUNT } from './queue-settings.ts';
 
 /** What the construct needs of an Amplify function (`backend.<name>`). */
 export interface PipelineFunction {
@@ -29,6 +30,8 @@ export interface UploadPipelineProps {
   outputRetentionDays: number;
   /** How long the status poller waits for TikTok before completing with "still calculating". */
   statusPollMinutes?: number;
+  /** Partition uploads per uploader invocation before it queues the rest. */
+  uploadsPerInvocation?: number;
   /** Consumers' timeouts: each queue's visibility is six times its consumer's. */
   timeoutSeconds: { uploader: number; status: number };
   functions: {
@@ -41,8 +44,7 @@ export interface UploadPipelineProps {
   };
 }
 
-/** Deliveries before a message goes to its dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
+export { MAX_RECEIVE_COUNT };
 /** The Glue states that end a run without output. */
 export const GLUE_FAILURE_STATES = ['FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'];
 export const MANIFEST_KEY_PATTERN = `${JOBS_PREFIX}*/manifest.json`;
@@ -162,7 +164,7 @@ export class UploadPipeline extends Construct {
       's3:prefix': [`${JOBS_PREFIX}*`],
     });
     this.uploadQueue.grantSendMessages(functions.jobControl.resources.lambda);
-    this.#allow(functions.jobControl, ['dynamodb:Query', 'dynamodb:DeleteItem'], [this.ledgerTable.tableArn]);
+    this.#allow(functions.jobControl, ['dynamodb:DeleteItem'], [this.ledgerTable.tableArn]);
     key.grantDecrypt(functions.jobControl.resources.lambda);
 
     env(functions.tiktokAccount, tiktok);
@@ -175,6 +177,7 @@ export class UploadPipeline extends Construct {
       uploadQueueUrl: this.uploadQueue.queueUrl,
       statusQueueUrl: this.statusQueue.queueUrl,
       ledgerTable: this.ledgerTable.tableName,
+      uploadsPerInvocation: String(props.uploadsPerInvocation ?? 20),
     });
     this.#consume(functions.uploader, this.uploadQueue, 1);
     this.#allow(functions.uploader, ['s3:GetObject'], [artifacts.bucket.arnForObjects(`${JOBS_PREFIX}*`)]);

@@ -5,7 +5,7 @@ import { defineFunction } from '@aws-amplify/backend';
  * messages): uploads partitions and creates or updates the audiences, resuming from the ledger.
  * Each invocation stops well before this timeout and queues the rest.
  */
-export const UPLOADER_TIMEOUT_SECONDS = 300;
+export const UPLOADER_TIMEOUT_SECONDS = 600;
 
 export const audienceUploader = defineFunction({
   name: 'audience-uploader',

@@ -20,6 +20,8 @@ export const RUNTIME_ENV = {
   outputRetentionDays: 'AU_OUTPUT_RETENTION_DAYS',
   /** How long the poller waits for TikTok to finish calculating before completing the job anyway. */
   statusPollMinutes: 'AU_STATUS_POLL_MINUTES',
+  /** Partition uploads one uploader invocation may do before it queues the rest (bounded work per invocation). */
+  uploadsPerInvocation: 'AU_UPLOADS_PER_INVOCATION',
   /** Set only when running against an emulation (moto): every SDK client uses it. */
   endpointUrl: 'AWS_ENDPOINT_URL',
 } as const;
@@ -44,3 +46,6 @@ export function optionalEnv(setting: RuntimeSetting, env: NodeJS.ProcessEnv = pr
   const value = env[RUNTIME_ENV[setting]];
   return value === undefined || value === '' ? undefined : value;
 }
+
+/** Hashed output lives under `jobs/<jobId>/` of the artifacts bucket (the lifecycle rule expires it). */
+export const JOBS_KEY_PREFIX = 'jobs/';

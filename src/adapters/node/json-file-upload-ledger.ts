@@ -2,11 +2,14 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
+import { StaleRunError, type RunFence } from '../../core/jobs/run-fence.ts';
 import type { UploadLedgerState, UploadLedgerStore } from '../../destinations/tiktok/upload-ledger.ts';
 
 interface LedgerFile {
   version: 1;
   ledgers: Record<string, UploadLedgerState>;
+  /** The fence of the run that last took each ledger (absent in files written before fencing). */
+  fences?: Record<string, RunFence>;
 }
 
 /** Writes a file so that a crash leaves either the old or the new content: temp file, fsync, rename. */
@@ -79,12 +82,27 @@ export class JsonFileUploadLedgerStore implements UploadLedgerStore {
     return (await this.#read()).ledgers[ledgerId];
   }
 
-  save(ledgerId: string, state: UploadLedgerState): Promise<void> {
+  acquire(ledgerId: string, fence: RunFence): Promise<UploadLedgerState | undefined> {
+    return this.#write(ledgerId, fence, (file) => file.ledgers[ledgerId]);
+  }
+
+  save(ledgerId: string, state: UploadLedgerState, fence: RunFence): Promise<void> {
     const snapshot = JSON.parse(JSON.stringify(state)) as UploadLedgerState;
+    return this.#write(ledgerId, fence, (file) => {
+      file.ledgers[ledgerId] = snapshot;
+    });
+  }
+
+  /** Read, check the fence, change, write atomically: one at a time in this process (the lock file keeps other processes out). */
+  #write<T>(ledgerId: string, fence: RunFence, change: (file: LedgerFile) => T): Promise<T> {
     const next = this.#queue.then(async () => {
       const file = await this.#read();
-      file.ledgers[ledgerId] = snapshot;
+      const current = file.fences?.[ledgerId];
+      if (current !== undefined && current > fence) throw new StaleRunError(`ledger ${ledgerId}`, fence, current);
+      const result = change(file);
+      if (fence > 0 || current !== undefined) file.fences = { ...file.fences, [ledgerId]: fence };
       await writeFileAtomically(this.path, `${JSON.stringify(file, null, 2)}\n`);
+      return result;
     });
     this.#queue = next.catch(() => undefined);
     return next;

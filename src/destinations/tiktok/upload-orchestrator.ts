@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
+import { UNFENCED, type RunFence } from '../../core/jobs/run-fence.ts';
 import { IDENTIFIER_TYPES, calculateTypeOf, type IdentifierType } from '../../core/identifiers/rules.ts';
 import type { AudiencePlan } from '../../core/plan.ts';
 import type { Manifest, ManifestFile } from '../../core/transform/manifest.ts';
@@ -109,6 +110,8 @@ export interface UploadRequest {
   client: TikTokClient;
   ledger: UploadLedgerStore;
   ledgerId: string;
+  /** The run's generation (src/core/jobs/run-fence.ts): every ledger write carries it; default unfenced. */
+  fence?: RunFence;
   onProgress?: (event: UploadProgressEvent) => void;
   signal?: AbortSignal;
   /** Waiting for the audience to become valid after applying; timeoutMs 0 reads the status once. */
@@ -252,7 +255,7 @@ class UploadRun {
 
   async #save(): Promise<void> {
     this.#state.updatedAt = this.#stamp();
-    await this.#request.ledger.save(this.#request.ledgerId, this.#state);
+    await this.#request.ledger.save(this.#request.ledgerId, this.#state, this.#request.fence ?? UNFENCED);
   }
 
   #emit(event: UploadProgressEvent): void {
@@ -827,7 +830,8 @@ export async function uploadTransformOutput(request: UploadRequest): Promise<Upl
   const types = manifestTypes(request.manifest);
   validatePlan(request, types);
   const now = (request.now ?? (() => new Date()))().toISOString();
-  const loaded = await request.ledger.load(request.ledgerId);
+  // Taking the ledger fences out any earlier run of this upload that is still alive somewhere.
+  const loaded = await request.ledger.acquire(request.ledgerId, request.fence ?? UNFENCED);
   if (loaded && (loaded.advertiserId !== request.advertiserId || loaded.action !== request.audience.action)) {
     throw new UserError({
       code: 'ledger_mismatch',

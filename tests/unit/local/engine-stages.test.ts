@@ -11,7 +11,6 @@ import {
   type RunningEmulator,
 } from '../../../src/destinations/tiktok/emulator/tiktok-emulator.ts';
 import { TikTokClient } from '../../../src/destinations/tiktok/tiktok-client.ts';
-import type { UploadLedgerState } from '../../../src/destinations/tiktok/upload-ledger.ts';
 import { engineStages } from '../../../src/local/engine-stages.ts';
 import { EMULATOR_DESTINATION } from '../../../src/local/tiktok-destination.ts';
 
@@ -44,7 +43,7 @@ const plan = jobPlanSchema.parse({
 
 describe('engineStages', () => {
   it('reports partially_failed when TikTok refuses a later type for good, and a retry finishes only what is missing', async () => {
-    const ledger = new SqliteUploadLedgerStore<UploadLedgerState>(db);
+    const ledger = new SqliteUploadLedgerStore(db);
     let refusePhone = true;
     // TikTok refuses to create the PHONE audience (a permission error: final, not retried).
     const refusingFetch: typeof fetch = async (input, init) => {

@@ -1,72 +1,30 @@
 import type Database from 'better-sqlite3';
+import {
+  RETRYABLE_JOB_STATES,
+  TERMINAL_JOB_STATES,
+  type JobDestination,
+  type JobEvent,
+  type JobOrigin,
+  type JobProgress,
+  type JobRecord,
+  type JobState,
+  type StateChange,
+} from '../../../core/jobs/job-lifecycle.ts';
+import type { JobStore, OutputRetentionStore } from '../../../core/jobs/job-store.ts';
+import { StaleRunError, type RunFence } from '../../../core/jobs/run-fence.ts';
 import type { JobPlan } from '../../../core/plan.ts';
 
-export const JOB_STATES = [
-  'queued',
-  'transforming',
-  'uploading',
-  'processing',
-  'completed',
-  'failed',
-  'partially_failed',
-  'cancelled',
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set([
-  'completed',
-  'failed',
-  'partially_failed',
-  'cancelled',
-]);
-
-export type JobOrigin = 'api' | 'cli';
-
-/** Where uploads go; `emulator` is always labelled "simulated TikTok" wherever it is shown. */
-export interface JobDestination {
-  kind: 'tiktok' | 'emulator';
-  label: string;
-}
-
-/** Progress of the running stage. Counts only: never identifier values. */
-export interface JobProgress {
-  stage?: 'transform' | 'upload' | 'processing';
-  recordsRead?: number;
-  bytesRead?: number;
-  totalBytes?: number;
-  filesUploaded?: number;
-  filesTotal?: number;
-  /** 0–100 over the whole job (transform ≈ first half, upload the second). */
-  percent?: number;
-}
-
-export interface JobRecord {
-  id: string;
-  origin: JobOrigin;
-  state: JobState;
-  /** Why the job is in this state, in words a person understands. */
-  reason: string | null;
-  /** What to do next (set for failures). */
-  resolution: string | null;
-  plan: JobPlan;
-  progress: JobProgress;
-  /** Counts from the transform and the upload; never raw identifiers. */
-  result: Record<string, unknown> | null;
-  destination: JobDestination;
-  cancelRequested: boolean;
-  createdAt: number;
-  updatedAt: number;
-  finishedAt: number | null;
-  outputExpiresAt: number | null;
-  outputDeletedAt: number | null;
-}
-
-export interface JobEvent {
-  id: number;
-  jobId: string;
-  at: number;
-  type: string;
-  data: Record<string, unknown>;
-}
+export {
+  JOB_STATES,
+  TERMINAL_JOB_STATES,
+  type JobDestination,
+  type JobEvent,
+  type JobOrigin,
+  type JobProgress,
+  type JobRecord,
+  type JobState,
+  type StateChange,
+} from '../../../core/jobs/job-lifecycle.ts';
 
 interface JobRow {
   id: string;
@@ -84,6 +42,7 @@ interface JobRow {
   finished_at: number | null;
   output_expires_at: number | null;
   output_deleted_at: number | null;
+  run_generation: number;
 }
 
 function toJob(row: JobRow): JobRecord {
@@ -103,22 +62,12 @@ function toJob(row: JobRow): JobRecord {
     finishedAt: row.finished_at,
     outputExpiresAt: row.output_expires_at,
     outputDeletedAt: row.output_deleted_at,
+    runGeneration: row.run_generation,
   };
 }
 
-export interface StateChange {
-  state: JobState;
-  reason?: string | null;
-  resolution?: string | null;
-  result?: Record<string, unknown> | null;
-  /** Only move when the job is in one of these states (guards against racing a cancel). */
-  from?: readonly JobState[];
-  /** For terminal states: how long the hashed output is kept from now (sets output_expires_at). */
-  outputTtlMs?: number;
-}
-
 /** Jobs, their progress, results and event history in the local SQLite database. */
-export class SqliteJobStore {
+export class SqliteJobStore implements JobStore, OutputRetentionStore {
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number = Date.now,
@@ -175,10 +124,42 @@ export class SqliteJobStore {
     return this.db.prepare('SELECT count(*) FROM jobs').pluck().get() as number;
   }
 
+  /** Raises the run generation (the queue's claim does the same inside its own transaction). */
+  startRun(id: string): RunFence | undefined {
+    return startJobRun(this.db, id);
+  }
+
+  /** Throws StaleRunError unless `fence` is the job's current run generation (undefined: unfenced). */
+  checkRun(id: string, fence: RunFence | undefined): void {
+    this.db.transaction(() => this.checkFence(id, fence)).immediate();
+  }
+
+  /**
+   * Runs `fn` (synchronous: a rename, say) only while `fence` holds the job, in one write transaction
+   * so no claim can take the job in between; throws StaleRunError otherwise.
+   */
+  withFence<T>(id: string, fence: RunFence | undefined, fn: () => T): T {
+    return this.db
+      .transaction(() => {
+        this.checkFence(id, fence);
+        return fn();
+      })
+      .immediate();
+  }
+
+  /** Throws StaleRunError when `fence` is given and a newer run holds the job. Call inside a transaction. */
+  private checkFence(id: string, fence: RunFence | undefined): void {
+    if (fence === undefined) return;
+    const generation = this.db.prepare('SELECT run_generation FROM jobs WHERE id = ?').pluck().get(id) as
+      number | undefined;
+    if (generation !== undefined && generation !== fence) throw new StaleRunError(`job ${id}`, fence, generation);
+  }
+
   /** Moves a job to a state and records the event. Returns the updated job, or undefined if `from` did not match. */
-  setState(id: string, change: StateChange): JobRecord | undefined {
+  setState(id: string, change: StateChange, fence?: RunFence): JobRecord | undefined {
     return this.db
       .transaction((): JobRecord | undefined => {
+        this.checkFence(id, fence);
         const current = this.get(id);
         if (!current) return undefined;
         if (change.from && !change.from.includes(current.state)) return undefined;
@@ -210,16 +191,22 @@ export class SqliteJobStore {
       .immediate();
   }
 
-  setProgress(id: string, progress: JobProgress): void {
+  setProgress(id: string, progress: JobProgress, fence?: RunFence): void {
     this.db
-      .prepare('UPDATE jobs SET progress_json = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(progress), this.now(), id);
+      .transaction(() => {
+        this.checkFence(id, fence);
+        this.db
+          .prepare('UPDATE jobs SET progress_json = ?, updated_at = ? WHERE id = ?')
+          .run(JSON.stringify(progress), this.now(), id);
+      })
+      .immediate();
   }
 
   /** Merges into the stored result (e.g. the transform's counts, later the upload's). */
-  mergeResult(id: string, patch: Record<string, unknown>): void {
+  mergeResult(id: string, patch: Record<string, unknown>, fence?: RunFence): void {
     this.db
       .transaction(() => {
+        this.checkFence(id, fence);
         const current = this.get(id);
         if (!current) return;
         this.db
@@ -233,32 +220,59 @@ export class SqliteJobStore {
     this.db.prepare('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(this.now(), id);
   }
 
-  /** A retry starts over from `queued` (work already done is reused by the runner). */
+  /**
+   * A retry starts over from `queued` (work already done is reused by the runner). The output's
+   * expiry and deletion marks are cleared: the retried run's output is kept a full period from its
+   * own end, and swept then even if an earlier output of the job was swept.
+   */
   resetForRetry(id: string): JobRecord | undefined {
+    const states = RETRYABLE_JOB_STATES.map(() => '?').join(', ');
     const row = this.db
       .prepare(
         `UPDATE jobs SET state = 'queued', reason = 'Retry requested: waiting for the worker.', resolution = NULL, cancel_requested = 0,
-           finished_at = NULL, updated_at = ? WHERE id = ? RETURNING *`,
+           finished_at = NULL, output_expires_at = NULL, output_deleted_at = NULL, updated_at = ?
+         WHERE id = ? AND state IN (${states}) RETURNING *`,
       )
-      .get(this.now(), id) as JobRow | undefined;
+      .get(this.now(), id, ...RETRYABLE_JOB_STATES) as JobRow | undefined;
     if (row) this.addEvent(id, 'state', { state: 'queued', reason: row.reason });
     return row ? toJob(row) : undefined;
   }
 
-  markOutputDeleted(id: string): void {
-    this.db
-      .prepare('UPDATE jobs SET output_deleted_at = ?, updated_at = ? WHERE id = ?')
-      .run(this.now(), this.now(), id);
+  /**
+   * Claims an expired output for deletion: in one transaction (so a retry cannot slip in between),
+   * checks the job is still finished, expired and not yet swept, runs `removeOutput` (which must make
+   * the output unreachable synchronously, e.g. rename it aside) and marks it deleted.
+   */
+  claimExpiredOutput(id: string, now: number, removeOutput: () => void): boolean {
+    const terminal = [...TERMINAL_JOB_STATES];
+    return this.db
+      .transaction((): boolean => {
+        const eligible = this.db
+          .prepare(
+            `SELECT 1 FROM jobs WHERE id = ? AND output_expires_at IS NOT NULL AND output_expires_at <= ?
+               AND output_deleted_at IS NULL AND state IN (${terminal.map(() => '?').join(', ')})`,
+          )
+          .get(id, now, ...terminal);
+        if (!eligible) return false;
+        removeOutput();
+        this.db
+          .prepare('UPDATE jobs SET output_deleted_at = ?, updated_at = ? WHERE id = ?')
+          .run(this.now(), this.now(), id);
+        return true;
+      })
+      .immediate();
   }
 
   /** Finished jobs whose hashed output has expired and is still on disk. */
   expiredOutputs(now: number = this.now()): string[] {
+    const terminal = [...TERMINAL_JOB_STATES];
     return this.db
       .prepare(
-        'SELECT id FROM jobs WHERE output_expires_at IS NOT NULL AND output_expires_at <= ? AND output_deleted_at IS NULL',
+        `SELECT id FROM jobs WHERE output_expires_at IS NOT NULL AND output_expires_at <= ? AND output_deleted_at IS NULL
+           AND state IN (${terminal.map(() => '?').join(', ')})`,
       )
       .pluck()
-      .all(now) as string[];
+      .all(now, ...terminal) as string[];
   }
 
   delete(id: string): boolean {
@@ -288,4 +302,12 @@ export class SqliteJobStore {
       data: JSON.parse(row.data_json) as Record<string, unknown>,
     }));
   }
+}
+
+/** Raises a job's run generation by one and returns it (undefined: no such job). Atomic on its own. */
+export function startJobRun(db: Database.Database, jobId: string): RunFence | undefined {
+  return db
+    .prepare('UPDATE jobs SET run_generation = run_generation + 1 WHERE id = ? RETURNING run_generation')
+    .pluck()
+    .get(jobId) as number | undefined;
 }

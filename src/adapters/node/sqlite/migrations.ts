@@ -60,6 +60,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'fencing: run generations, ledger fences; audience write locks',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN run_generation INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE upload_ledgers ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE audience_locks (
+        lock_key TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { RunFence } from '../../../core/jobs/run-fence.ts';
+import { startJobRun } from './job-store.ts';
 
 export type QueueMessageState = 'ready' | 'leased' | 'done' | 'dead';
 
@@ -13,6 +15,11 @@ export interface QueueMessage {
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
   lastError: string | null;
+  /**
+   * The job's run generation this claim took (the fence every write of the run carries); 0 when the
+   * message was not just claimed (listings).
+   */
+  generation: RunFence;
 }
 
 export interface WorkQueueOptions {
@@ -37,8 +44,9 @@ interface QueueRow {
   last_error: string | null;
 }
 
-function toMessage(row: QueueRow): QueueMessage {
+function toMessage(row: QueueRow, generation: RunFence = 0): QueueMessage {
   return {
+    generation,
     id: row.id,
     jobId: row.job_id,
     state: row.state,
@@ -96,14 +104,18 @@ export class SqliteWorkQueue {
         now,
         now,
       ) as QueueRow;
-    return toMessage(row);
+    return toMessage(row, lease ? (startJobRun(this.db, jobId) ?? 0) : 0);
   }
 
   /**
    * Claims the next due message (ready and due, or leased with an expired lease). A message whose
-   * attempts are used up is dead-lettered instead of handed out again.
+   * attempts are used up is dead-lettered instead of handed out again. The claim raises the job's
+   * run generation in the same transaction: from then on an earlier run of the job is fenced out.
+   * Jobs in `skipJobIds` are never claimed: their run in this process is alive, even if its lease
+   * expired while the event loop was busy (it will renew it at its next heartbeat).
    */
-  claim(owner: string, leaseMs: number): QueueMessage | undefined {
+  claim(owner: string, leaseMs: number, skipJobIds: Iterable<string> = []): QueueMessage | undefined {
+    const skip = JSON.stringify([...skipJobIds]);
     return this.db
       .transaction((): QueueMessage | undefined => {
         for (;;) {
@@ -111,10 +123,11 @@ export class SqliteWorkQueue {
           const row = this.db
             .prepare(
               `SELECT * FROM work_queue
-               WHERE (state = 'ready' AND available_at <= ?) OR (state = 'leased' AND lease_expires_at <= ?)
+               WHERE ((state = 'ready' AND available_at <= ?) OR (state = 'leased' AND lease_expires_at <= ?))
+                 AND job_id NOT IN (SELECT value FROM json_each(?))
                ORDER BY available_at, id LIMIT 1`,
             )
-            .get(now, now) as QueueRow | undefined;
+            .get(now, now, skip) as QueueRow | undefined;
           if (!row) return undefined;
           if (row.attempts >= row.max_attempts) {
             const reason =
@@ -134,7 +147,7 @@ export class SqliteWorkQueue {
                WHERE id = ? RETURNING *`,
             )
             .get(owner, now + leaseMs, now, row.id) as QueueRow;
-          return toMessage(claimed);
+          return toMessage(claimed, startJobRun(this.db, row.job_id) ?? 0);
         }
       })
       .immediate();

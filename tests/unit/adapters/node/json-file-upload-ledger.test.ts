@@ -42,8 +42,8 @@ describe('JsonFileUploadLedgerStore', () => {
     const path = join(dir, '.upload-ledger.json');
     const store = new JsonFileUploadLedgerStore(path);
     expect(await store.load('one')).toBeUndefined();
-    await store.save('one', state('1'));
-    await store.save('two', state('2'));
+    await store.save('one', state('1'), 0);
+    await store.save('two', state('2'), 0);
     const reopened = new JsonFileUploadLedgerStore(path);
     expect(await reopened.load('one')).toEqual(state('1'));
     expect((await reopened.load('two'))?.advertiserId).toBe('2');
@@ -54,14 +54,14 @@ describe('JsonFileUploadLedgerStore', () => {
 
   it('serializes concurrent saves so none is lost', async () => {
     const store = new JsonFileUploadLedgerStore(join(dir, 'l.json'));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.save(`id-${i}`, state(String(i)))));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.save(`id-${i}`, state(String(i)), 0)));
     for (let i = 0; i < 20; i += 1) expect((await store.load(`id-${i}`))?.advertiserId).toBe(String(i));
   });
 
   it('stores a snapshot, not a live reference', async () => {
     const store = new JsonFileUploadLedgerStore(join(dir, 'l.json'));
     const live = state('1');
-    const saving = store.save('one', live);
+    const saving = store.save('one', live, 0);
     live.advertiserId = 'changed';
     await saving;
     expect((await store.load('one'))?.advertiserId).toBe('1');

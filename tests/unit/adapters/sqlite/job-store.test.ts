@@ -76,7 +76,7 @@ describe('SqliteJobStore', () => {
 
 describe('SqliteUploadLedgerStore', () => {
   it('saves durably and loads deep copies', async () => {
-    const ledger = new SqliteUploadLedgerStore<UploadLedgerState>(db);
+    const ledger = new SqliteUploadLedgerStore(db);
     const state: UploadLedgerState = {
       version: 1,
       advertiserId: '7',
@@ -86,13 +86,13 @@ describe('SqliteUploadLedgerStore', () => {
       updatedAt: 't0',
     };
     expect(await ledger.load('job')).toBeUndefined();
-    await ledger.save('job', state);
+    await ledger.save('job', state, 0);
     state.updatedAt = 'mutated';
     db.close();
     db = openDatabase(join(dir, 'jobs.db'));
-    const reopened = new SqliteUploadLedgerStore<UploadLedgerState>(db);
+    const reopened = new SqliteUploadLedgerStore(db);
     expect(await reopened.load('job')).toEqual({ ...state, updatedAt: 't0' });
-    await reopened.save('job', { ...state, updatedAt: 't1' });
+    await reopened.save('job', { ...state, updatedAt: 't1' }, 0);
     expect((await reopened.load('job'))?.updatedAt).toBe('t1');
     reopened.delete('job');
     expect(await reopened.load('job')).toBeUndefined();

@@ -74,10 +74,13 @@ class CrashingLedger implements UploadLedgerStore {
   load(id: string): Promise<UploadLedgerState | undefined> {
     return this.inner.load(id);
   }
-  async save(id: string, state: UploadLedgerState): Promise<void> {
+  acquire(id: string, fence: number): Promise<UploadLedgerState | undefined> {
+    return this.inner.acquire(id, fence);
+  }
+  async save(id: string, state: UploadLedgerState, fence: number): Promise<void> {
     this.saves += 1;
     if (this.saves === this.crashAt) throw new Error('simulated crash');
-    await this.inner.save(id, state);
+    await this.inner.save(id, state, fence);
   }
 }
 

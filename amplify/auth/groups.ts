@@ -1,0 +1,3 @@
+/** The user pool's groups; a module of its own so handlers can use the names without importing Amplify's backend. */
+export const ADMINS = 'Admins';
+export const UPLOADERS = 'Uploaders';
