@@ -174,18 +174,16 @@ export function buildHttpApp(context: ServerContext, options: HttpAppOptions = {
 
   const uiDir = options.uiDir;
   if (uiDir !== undefined) {
-    app.use(
-      '*',
-      serveStatic({
-        root: uiDir,
-        onFound: (path, c) => {
-          c.header(
-            'cache-control',
-            path.startsWith(join(uiDir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
-          );
-        },
-      }),
-    );
+    // Hashed assets never change; everything else (index.html, favicon) is revalidated.
+    app.use('*', async (c, next) => {
+      await next();
+      if (c.res.status === 200 && !c.req.path.startsWith('/api/') && !c.res.headers.has('cache-control'))
+        c.res.headers.set(
+          'cache-control',
+          c.req.path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+    });
+    app.use('*', serveStatic({ root: uiDir }));
   }
 
   // Answers (not throws) so that methodNotAllowed can turn an API 404 into a 405.

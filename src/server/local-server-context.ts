@@ -45,7 +45,11 @@ export function localServerContext(
     },
     async previewMapping(absolutePaths, request) {
       const sources = await openLocalInputs(absolutePaths);
-      return previewSample(await readSample(sources), request.mapping, request.options);
+      return previewSample(
+        await readSample(sources, request.header === undefined ? {} : { header: request.header }),
+        request.mapping,
+        request.options,
+      );
     },
     async listAudiences(advertiserId) {
       if (app.tiktok && advertiserId !== undefined) {

@@ -8,9 +8,6 @@ import type { JobService } from '../local/job-service.ts';
 import type { PreviewResult } from './preview.ts';
 import type { LocalSettings, SettingsUpdate } from './settings-store.ts';
 
-/** Delimited files: is the first row a header? `auto` decides from the rows. */
-export type HeaderChoice = 'auto' | 'present' | 'absent';
-
 /** What the HTTP API needs from the local composition (the seam tests fill with fakes). */
 export interface ServerContext {
   dataDir: string;
@@ -28,7 +25,7 @@ export interface ServerContext {
   /** Counts of a mapping on the schema sample of the files; never values. */
   previewMapping(
     absolutePaths: string[],
-    request: { mapping: ColumnMapping[]; options: NormalizeOptions; header?: HeaderChoice },
+    request: { mapping: ColumnMapping[]; options: NormalizeOptions; header?: HeaderMode },
   ): Promise<PreviewResult>;
   /** TikTok's audiences of the advertiser (the configured one when not given). */
   listAudiences(advertiserId?: string): Promise<{ advertiserId: string; audiences: unknown[] }>;

@@ -24,7 +24,7 @@ const previewSchema = z
     inputs: jobPlanSchema.shape.inputs,
     mapping: z.array(columnMappingSchema).min(1, 'Map at least one column to an identifier type'),
     options: normalizeOptionsSchema.default(normalizeOptionsSchema.parse({})),
-    header: z.enum(['auto', 'present', 'absent']).optional(),
+    header: z.enum(HEADER_MODES).optional(),
   })
   .strict();
 

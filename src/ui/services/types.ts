@@ -183,6 +183,15 @@ export interface Job {
   updatedAt?: string | null;
   finishedAt: string | null;
   output?: { expiresAt: string | null; deleted: boolean };
+  monitor?: JobMonitorView;
+}
+
+/** What a live view needs, in one place (docs/api.md "monitor"). */
+export interface JobMonitorView {
+  records?: { read: number; malformed: number; bytesRead?: number; totalBytes?: number } | null;
+  types?: Partial<Record<IdentifierType, TypeResult & { columns?: string[] }>> | null;
+  partitions?: Array<{ type: IdentifierType; path: string; rows: number; uploaded: boolean; applied: boolean }>;
+  audiences?: Array<AudienceResult & { created?: boolean; applied?: boolean }>;
 }
 
 export interface JobList {
@@ -197,7 +206,7 @@ export interface CredentialsStatus {
   tokenLast4: string | null;
   advertiserId: string | null;
   /** Advertisers the token may use, when the back end knows them. */
-  advertiserIds?: string[];
+  advertisers?: string[];
   destination: Destination;
 }
 

@@ -28,7 +28,7 @@ export const useSettingsStore = defineStore('settings', () => {
   function advertisers(): string[] {
     const status = credentials.value;
     if (!status) return [];
-    if (status.advertiserIds && status.advertiserIds.length > 0) return status.advertiserIds;
+    if (status.advertisers && status.advertisers.length > 0) return status.advertisers;
     return status.advertiserId ? [status.advertiserId] : [];
   }
 
