@@ -7,6 +7,8 @@ import { ServiceError, type Problem } from './service.ts';
 export interface GraphqlErrorLike {
   message?: string;
   errorType?: string | null;
+  /** Set by Amplify when the request never got an answer (network, no session). */
+  originalError?: { name?: string } | null;
 }
 
 const GENERIC: Problem = {
@@ -34,6 +36,13 @@ const NOT_ALLOWED: Problem = {
   resolution: 'Ask an Admin to add you to the Uploaders group (or Admins, for settings).',
   status: 403,
 };
+
+const AUTH_ERRORS = new Set([
+  'UserUnAuthenticatedException',
+  'NoValidAuthTokens',
+  'NotAuthorizedException',
+  'UserNotFoundException',
+]);
 
 /** Problem codes whose HTTP-like status the wizard reacts to (409: offer to replace). */
 const STATUS_OF_CODE: Record<string, number> = { not_found: 404, job_not_found: 404, file_exists: 409 };
@@ -63,18 +72,14 @@ function problemInMessage(message: string | undefined): Problem | undefined {
 /** The first GraphQL error of a response, as a problem. */
 export function problemOfGraphqlErrors(errors: readonly GraphqlErrorLike[]): Problem {
   const first = errors[0] ?? {};
+  const cause = first.originalError?.name;
+  if (cause === 'NetworkError') return OFFLINE;
+  if (cause && AUTH_ERRORS.has(cause)) return SIGNED_OUT;
   const carried = problemInMessage(first.message);
   if (carried) return carried;
   if (first.errorType === 'Unauthorized' || /not authorized/i.test(first.message ?? '')) return NOT_ALLOWED;
   return { ...GENERIC, ...(first.errorType ? { code: first.errorType } : {}) };
 }
-
-const AUTH_ERRORS = new Set([
-  'UserUnAuthenticatedException',
-  'NoValidAuthTokens',
-  'NotAuthorizedException',
-  'UserNotFoundException',
-]);
 
 /** Anything a cloud call threw (a GraphQL result with errors, a network or sign-in failure). */
 export function problemOfCloudError(error: unknown): Problem {
