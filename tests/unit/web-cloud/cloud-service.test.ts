@@ -149,7 +149,7 @@ async function problemOf(promise: Promise<unknown>): Promise<Problem> {
 
 const PLAN: JobPlan = {
   inputs: ['samples/clean-rooms-sample.jsonl'],
-  mapping: [{ column: 'email', type: 'EMAIL_SHA256' }],
+  mapping: [{ column: 'email', type: 'EMAIL' }],
   options: { phoneRegion: 'US' },
   audience: { name: 'Winter', action: 'create' },
 };
@@ -194,10 +194,8 @@ describe('cloud service: data bucket and sample', () => {
       path: 'samples/a.jsonl',
       format: { format: 'jsonl', compression: 'none' },
       sampledRows: 3,
-      columns: [
-        { name: 'email', fillRate: 1, examples: ['j***@e***.com'], suggestedType: 'EMAIL_SHA256', confidence: 1 },
-      ],
-      suggestedMapping: [{ column: 'email', type: 'EMAIL_SHA256' }],
+      columns: [{ name: 'email', fillRate: 1, examples: ['j***@e***.com'], suggestedType: 'EMAIL', confidence: 1 }],
+      suggestedMapping: [{ column: 'email', type: 'EMAIL' }],
     };
     resolvers = guarded({ discoverSchema: () => JSON.stringify(discovered) });
     expect(await service.discoverSchema(['samples/a.jsonl'])).toEqual(discovered);
@@ -210,8 +208,8 @@ describe('cloud service: data bucket and sample', () => {
         JSON.stringify({
           sampledRows: 200,
           columns: [
-            { column: 'email', type: 'EMAIL_SHA256', ok: 180, prehashed: 5, empty: 10, rejected: { invalid_email: 5 } },
-            { column: 'email2', type: 'EMAIL_SHA256', ok: 20, prehashed: 0, empty: 180, rejected: {} },
+            { column: 'email', type: 'EMAIL', ok: 180, prehashed: 5, empty: 10, rejected: { invalid_email: 5 } },
+            { column: 'email2', type: 'EMAIL', ok: 20, prehashed: 0, empty: 180, rejected: {} },
           ],
           rows: [],
         }),
@@ -227,27 +225,27 @@ describe('cloud service: data bucket and sample', () => {
     const preview = await service.preview({
       inputs: ['samples/a.jsonl'],
       mapping: [
-        { column: 'email', type: 'EMAIL_SHA256' },
-        { column: 'email2', type: 'EMAIL_SHA256' },
+        { column: 'email', type: 'EMAIL' },
+        { column: 'email2', type: 'EMAIL' },
       ],
       options,
     });
     const [variables] = sent('previewMapping').map((op) => op.variables);
     expect(JSON.parse(String(variables?.mapping))).toEqual([
-      { column: 'email', type: 'EMAIL_SHA256' },
-      { column: 'email2', type: 'EMAIL_SHA256' },
+      { column: 'email', type: 'EMAIL' },
+      { column: 'email2', type: 'EMAIL' },
     ]);
     expect(JSON.parse(String(variables?.options))).toEqual(options);
     expect(preview.sampleRows).toBe(200);
     expect(preview.columns[0]).toEqual({
       column: 'email',
-      type: 'EMAIL_SHA256',
+      type: 'EMAIL',
       valid: 180,
       prehashed: 5,
       empty: 10,
       rejected: { invalid_email: 5 },
     });
-    expect(preview.types.EMAIL_SHA256).toEqual({
+    expect(preview.types.EMAIL).toEqual({
       valid: 200,
       prehashed: 5,
       empty: 190,
@@ -458,7 +456,7 @@ describe('cloud service: TikTok and settings', () => {
             {
               audienceId: 'a1',
               name: 'Winter · EMAIL',
-              calculateType: 'EMAIL_SHA256',
+              calculateType: 'EMAIL',
               coverNum: 5000,
               isValid: true,
               expiredTime: '2026-12-05 00:00:00',
@@ -466,7 +464,7 @@ describe('cloud service: TikTok and settings', () => {
             {
               audienceId: 'a2',
               name: 'Summer · PHONE',
-              calculateType: 'PHONE_SHA256',
+              calculateType: 'PHONE',
               coverNum: null,
               isValid: false,
               expiredTime: '2027-06-01 00:00:00',
@@ -478,7 +476,7 @@ describe('cloud service: TikTok and settings', () => {
           jobRow('job-1', PLAN, CREATED, {
             result: JSON.stringify({
               upload: {
-                audiences: [{ type: 'EMAIL_SHA256', audienceId: 'a1', audienceName: 'Winter · EMAIL', idsSent: 10 }],
+                audiences: [{ type: 'EMAIL', audienceId: 'a1', audienceName: 'Winter · EMAIL', idsSent: 10 }],
               },
             }),
           }),
@@ -501,7 +499,7 @@ describe('cloud service: TikTok and settings', () => {
         id: 'a1',
         name: 'Winter · EMAIL',
         size: 5000,
-        type: 'EMAIL_SHA256',
+        type: 'EMAIL',
         status: 'valid',
         expiry: '2026-12-05 00:00:00',
         expiringSoon: true,
