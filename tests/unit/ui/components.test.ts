@@ -125,13 +125,16 @@ describe('steps', () => {
     expect(wizard.mapping).toEqual([{ column: 'e-mail', type: 'EMAIL' }]);
   });
 
-  it('confirm: says what leaves the machine and warns about the simulated destination', async () => {
+  it('confirm: says what is read and what leaves the machine, and warns about the simulated destination', async () => {
     const wizard = useWizardStore();
+    await wizard.openFolder('samples');
     await wizard.setInputs(['samples/people.jsonl']);
     wizard.draft.audience.name = 'Spring';
     const wrapper = await open('/upload/confirm');
     await flushPromises();
+    expect(byTest(wrapper, 'summary').text()).toMatch(/samples\/people\.jsonl\s+— JSON Lines, 2\.0 KB/);
     expect(byTest(wrapper, 'summary').text()).toContain('Only SHA-256 hashes');
+    expect(byTest(wrapper, 'expected-EMAIL').text()).toContain('990 distinct ids in the 1,000-row sample');
     expect(byTest(wrapper, 'summary').text()).toContain('Creates “Spring · EMAIL”');
     expect(byTest(wrapper, 'warnings').text()).toContain('simulated TikTok');
     await byTest(wrapper, 'start').trigger('click');
