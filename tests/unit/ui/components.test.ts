@@ -263,6 +263,30 @@ describe('pages', () => {
     expect((byTest(wrapper, 'access-token').element as HTMLInputElement).value).toBe('');
   });
 
+  it('settings: QPS and retention load, save, and a refused value marks its field', async () => {
+    const wrapper = await open('/settings');
+    expect((byTest(wrapper, 'qps').element as HTMLInputElement).value).toBe('10');
+    expect((byTest(wrapper, 'retention-days').element as HTMLInputElement).value).toBe('7');
+    service.saveSettings.mockRejectedValueOnce(
+      new ServiceError({
+        title: 'Invalid request',
+        detail: 'tiktokQps: at most 50',
+        resolution: 'Use 1–50.',
+        field: 'tiktokQps',
+      }),
+    );
+    await byTest(wrapper, 'qps').setValue('80');
+    await wrapper.findAll('form')[1]?.trigger('submit');
+    await flushPromises();
+    expect(byTest(wrapper, 'qps').attributes('aria-invalid')).toBe('true');
+    expect(wrapper.text()).toContain('tiktokQps: at most 50');
+    await byTest(wrapper, 'qps').setValue('20');
+    await wrapper.findAll('form')[1]?.trigger('submit');
+    await flushPromises();
+    expect(service.saveSettings).toHaveBeenLastCalledWith({ tiktokQps: 20, outputRetentionDays: 7 });
+    expect(byTest(wrapper, 'settings-saved').exists()).toBe(true);
+  });
+
   it('jobs: deleting asks first, and says the hashed output goes with it', async () => {
     const wrapper = await open('/jobs');
     await byTest(wrapper, `delete-${jobWith().id}`).trigger('click');
