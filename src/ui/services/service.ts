@@ -98,7 +98,8 @@ export interface AudienceUploaderService {
   cancelJob(id: string): Promise<Job>;
   retryJob(id: string): Promise<Job>;
   deleteJob(id: string): Promise<void>;
-  rejectsDownload(id: string): Promise<Download>;
+  /** Where to download the job's rejects.csv; null when the back end offers no download. */
+  rejectsDownload(id: string): Promise<Download | null>;
 
   // Settings
   credentials(): Promise<CredentialsStatus>;
