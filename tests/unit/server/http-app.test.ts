@@ -7,7 +7,7 @@ import { TikTokApiError } from '../../../src/destinations/tiktok/tiktok-errors.t
 import { openLocalApp, type LocalApp, type LocalDestination } from '../../../src/local/local-app.ts';
 import { createHttpApp } from '../../../src/server/http-app.ts';
 import { localServerContext } from '../../../src/server/local-server-context.ts';
-import type { CredentialsUpdate } from '../../../src/server/server-context.ts';
+import type { CredentialsUpdate } from '../../../src/local/credentials.ts';
 import { completed, fakeStages } from '../local/fake-stages.ts';
 import { closeServer, listenOnLoopback } from '../../helpers/loopback-server.ts';
 
