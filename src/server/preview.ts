@@ -1,11 +1,10 @@
 import { hash } from 'node:crypto';
-import { maskIdentifier } from '../core/identifiers/mask-identifier.ts';
-import { normalizeIdentifier } from '../core/identifiers/normalize-identifier.ts';
 import type { NormalizeOptions } from '../core/identifiers/normalize-options.ts';
 import { REJECT_REASONS, type IdentifierType, type RejectReason } from '../core/identifiers/rules.ts';
 import type { ColumnMapping } from '../core/plan.ts';
 import type { ByteSource } from '../core/readers/byte-source.ts';
 import { detectFormat } from '../core/readers/detect-format.ts';
+import { displayColumnName, type HeaderMode } from '../core/readers/detect-header.ts';
 import { readRecords } from '../core/readers/read-records.ts';
 import { DEFAULT_MAX_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS } from '../core/schema/discover-schema.ts';
 import { DIGEST_BYTES } from '../core/transform/digest-lines.ts';
@@ -38,6 +37,8 @@ export interface PreviewResult {
 export interface SampleBounds {
   sampleRows?: number;
   maxSampleBytes?: number;
+  /** CSV/TSV: whether the first row is a header (default `auto`, as everywhere). */
+  header?: HeaderMode;
 }
 
 const writer: DigestWriter<Buffer> = {
@@ -62,7 +63,7 @@ export async function readSample(
   let malformedRows = 0;
   for (const source of sources) {
     if (records.length + malformedRows >= sampleRows || bytesLeft <= 0) break;
-    const format = await detectFormat(source);
+    const format = await detectFormat(source, bounds.header ? { header: bounds.header } : {});
     const limited = format.format === 'parquet' ? undefined : limitStream(source, bytesLeft);
     const sample: Array<Record<string, unknown> | null> = [];
     let enough = false;
@@ -117,20 +118,6 @@ function limitStream(source: ByteSource, limit: number): ByteSource & { served: 
   return limited;
 }
 
-/** A column name that is itself an identifier (a headerless file read with a header) is shown masked. */
-function safeColumnName(name: string): string {
-  const looksLikeIdentifier = (['EMAIL', 'PHONE', 'MAID'] as const).some((type) => {
-    const { status } = normalizeIdentifier(type, name, {
-      phoneRegion: 'US',
-      phoneFormat: 'digits',
-      emailDots: 'keep',
-      prehashed: 'accept',
-    });
-    return status === 'ok' || status === 'prehashed';
-  });
-  return looksLikeIdentifier ? maskIdentifier(name) : name;
-}
-
 const emptyCounts = (): PreviewCounts => ({ valid: 0, prehashed: 0, empty: 0, rejected: {} });
 
 /**
@@ -147,11 +134,11 @@ export function previewSample(
   for (const record of records) for (const name of Object.keys(record)) known.add(name);
   const missing = mapping.filter((entry) => !known.has(entry.column));
   if (missing.length > 0) {
-    const names = [...known].map(safeColumnName);
+    const names = [...known].map(displayColumnName);
     throw problem(400, {
       code: 'unknown_column',
       title: 'Column not in the file',
-      detail: `${missing.length === 1 ? 'Column' : 'Columns'} ${missing.map((entry) => `"${safeColumnName(entry.column).slice(0, 100)}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the sample of the file. Its columns are: ${names.length === 0 ? '(none: the sample is empty)' : names.map((name) => `"${name.slice(0, 100)}"`).join(', ')}.`,
+      detail: `${missing.length === 1 ? 'Column' : 'Columns'} ${missing.map((entry) => `"${displayColumnName(entry.column).slice(0, 100)}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the sample of the file. Its columns are: ${names.length === 0 ? '(none: the sample is empty)' : names.map((name) => `"${name.slice(0, 100)}"`).join(', ')}.`,
       resolution: 'Map only columns the file has (GET /api/schema lists them).',
       field: 'mapping',
     });
@@ -160,7 +147,8 @@ export function previewSample(
   const types: PreviewResult['types'] = {};
   const digestsByType = new Map<IdentifierType, Set<string>>();
   for (const entry of mapping) {
-    const values = records.map((record) => record[entry.column]);
+    // Own keys only: a column named `constructor` must not read Object.prototype.constructor.
+    const values = records.map((record) => (Object.hasOwn(record, entry.column) ? record[entry.column] : undefined));
     const result = normalizeBatch([values], values.length, planBatches([entry]), options, writer);
     const tally = result.tallies[0] ?? [];
     const counts: PreviewCounts = {

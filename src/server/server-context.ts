@@ -8,8 +8,6 @@ import type { JobService } from '../local/job-service.ts';
 import type { PreviewResult } from './preview.ts';
 import type { LocalSettings, SettingsUpdate } from './settings-store.ts';
 
-/** Delimited files: is the first row a header? `auto` decides from the rows. */
-
 /** What the HTTP API needs from the local composition (the seam tests fill with fakes). */
 export interface ServerContext {
   dataDir: string;

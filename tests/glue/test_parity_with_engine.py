@@ -28,7 +28,12 @@ COUNT_KEYS = ["calculateType", "columns", "valid", "prehashed", "empty", "reject
 
 
 def run_engine(
-    inputs: list[Path], mapping: list[dict], out: Path, options: dict | None = None, max_file_bytes: int | None = None
+    inputs: list[Path],
+    mapping: list[dict],
+    out: Path,
+    options: dict | None = None,
+    header: str = "auto",
+    max_file_bytes: int | None = None,
 ) -> dict:
     """The TypeScript engine's CLI on the same files; its manifest."""
     arguments = ["npx", "tsx", "src/cli/main.ts", "transform", *[str(path) for path in inputs]]
@@ -44,7 +49,7 @@ def run_engine(
         arguments += [flags[name], value]
     if max_file_bytes is not None:
         arguments += ["--max-file-bytes", str(max_file_bytes)]
-    arguments += ["--out", str(out)]
+    arguments += ["--header", header, "--out", str(out)]
     result = subprocess.run(arguments, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, (
         f"the TypeScript engine failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
@@ -86,13 +91,12 @@ def both(
     mapping: list[dict],
     folder: Path,
     options: dict | None = None,
+    header: str = "auto",
     max_file_bytes: int | None = None,
 ) -> None:
-    engine = run_engine(inputs, mapping, folder / "engine", options, max_file_bytes)
-    if max_file_bytes is None:
-        glue = run_job(spark, inputs, mapping, folder / "glue", options)
-    else:
-        glue = run_job(spark, inputs, mapping, folder / "glue", options, max_file_bytes=max_file_bytes)
+    engine = run_engine(inputs, mapping, folder / "engine", options, header, max_file_bytes)
+    sizes = {} if max_file_bytes is None else {"max_file_bytes": max_file_bytes}
+    glue = run_job(spark, inputs, mapping, folder / "glue", options, header=header, **sizes)
     assert engine["recordsRead"] > 0
     assert_same_output(folder / "engine", engine, folder / "glue", glue)
 
@@ -123,6 +127,38 @@ def test_reader_fixtures(spark, tmp_path):
         [{"column": "email", "type": "EMAIL"}, {"column": "profile", "type": "PHONE"}],
         tmp_path / "json",
     )
+
+
+def test_headerless_files_concatenated_arrays_and_prototype_columns(spark, tmp_path):
+    # Issue 11's divergences in one folder: CSV/TSV without a header row (by an identifier, by shape),
+    # a leading blank line, two concatenated JSON arrays, columns named like Object.prototype members.
+    folder = tmp_path / "input"
+    folder.mkdir()
+    (folder / "a-emails.csv").write_text("alice@example.com,+1 613 555 0123\nbob@example.org,bad\n", encoding="utf-8")
+    (folder / "b-ids.tsv").write_text("\n1\tcarol@example.net\t613 555 0124\n2\tnope\t\n", encoding="utf-8")
+    (folder / "c-arrays.json").write_text(
+        '[{"column_1":"dave@example.com","constructor":"x"}]\n[{"column_2":"+44 20 7946 0958"},{"toString":"y@z.co"}]\n',
+        encoding="utf-8",
+    )
+    (folder / "=d.jsonl").write_text('{"__proto__":"eve@example.com","column_1":"bad@"}\n{"x":1}\n', encoding="utf-8")
+    # A key that is itself an email: a column name never echoed unmasked.
+    (folder / "e-keys.jsonl").write_text('{"frank@example.com":"not-an-email"}\n', encoding="utf-8")
+    mapping = [
+        {"column": "column_1", "type": "EMAIL"},
+        {"column": "column_2", "type": "PHONE"},
+        {"column": "column_3", "type": "PHONE"},
+        {"column": "constructor", "type": "EMAIL"},
+        {"column": "toString", "type": "EMAIL"},
+        {"column": "__proto__", "type": "EMAIL"},
+        {"column": "frank@example.com", "type": "EMAIL"},
+    ]
+    both(spark, [folder], mapping, tmp_path)
+    manifest = json.loads((tmp_path / "glue" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["recordsRead"] == 10  # every first row is a record
+    assert manifest["types"]["EMAIL"]["unique"] == 5  # alice, bob, dave, y@z.co, eve
+    rejects = (tmp_path / "glue" / "rejects.csv").read_text(encoding="utf-8")
+    for text in (rejects, json.dumps(manifest)):
+        assert "frank@example.com" not in text and "f***@e***.com" in text
 
 
 def test_every_format_with_bad_values(spark, tmp_path):

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { UserError } from '../../../core/errors.ts';
 import { outputFolderOf, REJECT_REASONS, rules, type NormalizeOptions } from '../../../core/identifiers/index.ts';
 import type { ByteSource } from '../../../core/readers/byte-source.ts';
@@ -19,6 +20,7 @@ import { planBatches } from '../../../core/transform/normalize-batch.ts';
 import { linesPerPartition } from '../../../core/transform/partition-names.ts';
 import { formatRejectRow, REJECTS_HEADER } from '../../../core/transform/rejects-csv.ts';
 import { TransformTally } from '../../../core/transform/transform-tally.ts';
+import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import { DigestSpillStore } from './digest-spill-store.ts';
 import { prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
 import { jsonLinesChunks } from './json-lines-chunks.ts';
@@ -63,12 +65,34 @@ export interface TransformRequest {
   memoryBudgetBytes?: number;
   /** Worker threads that normalize and hash (default: see defaultWorkerCount); none for a small input. */
   workers?: number;
-  /** Inputs up to this many bytes are transformed without worker threads (default DEFAULT_IN_THREAD_MAX_BYTES; 0: always use workers). */
-  inThreadMaxBytes?: number;
   /** CSV/TSV: whether the first row is a header (default `auto`: decided per file from its first rows). */
   header?: HeaderMode;
+  /** Inputs up to this many bytes are transformed without worker threads (default DEFAULT_IN_THREAD_MAX_BYTES; 0: always use workers). */
+  inThreadMaxBytes?: number;
   /** Called with each batch (or JSON Lines chunk) before it is processed (tests use it to make a run fail midway). */
   onBatch?: (batch: { source: string }) => void;
+  /** Called after each slice of partition writes in the final phase (tests use it to make that phase slow). */
+  onFinalSlice?: () => void;
+  /** Digests per slice of the final phase (default 65,536; tests make it small). */
+  finalSliceDigests?: number;
+}
+
+/** Digests written between checks for a turn of the event loop in the final phase. */
+const FINAL_SLICE_DIGESTS = 64 * 1024;
+/** Longest the final phase holds the event loop between yields. */
+const FINAL_PHASE_YIELD_MS = 20;
+
+class FinalPhaseYielder {
+  private last = performance.now();
+
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.last < FINAL_PHASE_YIELD_MS) return;
+    await setImmediatePromise();
+    this.last = performance.now();
+    this.signal?.throwIfAborted();
+  }
 }
 
 interface PendingBatch {
@@ -228,18 +252,28 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
 
     const types: Manifest['types'] = {};
     const lines = linesPerPartition(maxFileBytes);
-    plan.types.forEach((type, typeIndex) => {
+    // The final phase (sort, partition writes, fsync) can take longer than a job's lease: it yields
+    // to the event loop between slices so the lease heartbeat (and a cancel) still get their turn.
+    const yielder = new FinalPhaseYielder(request.signal);
+    const slice = Math.max(1, request.finalSliceDigests ?? FINAL_SLICE_DIGESTS);
+    for (const [typeIndex, type] of plan.types.entries()) {
       const writer = new PartitionWriter(request.outDir, outputFolderOf(type), lines);
       let unique = 0;
       for (const chunk of (stores[typeIndex] as DigestSpillStore).sortedUnique()) {
-        writer.write(chunk.packed, chunk.count);
+        for (let first = 0; first < chunk.count; first += slice) {
+          const count = Math.min(slice, chunk.count - first);
+          writer.write(chunk.packed.subarray(first * DIGEST_BYTES, (first + count) * DIGEST_BYTES), count);
+          request.onFinalSlice?.();
+          await yielder.maybeYield();
+        }
         unique += chunk.count;
       }
       const columns = request.mapping
         .filter((entry) => entry.type === type)
         .map((entry) => displayColumnName(entry.column));
       types[type] = tally.countsOf(typeIndex, columns, unique, writer.finish());
-    });
+      await yielder.maybeYield();
+    }
 
     const manifest: Manifest = {
       manifestVersion: 1,
