@@ -106,7 +106,7 @@ describe('data', () => {
       'outputExpiresAt: AWSDateTime',
     ])
       expect(block('Job')).toContain(field);
-    expect(block('JobEvent')).toContain('seq: Int!');
+    expect(block('JobEvent')).toContain('seq: Float!');
     const membersRead = '@auth(rules: [{allow: groups, operations: [read], groups: ["Admins", "Uploaders"]}])';
     expect(modelSchema).toContain(`type Job @model ${membersRead}`);
     expect(modelSchema).toContain(`type JobEvent @model ${membersRead}`);
