@@ -8,6 +8,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobPlanSchema } from '../../../src/core/plan.ts';
 import { openLocalApp, type LocalApp, type LocalDestination } from '../../../src/local/local-app.ts';
+import { openTikTokDestination } from '../../../src/local/tiktok-destination.ts';
+import { processRequestRateLimiter } from '../../../src/destinations/tiktok/request-rate-limiter.ts';
 import { createHttpApp } from '../../../src/server/http-app.ts';
 import { localServerContext } from '../../../src/server/local-server-context.ts';
 import { completed, fakeStages, waitFor } from '../local/fake-stages.ts';
@@ -138,6 +140,7 @@ describe('POST /api/uploads', () => {
     expect(replaced.json.size).toBe(7);
     expect(readFileSync(join(dataDir, 'twice.csv'), 'utf8')).toBe('second!');
     expectProblem(await call('POST', '/api/uploads?name=audiences', 'x'), 400, 'name');
+    expectProblem(await call('POST', '/api/uploads?name=twice.csv&overwrite=yes', 'x'), 400, 'overwrite');
   });
 
   it('refuses unsafe names with field "name"', async () => {
@@ -585,6 +588,32 @@ describe('GET/PUT /api/settings', () => {
     }
     // A restart (a new context on the same data folder) keeps the saved values.
     expect(localServerContext(app, { env: {} }).settings()).toMatchObject({ tiktokQps: 5, outputRetentionDays: 2 });
+  });
+
+  it("reaches the process's TikTok rate limiter through local mode's settings", async () => {
+    const folder = join(base, 'qps');
+    const tiktokEnv: NodeJS.ProcessEnv = {
+      TIKTOK_ACCESS_TOKEN: 'token-for-the-limiter-test',
+      TIKTOK_ADVERTISER_ID: '1',
+    };
+    const tiktok = openTikTokDestination({ dataDir: folder, env: tiktokEnv });
+    const local = openLocalApp({
+      dataDir: folder,
+      destination: tiktok,
+      stages: () => fakeStages(async () => completed),
+      worker: false,
+    });
+    try {
+      const context = localServerContext(Object.assign(local, { tiktok }), { env: tiktokEnv });
+      await context.saveSettings({ tiktokQps: 7 });
+      await tiktok.connect('tiktok');
+      expect(processRequestRateLimiter().ratePerSecond).toBe(7);
+      await context.saveSettings({ tiktokQps: 3 });
+      await tiktok.connect('tiktok');
+      expect(processRequestRateLimiter().ratePerSecond).toBe(3);
+    } finally {
+      await local.close();
+    }
   });
 
   it('lists the configured advertisers with the credentials status', async () => {
