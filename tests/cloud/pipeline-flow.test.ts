@@ -3,21 +3,24 @@
 // main.py on Spark against moto's S3 → the manifest's Object Created event → EventBridge rule → upload
 // queue → audience-uploader → status queue → audience-status → the Job `completed` with cover_num and
 // the match rate; the TikTok emulator holds exactly the ids of the job's part files.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3 } from './harness/aws.ts';
 import { calls, requestedDelays } from './harness/aws-call-recorder.ts';
-import { REPO } from './harness/python-service.ts';
-import { PipelineWorld } from './harness/pipeline-world.ts';
+import { audienceRows, MAPPING, SEED, toJsonl } from './harness/audience-input.ts';
+import { ACCESS_KEY_PREFIX, PipelineWorld, QUEUE_FUNCTIONS } from './harness/pipeline-world.ts';
+import {
+  functionStatements,
+  iamRequests,
+  isAllowed,
+  roleStatements,
+  unusedGrants,
+  type IamRequest,
+} from './harness/iam-policy.ts';
+import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { endpoint } from './harness/aws.ts';
 
-const INPUT = readFileSync(join(REPO, 'tests', 'fixtures', 'clean-rooms-sample.jsonl'));
-const MAPPING = [
-  { column: 'e-mail', type: 'EMAIL' },
-  { column: 'phone_number', type: 'PHONE' },
-  { column: 'mobile_advertiser_id', type: 'MAID' },
-];
+const INPUT = Buffer.from(toJsonl(audienceRows(3000)));
 
 interface JobView {
   id: string;
@@ -55,14 +58,14 @@ beforeAll(async () => {
   await s3().send(
     new PutObjectCommand({
       Bucket: world.dataBucket,
-      Key: `${world.dataPrefix}exports/clean-rooms-sample.jsonl`,
+      Key: `${world.dataPrefix}exports/audience.jsonl`,
       Body: INPUT,
     }),
   );
   const started = (await world
     .resolve('job-control', 'startUpload', {
       plan: JSON.stringify({
-        inputs: ['exports/clean-rooms-sample.jsonl'],
+        inputs: ['exports/audience.jsonl'],
         mapping: MAPPING,
         audience: { name: 'Cloud flow', action: 'create' },
       }),
@@ -80,14 +83,12 @@ afterAll(async () => {
   await world?.close();
 });
 
-describe('the cloud pipeline end to end (moto, Spark, the TikTok emulator)', () => {
+describe(`the cloud pipeline end to end (moto, Spark, the TikTok emulator; seed ${SEED})`, () => {
   it('ran the Glue job once, with the job’s input and output', () => {
     expect(world.glue.completed).toHaveLength(1);
     const run = world.glue.completed[0]!;
     expect(run.result.exitCode, run.result.stderr).toBe(0);
-    expect(run.arguments['--input']).toBe(
-      `s3://${world.dataBucket}/${world.dataPrefix}exports/clean-rooms-sample.jsonl`,
-    );
+    expect(run.arguments['--input']).toBe(`s3://${world.dataBucket}/${world.dataPrefix}exports/audience.jsonl`);
     expect(run.arguments['--output']).toBe(`s3://${world.artifactsBucket}/jobs/${jobId}/`);
   });
 
@@ -151,5 +152,92 @@ describe('the cloud pipeline end to end (moto, Spark, the TikTok emulator)', () 
     const functions = new Set(calls.map((call) => call.function));
     for (const fn of ['job-control', 'audience-uploader', 'audience-status', 'tiktok-account'])
       expect(functions).toContain(fn);
+  });
+
+  it('least privilege: every AWS call of every function is allowed by ITS synthesized IAM policy', () => {
+    const { deployment } = world;
+    const api = deployment.assembly.one('AWS::AppSync::GraphQLApi');
+    const apiArn = deployment.assembly.physical(api).ref;
+    const functions = ['job-control', 'tiktok-account', ...QUEUE_FUNCTIONS];
+    const denied: string[] = [];
+    const report: string[] = [];
+    for (const fn of functions) {
+      const statements = functionStatements(deployment, fn);
+      const requests: IamRequest[] = calls.filter((call) => call.function === fn).flatMap((call) => iamRequests(call));
+      // The Data API calls, signed with the function's own key: appsync:GraphQL on each root field.
+      for (const operation of world.dataApi.operations.filter((o) => o.principal === `${ACCESS_KEY_PREFIX}${fn}`)) {
+        const type = operation.operationType === 'mutation' ? 'Mutation' : 'Query';
+        for (const field of operation.rootFields) {
+          requests.push({
+            action: 'appsync:GraphQL',
+            resource: `${apiArn}/types/${type}/fields/${field}`,
+            context: {},
+          });
+        }
+      }
+      for (const request of requests) {
+        if (!isAllowed(statements, request)) denied.push(`${fn}: ${request.action} on ${request.resource}`);
+      }
+      // KMS (implicit in SSE-KMS reads and writes) and SSM (Amplify's runtime config) are not SDK calls here.
+      const unused = unusedGrants(statements, requests).filter((grant) => !/^(kms|logs|ssm):/.test(grant));
+      report.push(
+        `${fn}: ${requests.length} requests; granted but never used: ${unused.length ? unused.join('; ') : 'none'}`,
+      );
+    }
+    console.log(`Permissions granted but never used during the run:\n  ${report.join('\n  ')}`);
+    expect(denied).toEqual([]);
+    expect(calls.filter((c) => functions.includes(c.function)).length).toBeGreaterThan(20);
+  });
+
+  it('least privilege: the Glue job’s own S3 calls (main.py’s stores) are allowed by the job’s role', () => {
+    const job = world.deployment.props(world.deployment.assembly.one('AWS::Glue::Job'));
+    const statements = roleStatements(world.deployment, job.Role as string);
+    const denied: string[] = [];
+    for (const run of world.glue.completed) {
+      for (const call of run.result.s3Calls) {
+        const action = call.operation === 'ListObjectsV2' ? 's3:ListBucket' : `s3:${call.operation}`;
+        const input = { Bucket: call.bucket, Key: call.key, Prefix: call.prefix };
+        for (const request of iamRequests({ function: 'glue', action, input })) {
+          if (!isAllowed(statements, request)) denied.push(`${request.action} on ${request.resource}`);
+        }
+      }
+    }
+    expect(world.glue.completed[0]!.result.s3Calls.length).toBeGreaterThan(3);
+    expect(denied).toEqual([]);
+  });
+
+  it('privacy: no raw identifier of the input in any Data API record, log line, queue message, ledger item or DLQ', async () => {
+    const needles = new Set<string>();
+    for (const line of INPUT.toString('utf8').split('\n').filter(Boolean)) {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      for (const { column } of MAPPING) {
+        const value = typeof record[column] === 'string' ? (record[column] as string).trim() : '';
+        if (value.length < 6) continue;
+        needles.add(value);
+        needles.add(value.toLowerCase());
+        const digits = value.replace(/\D/g, '');
+        if (column === 'phone_number' && digits.length >= 7) needles.add(digits);
+      }
+    }
+    const ledger = await new DynamoDBClient({ endpoint: endpoint() }).send(
+      new ScanCommand({ TableName: world.env('audience-uploader').AU_LEDGER_TABLE }),
+    );
+    const sent = calls.filter((c) => c.action === 'sqs:SendMessage').map((c) => c.input.MessageBody);
+    const haystacks: Record<string, string> = {
+      'Data API records': JSON.stringify(world.dataApi.allRecords()),
+      'Data API requests': JSON.stringify(world.dataApi.operations.map((o) => o.variables)),
+      'function logs': world.logLines.join('\n'),
+      'queue messages sent': JSON.stringify(sent),
+      'dead-letter queues': JSON.stringify(await world.deadLetters()),
+      'ledger items': JSON.stringify(ledger.Items),
+      'Glue output (stdout)': world.glue.completed.map((r) => r.result.stdout).join('\n'),
+    };
+    expect(world.logLines.length).toBeGreaterThan(3);
+    expect(needles.size).toBeGreaterThan(1000);
+    const found: string[] = [];
+    for (const [where, haystack] of Object.entries(haystacks)) {
+      for (const needle of needles) if (haystack.includes(needle)) found.push(`${where}: …${needle.slice(-4)}`);
+    }
+    expect(found).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ export const TIKTOK_TOKEN = 'cloud-test-token-7f3a';
 export const ADVERTISER = '7000000000000000001';
 /** The functions the pipeline's queues feed (their SQS event sources are in the template). */
 export const QUEUE_FUNCTIONS = ['audience-uploader', 'audience-status', 'transform-failure'] as const;
+export const ACCESS_KEY_PREFIX = 'fn-';
 const ADMIN = { username: 'admin@example.com', groups: ['Admins'] };
 
 type ResolverHandler = (event: AppSyncResolverEvent<Record<string, unknown>>) => Promise<unknown>;
@@ -99,6 +100,8 @@ export class PipelineWorld {
     if ('AU_TIKTOK_SECRET_ID' in variables) variables.AU_TIKTOK_BASE_URL = this.tiktok.baseUrl;
     return {
       ...FAKE_AWS,
+      // Its own access key: the Data API server tells the functions' requests apart by the signature.
+      AWS_ACCESS_KEY_ID: `${ACCESS_KEY_PREFIX}${fn}`,
       AWS_ENDPOINT_URL: this.#baseEnv.AWS_ENDPOINT_URL!,
       AWS_LAMBDA_FUNCTION_NAME: fn,
       POWERTOOLS_SERVICE_NAME: fn,
