@@ -53,7 +53,11 @@ export class PipelineWorld {
 
   static async start(
     name: string,
-    options: { tiktok?: Partial<EmulatorOptions>; failRun?: (args: Record<string, string>) => string | undefined } = {},
+    options: {
+      tiktok?: Partial<EmulatorOptions>;
+      failRun?: (args: Record<string, string>) => string | undefined;
+      reuseGlueOutputs?: boolean;
+    } = {},
   ): Promise<PipelineWorld> {
     const cdkOut = inject('cdkOut');
     if (!cdkOut) throw new Error(`The backend did not synthesize:\n${inject('synthError')}`);
@@ -72,7 +76,7 @@ export class PipelineWorld {
       dataApi,
       tiktok,
       new LambdaService(deployment),
-      new GlueService(deployment, options.failRun),
+      new GlueService(deployment, options.failRun, options.reuseGlueOutputs),
     );
     await world.glue.ignoreExistingRuns();
     world.#captureOutput();
@@ -150,6 +154,31 @@ export class PipelineWorld {
       stash: {},
     } as unknown as AppSyncResolverEvent<Record<string, unknown>>;
     return this.asFunction(fn, () => handler(event));
+  }
+
+  /** Starts a job through job-control's startUpload (as an Admin); returns its id. */
+  async startUpload(plan: object): Promise<string> {
+    const started = (await this.resolve('job-control', 'startUpload', { plan: JSON.stringify(plan) })) as {
+      id: string;
+    };
+    return started.id;
+  }
+
+  /** The Job as the Data API holds it (AWSJSON fields parsed). */
+  job(id: string): {
+    state: string;
+    reason: string | null;
+    resolution: string | null;
+    result: Record<string, unknown> | null;
+  } {
+    const item = this.dataApi.table('Job').get(id);
+    if (!item) throw new Error(`No Job ${id} in the Data API`);
+    return {
+      state: item.state as string,
+      reason: (item.reason as string | null) ?? null,
+      resolution: (item.resolution as string | null) ?? null,
+      result: typeof item.result === 'string' ? (JSON.parse(item.result) as Record<string, unknown>) : null,
+    };
   }
 
   /** Saves the TikTok credentials through the tiktok-account function (as an Admin on the Settings page). */
