@@ -24,6 +24,7 @@ const suites = [
     minimum: 6,
     skipEnv: 'SKIP_CLOUD_TESTS',
   },
+  { name: 'e2e', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.e2e.config.ts'], minimum: 8 },
 ];
 
 const checks = [

@@ -1,19 +1,20 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 
 /**
  * The optional local password: accepted as HTTP Basic (any user name) or as a Bearer token.
  * Compared through SHA-256 digests so the comparison time does not depend on the password.
+ * (Hono's bearerAuth accepts only RFC 6750 token characters, so a password with a space could not
+ * be sent as Bearer; one check for both schemes keeps the documented contract.)
  */
-export function isAuthorized(request: IncomingMessage, password: string): boolean {
-  const header = request.headers.authorization ?? '';
+export function isAuthorized(header: string | undefined, password: string): boolean {
+  const value = header ?? '';
   let given: string | undefined;
-  const space = header.indexOf(' ');
-  const scheme = space === -1 ? header : header.slice(0, space);
-  const value = space === -1 ? '' : header.slice(space + 1);
-  if (scheme.toLowerCase() === 'bearer') given = value.trim();
-  else if (scheme.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
+  const space = value.indexOf(' ');
+  const scheme = (space === -1 ? value : value.slice(0, space)).toLowerCase();
+  const credentials = space === -1 ? '' : value.slice(space + 1).trim();
+  if (scheme === 'bearer') given = credentials;
+  else if (scheme === 'basic') {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     given = colon === -1 ? decoded : decoded.slice(colon + 1);
   }

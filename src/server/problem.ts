@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import type { ZodError } from 'zod';
 import { isUserError, UserError } from '../core/errors.ts';
 import { isTikTokApiError } from '../destinations/tiktok/tiktok-errors.ts';
@@ -105,17 +104,14 @@ export function fromZodError(error: ZodError, prefix: ReadonlyArray<PropertyKey>
   });
 }
 
-export function sendProblem(response: ServerResponse, error: HttpProblem): void {
-  if (response.headersSent) {
-    response.end();
-    return;
-  }
-  const body = JSON.stringify(error.problem);
-  response.writeHead(error.problem.status, {
-    'content-type': 'application/problem+json; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(body),
-    ...error.headers,
+/** The problem as an HTTP response (`application/problem+json`, never cached). */
+export function problemResponse(error: HttpProblem): Response {
+  return new Response(JSON.stringify(error.problem), {
+    status: error.problem.status,
+    headers: {
+      'content-type': 'application/problem+json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...error.headers,
+    },
   });
-  response.end(body);
 }

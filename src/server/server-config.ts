@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { DEFAULT_OUTPUT_TTL_MS } from '../local/job-runner.ts';
+import { DEFAULT_UPLOAD_MAX_BYTES } from './routes/upload-routes.ts';
 
 export interface ServerConfig {
   host: string;
@@ -11,6 +12,9 @@ export interface ServerConfig {
   leaseMs: number;
   outputTtlMs: number;
   skipUiBuild: boolean;
+  /** Host names the server answers to besides the loopback names and `host` (ALLOWED_HOSTS, comma-separated). */
+  allowedHosts: string[];
+  uploadMaxBytes: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -41,5 +45,10 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     leaseMs: integer(env, 'AU_LEASE_MS', 30_000, 1_000, 3_600_000),
     outputTtlMs: Number.isFinite(days) && days > 0 ? days * 24 * 60 * 60 * 1000 : DEFAULT_OUTPUT_TTL_MS,
     skipUiBuild: env.AU_SKIP_UI_BUILD === '1',
+    allowedHosts: (env.ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((host) => host.trim())
+      .filter((host) => host !== ''),
+    uploadMaxBytes: integer(env, 'UPLOAD_MAX_BYTES', DEFAULT_UPLOAD_MAX_BYTES, 1, Number.MAX_SAFE_INTEGER),
   };
 }

@@ -24,8 +24,11 @@ async function main(): Promise<number> {
   const { created } = seedDataFolder(config.dataDir);
   if (created) say(`Created the data folder ${config.dataDir} with a sample audience file (${SAMPLE_DATA_PATH}).`);
   const uiDir = config.skipUiBuild ? undefined : await ensureUiBuilt(repoRoot, say);
+  // Local mode reads its TikTok settings (TIKTOK_QPS, …) from this copy; saved settings update it.
+  const env = { ...process.env };
   const app = openLocalMode({
     dataDir: config.dataDir,
+    env,
     worker: { concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs: 250 },
     outputTtlMs: config.outputTtlMs,
     onJobError: (jobId, error) =>
@@ -33,7 +36,9 @@ async function main(): Promise<number> {
   });
   const destination = app.tiktok.current();
   if (destination.kind === 'emulator') await app.tiktok.connect('emulator');
-  const server = createHttpApp(localServerContext(app), {
+  const server = createHttpApp(localServerContext(app, { env }), {
+    allowedHosts: [config.host, ...config.allowedHosts],
+    uploadMaxBytes: config.uploadMaxBytes,
     ...(config.authPassword === undefined ? {} : { authPassword: config.authPassword }),
     ...(uiDir === undefined ? {} : { uiDir }),
     onInternalError: (error) =>
@@ -80,6 +85,8 @@ async function main(): Promise<number> {
     );
   }
   if (config.authPassword !== undefined) say('  Password protection is on (AUTH_PASSWORD).');
+  if ((config.host === '0.0.0.0' || config.host === '::') && config.allowedHosts.length === 0)
+    say('  Requests must name this server: set ALLOWED_HOSTS to the name or address others use to reach it.');
   if (uiDir === undefined) say('  The web app is not built; the API works (see docs/api.md).');
   app.worker?.start();
   const sweep = async () => {

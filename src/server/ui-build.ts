@@ -45,6 +45,8 @@ export async function ensureUiBuilt(
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, [vite, 'build', '--outDir', staging, '--emptyOutDir', '--logLevel', 'warn'], {
       cwd: repoRoot,
+      // `npm start` is local mode, even when an amplify_outputs.json of a deployment lies around.
+      env: { ...process.env, AMPLIFY_OUTPUTS: 'none' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -39,7 +39,9 @@ def rules() -> dict:
     return audience_transforms.load_rules(str(RULES_PATH))
 
 
-def run_job(spark, inputs, mapping, out, options=None, max_file_bytes=audience_job.DEFAULT_MAX_FILE_BYTES) -> dict:
+def run_job(
+    spark, inputs, mapping, out, options=None, max_file_bytes=audience_job.DEFAULT_MAX_FILE_BYTES, header="auto"
+) -> dict:
     """Runs the transform on local paths; returns the manifest as read back from manifest.json."""
     config = audience_job.JobConfig(
         inputs=[str(path) for path in inputs],
@@ -47,6 +49,7 @@ def run_job(spark, inputs, mapping, out, options=None, max_file_bytes=audience_j
         options=options or {},
         max_file_bytes=max_file_bytes,
         rules=audience_transforms.load_rules(str(RULES_PATH)),
+        header=header,
     )
     audience_job.run_transform(spark, config, audience_job.LocalInputStore(), audience_job.LocalOutputStore(str(out)))
     return json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from '../helpers/raw-http.ts';
 import { api, isFinished, startServerProcess, waitForJob, type ServerProcess } from './server-process.ts';
 
 // Normalized values of the sample's 15-record cycle, per docs/normalization.md and the public
@@ -109,15 +110,70 @@ describe('npm start', () => {
       '/api/audiences',
     );
     expect(listed.json.destination.label).toBe('simulated TikTok');
+    const other = await api<{ field: string }>(server.url, 'GET', '/api/audiences?advertiserId=42');
+    expect(other).toMatchObject({ status: 422, json: { field: 'advertiserId' } });
+    const searched = await api<{ audiences: Array<{ name: string; status: string; jobs: string[] }> }>(
+      server.url,
+      'GET',
+      '/api/audiences?q=sample%20%C2%B7%20e',
+    );
+    expect(searched.json.audiences.map((a) => [a.name, a.jobs])).toEqual([['Sample · EMAIL', [created.json.id]]]);
     expect(listed.json.audiences.map((a) => a.name).sort()).toEqual([
       'Sample · EMAIL',
       'Sample · MAID',
       'Sample · PHONE',
     ]);
+    // The monitor block: per-type counts as the transform reported them, every partition sent, the audience ids.
+    const detail = await api<{
+      result: {
+        transform: { rejects: number; types: Record<string, Record<string, unknown>> };
+        upload: { audiences: Array<{ type: string; audienceId: string }> };
+      };
+      monitor: {
+        types: Record<string, Record<string, unknown>>;
+        partitions: Array<{ uploaded: boolean; applied: boolean }>;
+        audiences: Array<{ type: string; audienceId: string; applied: boolean }>;
+      };
+    }>(server.url, 'GET', `/api/jobs/${created.json.id}`);
+    const { transform, upload } = detail.json.result;
+    for (const [type, counts] of Object.entries(transform.types)) {
+      const { files: _files, calculateType: _calculateType, ...rest } = counts;
+      expect(detail.json.monitor.types[type], type).toEqual(rest);
+    }
+    expect(detail.json.monitor.partitions).toHaveLength(3);
+    expect(detail.json.monitor.partitions.every((p) => p.uploaded && p.applied)).toBe(true);
+    expect(detail.json.monitor.audiences.map((a) => [a.type, a.audienceId, a.applied])).toEqual(
+      upload.audiences.map((a) => [a.type, a.audienceId, true]),
+    );
+    // rejects.csv as a download: one row per rejected cell, and never a value from the input.
+    const rejects = await fetch(`${server.url}/api/jobs/${created.json.id}/rejects.csv`);
+    expect(rejects.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(rejects.headers.get('content-disposition')).toBe(`attachment; filename="${created.json.id}-rejects.csv"`);
+    const rejectsText = await rejects.text();
+    expect(rejectsText.trim().split('\n')).toHaveLength(transform.rejects + 1);
+    for (const raw of ['613 111 1111', '+1(613)111-1111', '111-1111', 'azon', '918f1d4f'])
+      expect(rejectsText.toLowerCase()).not.toContain(raw.toLowerCase());
     // Job records and answers carry counts, never raw values.
     const text = JSON.stringify(await api(server.url, 'GET', `/api/jobs/${created.json.id}`));
     for (const raw of ['em@azon.com', 'wefw@af.com', '16134444444', '918f1d4f'])
       expect(text.toLowerCase()).not.toContain(raw);
+  });
+
+  it('answers only its own host name (DNS rebinding)', async () => {
+    const port = new URL(server.url).port;
+    const answer = await rawRequest(server.url, {
+      method: 'PUT',
+      path: '/api/credentials',
+      headers: {
+        host: `rebind.example:${port}`,
+        origin: `http://rebind.example:${port}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ accessToken: 'attacker-token-9999', advertiserId: '666' }),
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.json.code).toBe('host_not_allowed');
+    expect((await api(server.url, 'GET', '/api/credentials')).json).toMatchObject({ configured: false });
   });
 
   it('refuses to listen beyond 127.0.0.1 without AUTH_PASSWORD', async () => {

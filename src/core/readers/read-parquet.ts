@@ -1,4 +1,4 @@
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, parquetReadObjects, parquetSchema, type AsyncBuffer } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ByteSource } from './byte-source.ts';
 import type { RecordBatch } from './input-record.ts';
@@ -45,6 +45,10 @@ export async function* readParquet(
     );
   }
   const batch = new BatchBuilder(context);
+  // hyparquet builds rows by assignment, which drops a column named `__proto__`: then rows come as
+  // arrays and become records with own keys.
+  const names = parquetSchema(metadata).children.map((child) => child.element.name);
+  const asArrays = names.includes('__proto__');
   let rowStart = 0;
   for (const rowGroup of metadata.row_groups) {
     if (rowStart >= limit) return;
@@ -54,14 +58,17 @@ export async function* readParquet(
     let rows: Array<Record<string, unknown>>;
     try {
       // For a sample (rowEnd inside the group), the offset index lets hyparquet fetch only the first pages.
-      rows = await parquetReadObjects({
-        file,
-        metadata,
-        rowStart,
-        rowEnd,
-        compressors,
-        useOffsetIndex: rowEnd < groupEnd,
-      });
+      const request = { file, metadata, rowStart, rowEnd, compressors, useOffsetIndex: rowEnd < groupEnd };
+      rows = asArrays
+        ? await new Promise<Array<Record<string, unknown>>>((resolve, reject) => {
+            parquetRead({
+              ...request,
+              rowFormat: 'array',
+              onComplete: (arrays) =>
+                resolve(arrays.map((row) => Object.fromEntries(names.map((name, index) => [name, row[index]])))),
+            }).catch(reject);
+          })
+        : await parquetReadObjects(request);
     } catch (error) {
       throw unsupportedFormat(
         source.name,

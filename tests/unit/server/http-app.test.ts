@@ -168,7 +168,8 @@ describe('JSON API', () => {
     expectProblem(await call('GET', '/api/jobs/00000000-0000-0000-0000-000000000000'), 404, 'id');
     const wrong = await call('PATCH', '/api/jobs');
     expectProblem(wrong, 405);
-    expect(wrong.headers.get('allow')).toBe('GET, POST');
+    // Every GET route answers HEAD too.
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, POST');
     expectProblem(await call('GET', '/api/files?path=../..'), 422, 'path');
     expectProblem(await call('GET', '/api/files?path=nothing-here'), 404, 'path');
   });

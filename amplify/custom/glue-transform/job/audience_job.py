@@ -134,7 +134,8 @@ class LocalOutputStore:
 # ---------------------------------------------------------------------------------------------
 # Inputs (mirrors src/core/readers/detect-format.ts and src/adapters/node/local-inputs.ts)
 
-SUPPORTED_FORMATS_TEXT = "JSON Lines (.jsonl), a JSON array (.json), CSV/TSV with a header row (.csv, .tsv), Parquet (.parquet), and any of them gzip-compressed (.gz)"
+SUPPORTED_FORMATS_TEXT = "JSON Lines (.jsonl), a JSON array (.json), CSV/TSV with or without a header row (.csv, .tsv), Parquet (.parquet), and any of them gzip-compressed (.gz)"
+HEADER_MODES = ("auto", "present", "absent")
 EXTENSION_FORMATS = {
     "jsonl": "jsonl",
     "ndjson": "jsonl",
@@ -156,6 +157,8 @@ class InputFile:
     format: str  # jsonl | json-array | csv | tsv | parquet
     compression: str  # none | gzip
     delimiter: str | None = None
+    has_header: bool | None = None  # CSV/TSV: whether the first row is a header (None until resolve_headers)
+    sniff: list | None = None  # CSV/TSV: the first rows, for the header decision
 
 
 def unsupported_format(name: str, detail: str) -> T.UsageError:
@@ -182,9 +185,10 @@ def _gunzip_head(data: bytes, limit: int) -> bytes:
 
 def _detect_uncompressed(
     name: str, data: bytes, extension_format: str | None, extension: str
-) -> tuple[str, str | None]:
+) -> tuple[str, str | None, list | None]:
+    """(format, delimiter, the first rows of a CSV/TSV for the header decision)."""
     if data[:4] == b"PAR1":
-        return "parquet", None
+        return "parquet", None, None
     if extension_format == "parquet":
         raise unsupported_format(
             name,
@@ -204,13 +208,23 @@ def _detect_uncompressed(
     stripped = text.lstrip(R.JS_TRIM_CHARACTERS)
     if not stripped:  # empty: nothing to read whatever the format; keep the one the name promises
         found = extension_format or "jsonl"
-        return found, {"csv": ",", "tsv": "\t"}.get(found)
+        delimiter = {"csv": ",", "tsv": "\t"}.get(found)
+        return found, delimiter, [] if delimiter else None
     if stripped[0] == "[":
-        return "json-array", None
+        return "json-array", None, None
     if stripped[0] == "{":
-        return "jsonl", None
-    delimiter = R.detect_delimiter(text, "\t" if extension_format == "tsv" else ",")
-    return ("tsv" if delimiter == "\t" else "csv"), delimiter
+        # A line that is just `{` starts a pretty-printed object: JSON Lines would read every line as malformed.
+        line_end = stripped.find("\n")
+        if line_end != -1 and stripped[:line_end].strip(R.JS_TRIM_CHARACTERS) == "{":
+            raise unsupported_format(
+                name,
+                "it holds JSON objects spread over several lines, not JSON Lines (one object per line) or a JSON array of objects.",
+            )
+        return "jsonl", None, None
+    delimiter = R.first_line_delimiter(text, "\t" if extension_format == "tsv" else ",")
+    # The sniff may end inside a row: then its last row is left out of the header decision.
+    rows = R.sniff_rows(text, delimiter, len(data) >= _SNIFF_BYTES)
+    return ("tsv" if delimiter == "\t" else "csv"), delimiter, rows
 
 
 def detect_input(path: str, size: int, store: InputStore) -> InputFile:
@@ -219,16 +233,20 @@ def detect_input(path: str, size: int, store: InputStore) -> InputFile:
     head = store.read_head(path, _SNIFF_BYTES) if size > 0 else b""
     gzipped_name, extension_format, extension = _extensions_of(path)
     if head[:2] == b"\x1f\x8b":
+        if size > len(head):
+            # Enough compressed bytes for _SNIFF_BYTES decompressed ones, as the engine sniffs (deflate
+            # grows incompressible data by a few bytes a block; the gzip header may hold a file name).
+            head = store.read_head(path, 2 * _SNIFF_BYTES)
         try:
             inner = _gunzip_head(head, _SNIFF_BYTES)
         except zlib.error as error:
             raise unsupported_format(path, "it starts like a gzip file but could not be decompressed.") from error
-        found, delimiter = _detect_uncompressed(path, inner, extension_format, extension)
-        return InputFile(path, size, found, "gzip", delimiter)
+        found, delimiter, rows = _detect_uncompressed(path, inner, extension_format, extension)
+        return InputFile(path, size, found, "gzip", delimiter, sniff=rows)
     if gzipped_name and head:
         raise unsupported_format(path, "its name ends in .gz but it is not gzip-compressed.")
-    found, delimiter = _detect_uncompressed(path, head, extension_format, extension)
-    return InputFile(path, size, found, "none", delimiter)
+    found, delimiter, rows = _detect_uncompressed(path, head, extension_format, extension)
+    return InputFile(path, size, found, "none", delimiter, sniff=rows)
 
 
 def list_inputs(paths: Sequence[str], store: InputStore) -> list[InputFile]:
@@ -244,6 +262,75 @@ def list_inputs(paths: Sequence[str], store: InputStore) -> list[InputFile]:
     return files
 
 
+def identifier_texts(spark: SparkSession, texts: Iterable[str], rules: dict) -> set[str]:
+    """The texts that normalize (ok or pre-hashed) as an email, a phone number (default region) or
+    a device ID — detect-header.ts looksLikeIdentifier. The steps are the job's own: phones through
+    the same phonenumbers function as the phone UDF, device IDs and digests by the rules' (ASCII)
+    patterns, and emails lowercased as the job lowercases them, then matched by the rules' Java
+    pattern in Spark (rlike, as normalize_cells does) — a JVM-only job, run only when a text has an @."""
+    white_space = rules["whiteSpaceClass"]
+    edge_white_space = re.compile(f"^{white_space}+|{white_space}+\\Z")
+    any_white_space = re.compile(f"{white_space}+")
+    prehashed = re.compile(rules["prehashedPattern"])
+    compact_device = re.compile(rules["deviceIdCompactPattern"])
+    device_pattern = re.compile(rules["deviceIdPattern"])
+    defaults = T.resolve_options({}, rules)
+    phone = T.cached_phone_normalizer(defaults["phoneRegion"], defaults["phoneFormat"])
+    found: set[str] = set()
+    emails: dict[str, list[str]] = {}
+    for raw in dict.fromkeys(texts):
+        text, kind = R.cell_kind(raw, rules["invisibleClass"])
+        if kind != R.KIND_TEXT or text is None:
+            continue
+        cleaned = edge_white_space.sub("", text)
+        if cleaned == "":
+            continue
+        device = cleaned.lower()
+        if compact_device.search(device):
+            device = "-".join((device[:8], device[8:12], device[12:16], device[16:20], device[20:]))
+        if (
+            (len(cleaned) == 64 and prehashed.search(cleaned))
+            or (device_pattern.search(device) and device != rules["zeroDeviceId"])
+            or phone(cleaned) is not None
+        ):
+            found.add(raw)
+            continue
+        email = any_white_space.sub("", cleaned).lower()
+        if "@" in email and email.split("@", 1)[0].split("+", 1)[0] != "":
+            emails.setdefault(email, []).append(raw)
+    if emails:
+        frame = spark.createDataFrame([(email,) for email in emails], "email string")
+        for row in frame.where(F.col("email").rlike(rules["emailPattern"])).collect():
+            found.update(emails[row["email"]])
+    return found
+
+
+def resolve_headers(spark: SparkSession, inputs: Sequence[InputFile], rules: dict, mode: str = "auto") -> None:
+    """Sets has_header of every CSV/TSV input: from `mode`, or for `auto` from its first rows
+    (audience_records.first_row_looks_like_data; one identifier check for all inputs)."""
+    if mode not in HEADER_MODES:
+        raise T.UsageError(
+            f"--header must be one of {', '.join(HEADER_MODES)} (got {mode!r}). Use present when the first row names "
+            "the columns, absent when it is already data."
+        )
+    delimited = [source for source in inputs if source.format in ("csv", "tsv")]
+    if mode != "auto":
+        for source in delimited:
+            source.has_header = mode == "present"
+        return
+    first_cells = [cell for source in delimited if source.sniff for cell in source.sniff[0]]
+    identifiers = identifier_texts(spark, first_cells, rules)
+    for source in delimited:
+        source.has_header = not R.first_row_looks_like_data(source.sniff or [], identifiers)
+
+
+def display_columns(spark: SparkSession, names: Iterable[str], rules: dict) -> dict[str, str]:
+    """Column name → as shown in errors, the manifest and rejects.csv: masked when it is an identifier."""
+    names = list(dict.fromkeys(names))
+    identifiers = identifier_texts(spark, names, rules)
+    return {name: R.mask_identifier(name) if name in identifiers else name for name in names}
+
+
 def _sample_records(
     spark: SparkSession, source: InputFile, store: InputStore, wanted: int, byte_budget: int
 ) -> tuple[list[dict | None], int]:
@@ -253,7 +340,7 @@ def _sample_records(
             data = gzip.decompress(store.read_head(source.path, source.bytes))
             records = list(itertools.islice(_parquet_bytes_records(data), wanted))
         else:
-            frame = spark.read.parquet(store.spark_path(source.path))
+            frame = read_parquet_frame(spark, store.spark_path(source.path))
             records = [row.asDict() for row in frame.limit(wanted).collect()]
         return records, 0
     served = min(source.bytes, byte_budget)
@@ -264,7 +351,9 @@ def _sample_records(
             raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw)
         except zlib.error:
             raw = b""
-    sample = list(itertools.islice(R.iter_records(raw, source.format, source.delimiter), wanted))
+    sample = list(
+        itertools.islice(R.iter_records(raw, source.format, source.delimiter, source.has_header is not False), wanted)
+    )
     if truncated and len(sample) < wanted and sample:
         sample.pop()  # the record the byte limit cut through is incomplete
     return sample, served
@@ -287,19 +376,36 @@ def sample_columns(spark: SparkSession, inputs: Sequence[InputFile], store: Inpu
     return list(names)
 
 
-def check_columns(spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore) -> None:
-    """A mapped column that is in no sampled record is a mistake: say which columns exist."""
+def check_columns(
+    spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore, rules: dict
+) -> None:
+    """A mapped column that is in no sampled record is a mistake: say which columns exist (masked
+    where a name is itself an identifier)."""
     present = sample_columns(spark, inputs, store)
     if not present:
         return  # nothing to read: every mapped cell counts as empty
     missing = list(dict.fromkeys(entry["column"] for entry in mapping if entry["column"] not in present))
     if not missing:
         return
-    quoted = ", ".join(f'"{column}"' for column in missing)
-    raise T.UsageError(
-        f"{quoted} {'is' if len(missing) == 1 else 'are'} not in the input. Its columns are: {', '.join(chr(34) + c + chr(34) for c in present)}. "
-        "Fix the mapping to use one of the input's column names (they are case-sensitive)."
+    shown = display_columns(spark, [*missing, *present], rules)
+    quoted = ", ".join(f'"{shown[column]}"' for column in missing)
+    fix = (
+        "A column named like an identifier means the first row is data: map column_1, column_2, …, or pass "
+        "--header present if the first row really is the header."
+        if any(shown[column] != column for column in missing)
+        else "Fix the mapping to use one of the input's column names (they are case-sensitive)."
     )
+    raise T.UsageError(
+        f"{quoted} {'is' if len(missing) == 1 else 'are'} not in the input. Its columns are: {', '.join(chr(34) + shown[c] + chr(34) for c in present)}. "
+        + fix
+    )
+
+
+def read_parquet_frame(spark: SparkSession, location: str) -> DataFrame:
+    """A Parquet file as Spark reads it for the job: BYTE_ARRAY without a UTF8 annotation (Impala,
+    old Hive) is text, as hyparquet reads it in the engine."""
+    spark.conf.set("spark.sql.parquet.binaryAsString", "true")
+    return spark.read.parquet(location)
 
 
 def _parquet_bytes_records(data: bytes) -> Iterator[dict]:
@@ -324,7 +430,8 @@ def _file_rows(
     data = _gunzip_if_needed(data)
     if source.format == "parquet":
         return R.numbered_rows(source_index, _parquet_bytes_records(data), columns, invisible, exact_integers=True)
-    return R.numbered_rows(source_index, R.iter_records(data, source.format, source.delimiter), columns, invisible)
+    records = R.iter_records(data, source.format, source.delimiter, source.has_header is not False)
+    return R.numbered_rows(source_index, records, columns, invisible)
 
 
 def _json_line_rows(
@@ -363,7 +470,7 @@ def read_records(
         if source.bytes == 0:
             continue  # an empty file holds no records
         if source.format == "parquet" and source.compression == "none":
-            frame = spark.read.parquet(location)
+            frame = read_parquet_frame(spark, location)
             present = [column for column in dict.fromkeys(columns) if column in frame.columns]
             selected = frame.select(*[F.col("`" + column.replace("`", "``") + "`") for column in present])
             rdds.append(
@@ -445,9 +552,15 @@ def write_digest_parts(digests: Iterator[str], folder: str, max_file_bytes: int,
 
 
 def write_rejects(
-    rows: Iterator[Any], inputs: Sequence[InputFile], mapping: Sequence[dict], output: OutputStore
+    rows: Iterator[Any],
+    inputs: Sequence[InputFile],
+    mapping: Sequence[dict],
+    output: OutputStore,
+    shown: dict[str, str] | None = None,
 ) -> int:
-    """rejects.csv: record number, source, column, type and reason — never the raw value."""
+    """rejects.csv: record number, source, column, type and reason — never the raw value (a column
+    named like an identifier is masked, `shown`); file and column names guarded against spreadsheet formulas."""
+    shown = shown or {}
     count = 0
     with output.open_write(REJECTS_FILE) as handle:
         handle.write(REJECTS_HEADER.encode("utf-8"))
@@ -457,8 +570,8 @@ def write_rejects(
             column, identifier_type = (mapping[index]["column"], mapping[index]["type"]) if index >= 0 else ("", "")
             fields = [
                 str(row["record_number"]),
-                inputs[row["source_index"]].path,
-                column,
+                R.spreadsheet_safe(inputs[row["source_index"]].path),
+                R.spreadsheet_safe(shown.get(column, column)),
                 identifier_type,
                 row["reason"],
             ]
@@ -482,6 +595,7 @@ class JobConfig:
     options: dict
     max_file_bytes: int
     rules: dict
+    header: str = "auto"  # CSV/TSV first row: auto | present | absent
 
 
 def run_transform(spark: SparkSession, config: JobConfig, input_store: InputStore, output: OutputStore) -> dict:
@@ -495,7 +609,8 @@ def run_transform(spark: SparkSession, config: JobConfig, input_store: InputStor
     spark.conf.set("spark.sql.caseSensitive", "true")
 
     inputs = list_inputs(config.inputs, input_store)
-    check_columns(spark, inputs, mapping, input_store)
+    resolve_headers(spark, inputs, rules, config.header)
+    check_columns(spark, inputs, mapping, input_store, rules)
     records = read_records(spark, inputs, mapping, input_store, rules).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         return _transform_records(spark, records, inputs, mapping, options, config, output)
@@ -505,6 +620,7 @@ def run_transform(spark: SparkSession, config: JobConfig, input_store: InputStor
 
 def _transform_records(spark, records, inputs, mapping, options, config, output) -> dict:
     rules = config.rules
+    shown = display_columns(spark, [entry["column"] for entry in mapping], rules)
     tallies = records.groupBy("malformed").count().collect()
     malformed_count = sum(row["count"] for row in tallies if row["malformed"])
     records_read = sum(row["count"] for row in tallies)
@@ -541,7 +657,7 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
             unique = sum(f["rows"] for f in files)
             types[identifier_type] = {
                 "calculateType": definition["calculateType"],
-                "columns": [entry["column"] for entry in mapping if entry["type"] == identifier_type],
+                "columns": [shown[entry["column"]] for entry in mapping if entry["type"] == identifier_type],
                 "valid": valid,
                 "prehashed": prehashed,
                 "empty": counted(T.STATUS_EMPTY),
@@ -558,7 +674,7 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
             "source_index", "record_number", "mapping_index", "reason"
         )
         reject_rows = malformed_rows.unionByName(cell_rejects).orderBy("source_index", "record_number", "mapping_index")
-        rejects_count = write_rejects(reject_rows.toLocalIterator(), inputs, mapping, output)
+        rejects_count = write_rejects(reject_rows.toLocalIterator(), inputs, mapping, output, shown)
     finally:
         results.unpersist()
 
@@ -570,7 +686,7 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
             for source in inputs
         ],
         "options": {**options, "maxFileBytes": config.max_file_bytes},
-        "mapping": mapping,
+        "mapping": [{"column": shown[entry["column"]], "type": entry["type"]} for entry in mapping],
         "recordsRead": records_read,
         "malformedRecords": malformed_count,
         "types": types,

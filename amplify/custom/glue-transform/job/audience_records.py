@@ -5,10 +5,14 @@ file gives the same records, record numbers and malformed records on both sides:
 - JSON Lines: lines end at "\\n"; a blank line is not a record; a line that does not parse, or is
   not an object, is a malformed record.
 - JSON array: top-level elements; a non-object element is malformed; an unfinished array's last
-  element is malformed; a file that is not an array is one malformed record.
-- CSV/TSV: RFC 4180 with a header row; a row with another number of fields than the header is
-  malformed; blank lines are not records. Header names are trimmed, blanks named column_<n>,
-  repeats suffixed _2, _3.
+  element is malformed; a file that is not an array is one malformed record; several arrays one
+  after the other are read in turn (text that is not an array after one is one malformed record).
+- CSV/TSV: RFC 4180 with a header row, or without one (columns column_1, column_2, …; the first
+  row is then a record, see first_row_looks_like_data); a row with another number of fields than
+  the first is malformed; blank lines are not records, white-space-only lines before the first row
+  are skipped. Header names are trimmed, blanks named column_<n>, repeats suffixed _2, _3.
+The reader contract (tests/fixtures/reader-contract.jsonl, produced by the TypeScript readers)
+checks both sides on the same inputs.
 Then each record's mapped cells become (text, kind) pairs: the cell-kind rule of normalization.md.
 """
 
@@ -89,6 +93,8 @@ def cell_kind(value: Any, invisible_class: str, exact_integers: bool = False) ->
         if math.isfinite(value) and value.is_integer():
             return str(int(value)), KIND_TEXT
         return None, KIND_NOT_TEXT
+    if isinstance(value, (bytes, bytearray)):  # Parquet BYTE_ARRAY without a UTF8 annotation: hyparquet reads text
+        return cell_kind(value.decode("utf-8", "replace"), invisible_class)
     if type(value).__name__ == "Decimal":  # Parquet DECIMAL reaches the engine as a JS number
         return cell_kind(float(value), invisible_class)
     return None, KIND_NOT_TEXT  # bytes, dates, rows, lists, maps
@@ -199,16 +205,26 @@ def _json_array_element(text: str, ended_by_comma: bool) -> tuple[bool, dict | N
 
 
 def iter_json_array(text: str) -> Iterator[dict | None]:
-    """Top-level elements of a JSON array, scanned like the engine's streaming reader."""
-    length = len(text)
+    """Top-level elements of a JSON array (or of several, one after the other), scanned like the
+    engine's streaming reader."""
     index = 0
+    while True:
+        index = yield from _iter_one_json_array(text, index)
+        if index < 0:
+            return
+
+
+def _iter_one_json_array(text: str, index: int):
+    """The elements of the array starting at or after `index`; returns where the text after it
+    starts, or -1 when the text is done (or the rest was one malformed record)."""
+    length = len(text)
     while index < length and (ord(text[index]) <= 32 or text[index] == "\ufeff"):
         index += 1
     if index >= length:
-        return
+        return -1
     if text[index] != "[":
         yield None  # not an array: the whole rest is one malformed record
-        return
+        return -1
     index += 1
     element_start = index
     depth = 0
@@ -235,7 +251,7 @@ def iter_json_array(text: str) -> Iterator[dict | None]:
             present, record = _json_array_element(text[element_start:at], False)
             if present:
                 yield record
-            return
+            return at + 1  # another array may follow (some exporters write one per batch)
         elif character == "," and depth == 0:
             present, record = _json_array_element(text[element_start:at], True)
             if present:
@@ -245,6 +261,7 @@ def iter_json_array(text: str) -> Iterator[dict | None]:
     # An array cut short: whatever element was left unfinished is malformed.
     if js_trim(text[element_start:]) != "":
         yield None
+    return -1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,8 +270,14 @@ def iter_json_array(text: str) -> Iterator[dict | None]:
 DELIMITERS = (",", "\t", ";", "|")
 
 
+def first_line_delimiter(text: str, fallback: str) -> str:
+    """detect_delimiter on the line holding the first non-space character (leading blank lines skipped)."""
+    stripped = len(text) - len(text.lstrip(JS_TRIM_CHARACTERS))
+    return detect_delimiter(text[text.rfind("\n", 0, stripped) + 1 :], fallback)
+
+
 def detect_delimiter(text: str, fallback: str) -> str:
-    """The candidate occurring most often outside quotes in the header line (ties: the fallback, then order)."""
+    """The candidate occurring most often outside quotes in the first line (ties: the fallback, then order)."""
     counts = dict.fromkeys(DELIMITERS, 0)
     in_quotes = False
     for character in text:
@@ -341,16 +364,95 @@ def iter_delimited_rows(text: str, delimiter: str) -> Iterator[list[str]]:
             break
 
 
-def iter_delimited(text: str, delimiter: str) -> Iterator[dict | None]:
+def is_blank_row(fields: Sequence[str]) -> bool:
+    """A line of only white space (or one empty quoted field): skipped before the first row."""
+    return len(fields) == 1 and js_trim(fields[0]) == ""
+
+
+def iter_delimited(text: str, delimiter: str, has_header: bool = True) -> Iterator[dict | None]:
     header: list[str] | None = None
     for fields in iter_delimited_rows(text, delimiter):
         if header is None:
-            header = header_names(fields)
-            continue
+            if is_blank_row(fields):
+                continue
+            header = header_names(fields) if has_header else [f"column_{n}" for n in range(1, len(fields) + 1)]
+            if has_header:
+                continue
         yield dict(zip(header, fields)) if len(fields) == len(header) else None
 
 
-def iter_records(data: bytes, format_name: str, delimiter: str | None = None) -> Iterator[dict | None]:
+# Rows of the format sniff the header decision looks at (detect-header.ts HEADER_SNIFF_ROWS).
+HEADER_SNIFF_ROWS = 50
+# Digits with the punctuation of numbers, phones and dates (detect-header.ts NUMBER_LIKE).
+_NUMBER_LIKE = re.compile(r"[0-9 ()+\-./:]*[0-9][0-9 ()+\-./:]*")
+
+
+def sniff_rows(text: str, delimiter: str, truncated: bool) -> list[list[str]]:
+    """The first rows of a format sniff: leading blank lines skipped; the last row left out when the
+    sniff ends before the file does (it may be cut)."""
+    rows: list[list[str]] = []
+    for fields in iter_delimited_rows(text, delimiter):
+        if rows or not is_blank_row(fields):
+            rows.append(fields)
+    if truncated and rows:
+        rows.pop()
+    return rows[:HEADER_SNIFF_ROWS]
+
+
+def first_row_looks_like_data(rows: Sequence[Sequence[str]], identifiers: set[str] | frozenset[str]) -> bool:
+    """detect-header.ts firstRowLooksLikeData: a cell that is an identifier (in `identifiers`), or
+    the shape of the rows below (number-like columns with a number-like first cell, none without)."""
+    if not rows:
+        return False
+    first, below = rows[0], rows[1:]
+    if any(cell in identifiers for cell in first):
+        return True
+    same_shape = [row for row in below if len(row) == len(first)]
+    if not same_shape:
+        return False
+    matching = 0
+    for column, raw in enumerate(first):
+        values = [js_trim(row[column]) for row in same_shape]
+        values = [value for value in values if value != ""]
+        if not values or not all(_NUMBER_LIKE.fullmatch(value) for value in values):
+            continue
+        cell = js_trim(raw)
+        if cell == "":
+            continue
+        if not _NUMBER_LIKE.fullmatch(cell):
+            return False
+        matching += 1
+    return matching > 0
+
+
+def mask_identifier(value: str) -> str:
+    """mask-identifier.ts: an email keeps the first character of its local part and of its domain
+    (each of 3+ characters) and the top-level domain; anything else a quarter of its characters."""
+    text = js_trim(value)
+    if text == "":
+        return ""
+    at = text.find("@")
+    if at > 0:
+        domain = text[at + 1 :]
+        last_dot = domain.rfind(".")
+        name = domain[:last_dot] if last_dot >= 0 else domain
+        tld = domain[last_dot:] if last_dot >= 0 else ""
+        local = text[:at]
+        return f"{local[0] if len(local) >= 3 else ''}***@{name[0] if len(name) >= 3 else ''}***{tld}"
+    shown = 0 if len(text) <= 4 else min(4, len(text) // 4)
+    tail = shown // 2
+    head = shown - tail
+    return text[:head] + "*" * min(len(text) - shown, 12) + (text[len(text) - tail :] if tail else "")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """rejects-csv.ts spreadsheetSafe: a leading ' before = + - @ tab CR (OWASP CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and value else value
+
+
+def iter_records(
+    data: bytes, format_name: str, delimiter: str | None = None, has_header: bool = True
+) -> Iterator[dict | None]:
     """Records of one decompressed text file in the given format."""
     text = decode_text(data)
     if format_name == "jsonl":
@@ -358,5 +460,5 @@ def iter_records(data: bytes, format_name: str, delimiter: str | None = None) ->
     if format_name == "json-array":
         return iter_json_array(text)
     if format_name in ("csv", "tsv"):
-        return iter_delimited(text, delimiter or ("\t" if format_name == "tsv" else ","))
+        return iter_delimited(text, delimiter or ("\t" if format_name == "tsv" else ","), has_header)
     raise ValueError(f"not a text format: {format_name}")

@@ -47,6 +47,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         help='JSON: {"phoneRegion":"US","phoneFormat":"digits","emailDots":"keep","prehashed":"accept"}',
     )
     parser.add_argument("--max-file-bytes", type=int, default=job.DEFAULT_MAX_FILE_BYTES)
+    parser.add_argument(
+        "--header",
+        default="auto",
+        help="CSV/TSV first row: auto (a row that looks like data is a record; columns column_1, …), present or absent",
+    )
     parser.add_argument("--rules-path", default=None, help="the shared rules.json (default: next to this script)")
     arguments, _glue_extras = parser.parse_known_args(argv)  # Glue adds --JOB_NAME, --TempDir, …
     if getResolvedOptions is not None and not all(getattr(arguments, name) for name in REQUIRED):
@@ -178,7 +183,13 @@ def main(argv: list[str]) -> int:
             options=parse_json_argument("options", arguments.options),
             max_file_bytes=arguments.max_file_bytes,
             rules=transforms.load_rules(rules_path(arguments.rules_path)),
+            header=arguments.header,
         )
+        if config.header not in job.HEADER_MODES:
+            raise transforms.UsageError(
+                f"--header must be one of {', '.join(job.HEADER_MODES)} (got {config.header!r}). Use present when the "
+                "first row names the columns, absent when it is already data."
+            )
         # Argument mistakes are reported before Spark starts.
         transforms.validate_mapping(config.mapping, config.rules)
         transforms.resolve_options(config.options, config.rules)

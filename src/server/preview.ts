@@ -1,0 +1,183 @@
+import { hash } from 'node:crypto';
+import type { NormalizeOptions } from '../core/identifiers/normalize-options.ts';
+import { REJECT_REASONS, type IdentifierType, type RejectReason } from '../core/identifiers/rules.ts';
+import type { ColumnMapping } from '../core/plan.ts';
+import type { ByteSource } from '../core/readers/byte-source.ts';
+import { detectFormat } from '../core/readers/detect-format.ts';
+import { displayColumnName, type HeaderMode } from '../core/readers/detect-header.ts';
+import { readRecords } from '../core/readers/read-records.ts';
+import { DEFAULT_MAX_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS } from '../core/schema/discover-schema.ts';
+import { DIGEST_BYTES } from '../core/transform/digest-lines.ts';
+import {
+  normalizeBatch,
+  planBatches,
+  TALLY_EMPTY,
+  TALLY_FIRST_REASON,
+  TALLY_PREHASHED,
+  TALLY_VALID,
+  type DigestWriter,
+} from '../core/transform/normalize-batch.ts';
+import { problem } from './problem.ts';
+
+export interface PreviewCounts {
+  valid: number;
+  prehashed: number;
+  empty: number;
+  rejected: Partial<Record<RejectReason, number>>;
+}
+
+export interface PreviewResult {
+  sampleRows: number;
+  malformedRows: number;
+  columns: Array<PreviewCounts & { column: string; type: IdentifierType }>;
+  types: Partial<Record<IdentifierType, PreviewCounts & { unique: number }>>;
+}
+
+/** The rows a preview looks at: the same bounds as GET /api/schema (first rows, first bytes). */
+export interface SampleBounds {
+  sampleRows?: number;
+  maxSampleBytes?: number;
+  /** CSV/TSV: whether the first row is a header (default `auto`, as everywhere). */
+  header?: HeaderMode;
+}
+
+const writer: DigestWriter<Buffer> = {
+  allocate: (bytes) => Buffer.alloc(bytes),
+  hashInto: (text, target, offset) => {
+    target.write(hash('sha256', text, 'binary'), offset, 'latin1');
+  },
+};
+
+/**
+ * Reads the bounded sample schema discovery reads — the first rows of the first source(s), at most
+ * `maxSampleBytes` streamed — and keeps the records. (Mirrors discoverSchema's loop, which does not
+ * hand its records out.)
+ */
+export async function readSample(
+  sources: ByteSource[],
+  bounds: SampleBounds = {},
+): Promise<{ records: Array<Record<string, unknown>>; malformedRows: number }> {
+  const sampleRows = Math.max(1, bounds.sampleRows ?? DEFAULT_SAMPLE_ROWS);
+  let bytesLeft = Math.max(1, bounds.maxSampleBytes ?? DEFAULT_MAX_SAMPLE_BYTES);
+  const records: Array<Record<string, unknown>> = [];
+  let malformedRows = 0;
+  for (const source of sources) {
+    if (records.length + malformedRows >= sampleRows || bytesLeft <= 0) break;
+    const format = await detectFormat(source, bounds.header ? { header: bounds.header } : {});
+    const limited = format.format === 'parquet' ? undefined : limitStream(source, bytesLeft);
+    const sample: Array<Record<string, unknown> | null> = [];
+    let enough = false;
+    try {
+      for await (const batch of readRecords(limited ?? source, {
+        format,
+        batchSize: 256,
+        limit: sampleRows - records.length - malformedRows,
+      })) {
+        sample.push(...batch.records);
+        if (records.length + malformedRows + sample.length >= sampleRows) {
+          enough = true;
+          break;
+        }
+      }
+    } catch (error) {
+      // A sample cut at the byte limit can end mid-gzip-stream; anything else is a real error.
+      if (!limited?.truncated) throw error;
+    }
+    // The record the byte limit cut through is incomplete: leave it out.
+    if (limited?.truncated && !enough && sample.length > 0) sample.pop();
+    bytesLeft -= limited?.served ?? 0;
+    for (const record of sample.slice(0, sampleRows - records.length - malformedRows)) {
+      if (record === null) malformedRows++;
+      else records.push(record);
+    }
+  }
+  return { records, malformedRows };
+}
+
+function limitStream(source: ByteSource, limit: number): ByteSource & { served: number; truncated: boolean } {
+  const limited = {
+    name: source.name,
+    served: 0,
+    truncated: false,
+    size: () => source.size(),
+    readRange: (start: number, end: number) => source.readRange(start, end),
+    async *stream(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+      for await (const chunk of source.stream(signal)) {
+        const room = limit - limited.served;
+        if (chunk.byteLength > room) {
+          limited.served += room;
+          if (room > 0) yield chunk.subarray(0, room);
+          limited.truncated = true;
+          return;
+        }
+        limited.served += chunk.byteLength;
+        yield chunk;
+      }
+    },
+  };
+  return limited;
+}
+
+const emptyCounts = (): PreviewCounts => ({ valid: 0, prehashed: 0, empty: 0, rejected: {} });
+
+/**
+ * Runs the engine's batch normalizer (and SHA-256) over the sample for each mapped column and
+ * answers counts only: per column, and per type with the distinct digests the job would send.
+ */
+export function previewSample(
+  sample: { records: Array<Record<string, unknown>>; malformedRows: number },
+  mapping: ColumnMapping[],
+  options: NormalizeOptions,
+): PreviewResult {
+  const { records } = sample;
+  const known = new Set<string>();
+  for (const record of records) for (const name of Object.keys(record)) known.add(name);
+  const missing = mapping.filter((entry) => !known.has(entry.column));
+  if (missing.length > 0) {
+    const names = [...known].map(displayColumnName);
+    throw problem(400, {
+      code: 'unknown_column',
+      title: 'Column not in the file',
+      detail: `${missing.length === 1 ? 'Column' : 'Columns'} ${missing.map((entry) => `"${displayColumnName(entry.column).slice(0, 100)}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the sample of the file. Its columns are: ${names.length === 0 ? '(none: the sample is empty)' : names.map((name) => `"${name.slice(0, 100)}"`).join(', ')}.`,
+      resolution: 'Map only columns the file has (GET /api/schema lists them).',
+      field: 'mapping',
+    });
+  }
+  const columns: PreviewResult['columns'] = [];
+  const types: PreviewResult['types'] = {};
+  const digestsByType = new Map<IdentifierType, Set<string>>();
+  for (const entry of mapping) {
+    // Own keys only: a column named `constructor` must not read Object.prototype.constructor.
+    const values = records.map((record) => (Object.hasOwn(record, entry.column) ? record[entry.column] : undefined));
+    const result = normalizeBatch([values], values.length, planBatches([entry]), options, writer);
+    const tally = result.tallies[0] ?? [];
+    const counts: PreviewCounts = {
+      valid: tally[TALLY_VALID] ?? 0,
+      prehashed: tally[TALLY_PREHASHED] ?? 0,
+      empty: tally[TALLY_EMPTY] ?? 0,
+      rejected: {},
+    };
+    REJECT_REASONS.forEach((reason, index) => {
+      const count = tally[TALLY_FIRST_REASON + index] ?? 0;
+      if (count > 0) counts.rejected[reason] = count;
+    });
+    columns.push({ column: entry.column, type: entry.type, ...counts });
+    const total = (types[entry.type] ??= { ...emptyCounts(), unique: 0 });
+    total.valid += counts.valid;
+    total.prehashed += counts.prehashed;
+    total.empty += counts.empty;
+    for (const [reason, count] of Object.entries(counts.rejected) as Array<[RejectReason, number]>)
+      total.rejected[reason] = (total.rejected[reason] ?? 0) + count;
+    const digests = digestsByType.get(entry.type) ?? new Set<string>();
+    digestsByType.set(entry.type, digests);
+    const packed = result.digests[0];
+    if (packed)
+      for (let index = 0; index < packed.count; index += 1)
+        digests.add(packed.packed.toString('hex', index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES));
+  }
+  for (const [type, digests] of digestsByType) {
+    const total = types[type];
+    if (total) total.unique = digests.size;
+  }
+  return { sampleRows: records.length, malformedRows: sample.malformedRows, columns, types };
+}
