@@ -216,16 +216,31 @@ describe('failure paths', () => {
   });
 
   it('a poison message ends in the DLQ, and its job says why and what to do', async () => {
-    const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+    const { crashes } = await import('./harness/aws-call-recorder.ts');
     const id = await world.startUpload({ ...PLAN, audience: { name: 'Poison', action: 'create' } });
-    await world.glue.runPending(); // manifest written, its event queued
-    // The manifest vanishes before the uploader reads it: every delivery fails the same way.
-    await s3().send(new DeleteObjectCommand({ Bucket: world.artifactsBucket, Key: `jobs/${id}/manifest.json` }));
-    await world.lambda.drain();
+    // Reading this job's manifest fails every time (say, a key policy that refuses the uploader):
+    // every delivery throws, SQS redelivers it until maxReceiveCount, then redrives it to the DLQ.
+    crashes.push({
+      function: 'audience-uploader',
+      action: 's3:GetObject',
+      nth: 1,
+      every: true,
+      when: (input) => input.Key === `jobs/${id}/manifest.json`,
+      error: () => Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }),
+    });
+    await world.settle();
     const dead = await world.deadLetters();
     expect(dead.some((m) => m.queue.includes('UploadDeadLetters') && m.body.includes(`jobs/${id}/manifest.json`))).toBe(
       true,
     );
+    const deliveries = world.lambda.invocations.filter(
+      (i) => i.function === 'audience-uploader' && i.records.some((r) => r.body.includes(`jobs/${id}/manifest.json`)),
+    );
+    const queue = world.deployment.assembly.one('AWS::SQS::Queue', (q) =>
+      q.logicalId.startsWith('UploadPipelineUploadQueue'),
+    );
+    const redrive = world.deployment.props(queue).RedrivePolicy as { maxReceiveCount: number };
+    expect(deliveries).toHaveLength(redrive.maxReceiveCount);
     const failed = world.job(id);
     expect(failed.state).toBe('failed');
     expect(failed.reason).toBeTruthy();

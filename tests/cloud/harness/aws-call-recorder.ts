@@ -46,8 +46,11 @@ interface SmithyCommand {
 export interface InjectedCrash {
   function: string;
   action: string;
-  /** Crash at the n-th matching call (1-based). */
+  /** Crash at the n-th matching call (1-based), or at every one from the n-th on (`every`). */
   nth: number;
+  every?: boolean;
+  /** Only calls whose input matches. */
+  when?: (input: Record<string, unknown>) => boolean;
   error: () => Error;
   seen?: number;
   fired?: boolean;
@@ -98,9 +101,15 @@ export function installAwsCallRecorder(): void {
       }
     }
     const crash = caller
-      ? crashes.find((c) => !c.fired && c.function === caller && calls.at(-1)?.action === c.action)
+      ? crashes.find(
+          (c) =>
+            (c.every || !c.fired) &&
+            c.function === caller &&
+            calls.at(-1)?.action === c.action &&
+            (!c.when || c.when(command.input)),
+        )
       : undefined;
-    if (crash && (crash.seen = (crash.seen ?? 0) + 1) === crash.nth) {
+    if (crash && ((crash.seen = (crash.seen ?? 0) + 1) === crash.nth || (crash.every && crash.seen >= crash.nth))) {
       crash.fired = true;
       return (send.call(this, command, ...rest) as Promise<unknown>).then(() => {
         throw crash.error();
