@@ -21,7 +21,7 @@ const suites = [
     name: 'cloud',
     command: 'npx',
     args: ['vitest', 'run', '--config', 'vitest.cloud.config.ts'],
-    minimum: 6,
+    minimum: 18,
     skipEnv: 'SKIP_CLOUD_TESTS',
   },
   { name: 'e2e', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.e2e.config.ts'], minimum: 8 },
