@@ -12,7 +12,6 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileByteSource } from '../src/adapters/node/local-inputs.ts';
-import { installRegExpCompileCache } from '../src/adapters/node/transform/regexp-compile-cache.ts';
 import { DEFAULT_NORMALIZE_OPTIONS, normalizeIdentifier, type IdentifierType } from '../src/core/identifiers/index.ts';
 import { readRecords } from '../src/core/readers/read-records.ts';
 import type { Manifest } from '../src/core/transform/manifest.ts';
@@ -117,7 +116,7 @@ async function runTransformCli(file: GeneratedFile): Promise<RunResult> {
 function bareLoops(
   kind: GeneratedFile['kind'],
   rows: number,
-): { hashRowsPerSecond: number; normalizeRowsPerSecond: number; cachedNormalizeRowsPerSecond: number } {
+): { hashRowsPerSecond: number; normalizeRowsPerSecond: number } {
   const normalized: string[] = [];
   const raw: Array<[IdentifierType, string]> = [];
   for (const entry of people(rows)) {
@@ -136,18 +135,10 @@ function bareLoops(
   started = performance.now();
   for (const [type, value] of raw) sink += normalizeIdentifier(type, value, DEFAULT_NORMALIZE_OPTIONS).status.length;
   const normalizeSeconds = (performance.now() - started) / 1000;
-  // Again with the RegExp compile cache the engine's workers install (it speeds up libphonenumber-js).
-  const nativeRegExp = globalThis.RegExp;
-  installRegExpCompileCache();
-  started = performance.now();
-  for (const [type, value] of raw) sink += normalizeIdentifier(type, value, DEFAULT_NORMALIZE_OPTIONS).status.length;
-  const cachedSeconds = (performance.now() - started) / 1000;
-  globalThis.RegExp = nativeRegExp;
   if (sink === 0) log('(unreachable)');
   return {
     hashRowsPerSecond: rows / hashSeconds,
     normalizeRowsPerSecond: rows / normalizeSeconds,
-    cachedNormalizeRowsPerSecond: rows / cachedSeconds,
   };
 }
 
@@ -185,6 +176,29 @@ async function glueRun(file: GeneratedFile): Promise<{ rows: number; seconds: nu
   return JSON.parse(line) as { rows: number; seconds: number };
 }
 
+/** The retired solution's pandas job (bench/retired_pandas_job.py) on the same file: rows and its own seconds. */
+async function retiredRun(
+  file: GeneratedFile,
+): Promise<{ rows: number; seconds: number; wallSeconds: number; maxRssMb: number } | { error: string } | null> {
+  const python = join(ROOT, '.venv', 'bin', 'python');
+  if (!existsSync(python)) return null;
+  const started = performance.now();
+  const child = await runChild(
+    python,
+    ['bench/retired_pandas_job.py', file.path, ...MAPS[file.kind].flatMap((map) => ['--map', map])],
+    {},
+    GLUE_TIMEOUT_MS,
+  );
+  const wallSeconds = (performance.now() - started) / 1000;
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.code !== 0 || !line.startsWith('{')) {
+    const cause = child.stderr.trim().split('\n').pop() ?? `exit ${child.code}`;
+    log(`retired_pandas_job failed on ${file.path}: ${cause}`);
+    return { error: cause.slice(0, 200) };
+  }
+  return { ...(JSON.parse(line) as { rows: number; seconds: number; maxRssMb: number }), wallSeconds };
+}
+
 function replaceSection(text: string, section: string): string {
   const start = text.indexOf(HEADING);
   if (start < 0) return `${text.trimEnd()}\n\n${section}`;
@@ -205,6 +219,12 @@ async function main(): Promise<void> {
       `  ${rate(file.rows / result.seconds)} rows/s, ${(result.bytes / 1e6 / result.seconds).toFixed(1)} MB/s, ${result.cpuSeconds.toFixed(1)} CPU s, peak RSS ${mb(result.peakRssBytes)} MB`,
     );
     results.push(result);
+  }
+  // The retired solution's pandas job, right after the engine on the same 1M files (same load).
+  const retired: Array<{ result: RunResult; pandas: Awaited<ReturnType<typeof retiredRun>> }> = [];
+  for (const result of results.filter((entry) => entry.file.rows === 1_000_000 && entry.file.format === 'jsonl')) {
+    log(`retired_pandas_job ${result.file.path} …`);
+    retired.push({ result, pandas: await retiredRun(result.file) });
   }
   log('bare loops (1M rows, one thread) …');
   const loops = { email: bareLoops('email', 1_000_000), three: bareLoops('three', 1_000_000) };
@@ -238,13 +258,25 @@ async function main(): Promise<void> {
       return `| ${result.file.path.split('/').pop()} | ${rate(result.file.rows)} | ${mb(result.bytes)} | ${result.seconds.toFixed(1)} | ${rate(result.file.rows / result.seconds)} | ${(result.bytes / 1e6 / result.seconds).toFixed(1)} | ${result.cpuSeconds.toFixed(1)} | ${rate(result.file.rows / (result.cpuSeconds / 2))} | ${mb(result.peakRssBytes)} | ${rate(first?.unique ?? 0)} |`;
     }),
     '',
+    "The engine against the retired solution's pandas job (bench/retired_pandas_job.py: whole file in memory, NFKD + strip every cell, digits-only phones, lower-cased MAIDs, hashlib per value; no validation, no de-duplication, no output), same run, same files. Engine: the CLI wall clock including Node start-up; pandas: its own job time after `import pandas` (process start-up left out, in its favour).",
+    '',
+    '| file | engine s | engine peak RSS MB | pandas job s | pandas process s | pandas peak RSS MB | engine ÷ pandas speed |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...retired.map(({ result, pandas }) => {
+      const name = result.file.path.split('/').pop() as string;
+      if (pandas === null)
+        return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | (no .venv) | | | |`;
+      if ('error' in pandas)
+        return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | failed: ${pandas.error.replaceAll('|', '\\|')} | | | |`;
+      return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | ${pandas.seconds.toFixed(1)} | ${pandas.wallSeconds.toFixed(1)} | ${pandas.maxRssMb} | **${(pandas.seconds / result.seconds).toFixed(2)}×** |`;
+    }),
+    '',
     'Ceiling and where the time goes (single thread, same runtime, 1M rows):',
     '',
     '| loop | email-only rows/s | three-identifier rows/s |',
     '|---|---:|---:|',
     `| SHA-256 of the already-normalized strings (\`crypto.hash\`) — the ceiling | ${rate(loops.email.hashRowsPerSecond)} | ${rate(loops.three.hashRowsPerSecond)} |`,
     `| normalizeIdentifier of the raw cells | ${rate(loops.email.normalizeRowsPerSecond)} | ${rate(loops.three.normalizeRowsPerSecond)} |`,
-    `| normalizeIdentifier with the workers' RegExp compile cache | ${rate(loops.email.cachedNormalizeRowsPerSecond)} | ${rate(loops.three.cachedNormalizeRowsPerSecond)} |`,
     `| read + parse JSONL (readRecords) | ${rate(reads.email)} | ${rate(reads.threeJsonl)} |`,
     `| read + parse CSV (readRecords) | – | ${rate(reads.threeCsv)} |`,
     '',

@@ -58,8 +58,11 @@ const schema = a
       .model({
         jobId: a.id().required(),
         job: a.belongsTo('Job', 'jobId'),
-        /** Milliseconds since the epoch × 1000 + a random suffix: orders a job's events. */
-        seq: a.integer().required(),
+        /**
+         * Milliseconds since the epoch × 1000 + a random suffix: orders a job's events. A Float (a double,
+         * exact to 2^53): GraphQL's Int is 32-bit, and AppSync refuses a larger value as not an Int.
+         */
+        seq: a.float().required(),
         type: a.string().required(),
         data: a.json(),
       })

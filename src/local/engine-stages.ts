@@ -8,12 +8,15 @@ import type { SqliteUploadLedgerStore } from '../adapters/node/sqlite/upload-led
 import { openLocalInputs } from '../adapters/node/local-inputs.ts';
 import { runTransform } from '../adapters/node/transform/run-transform.ts';
 import { isTikTokApiError } from '../destinations/tiktok/tiktok-errors.ts';
+import type { AudienceWriteLocks } from '../destinations/tiktok/upload-ledger.ts';
 import { uploadTransformOutput } from '../destinations/tiktok/upload-orchestrator.ts';
 import type { JobStages, UploadOutcome } from './job-stages.ts';
 import type { TikTokConnection } from './tiktok-destination.ts';
 
 export interface EngineStagesOptions {
   ledger: SqliteUploadLedgerStore;
+  /** Serializes writes to one audience across jobs and processes (default: within this process only). */
+  audienceLocks?: AudienceWriteLocks;
   connect(kind: JobDestination['kind'], advertiserId?: string): Promise<TikTokConnection>;
   /** Jobs that may run at once: transform threads are shared out between them. */
   concurrency?: number;
@@ -52,6 +55,7 @@ export function engineStages(options: EngineStagesOptions): JobStages {
           advertiserId: connection.advertiserId,
           client: connection.client,
           ledger: options.ledger,
+          ...(options.audienceLocks ? { audienceLocks: options.audienceLocks } : {}),
           ledgerId,
           ...(fence === undefined ? {} : { fence }),
           signal,

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { JobDestination } from '../adapters/node/sqlite/job-store.ts';
 import { SqliteJobStore } from '../adapters/node/sqlite/job-store.ts';
 import { openDatabase } from '../adapters/node/sqlite/open-database.ts';
-import { SqliteUploadLedgerStore } from '../adapters/node/sqlite/upload-ledger-store.ts';
+import { SqliteAudienceWriteLocks, SqliteUploadLedgerStore } from '../adapters/node/sqlite/upload-ledger-store.ts';
 import { SqliteWorkQueue } from '../adapters/node/sqlite/work-queue.ts';
 import type { CredentialsStatus, CredentialsUpdate } from './credentials.ts';
 import { JobRunner } from './job-runner.ts';
@@ -26,7 +26,7 @@ export interface LocalDestination {
 export interface LocalAppOptions {
   dataDir: string;
   /** Built once the store exists: the real engine needs the SQLite upload ledger. */
-  stages: (deps: { ledger: SqliteUploadLedgerStore }) => JobStages;
+  stages: (deps: { ledger: SqliteUploadLedgerStore; audienceLocks: SqliteAudienceWriteLocks }) => JobStages;
   destination: LocalDestination;
   /** false: no worker loop in this process (the CLI runs its own job, `jobs list` runs none). */
   worker?: false | { concurrency?: number; leaseMs?: number; pollMs?: number; label?: string };
@@ -68,7 +68,8 @@ export function openLocalApp(options: LocalAppOptions): LocalApp {
     jobs: jobStore,
     dataDir,
     jobsDir,
-    stages: options.stages({ ledger }),
+    // Audience locks live in the shared database: the server and a CLI run never write one audience at once.
+    stages: options.stages({ ledger, audienceLocks: new SqliteAudienceWriteLocks(db) }),
     ...(options.outputTtlMs === undefined ? {} : { outputTtlMs: options.outputTtlMs }),
   });
   const workerOptions = options.worker === false ? undefined : (options.worker ?? {});

@@ -23,8 +23,13 @@ export function openLocalMode(options: LocalModeOptions): LocalApp & { tiktok: T
   const app = openLocalApp({
     dataDir: options.dataDir,
     destination: tiktok,
-    stages: ({ ledger }) =>
-      engineStages({ ledger, connect: tiktok.connect, ...(concurrency === undefined ? {} : { concurrency }) }),
+    stages: ({ ledger, audienceLocks }) =>
+      engineStages({
+        ledger,
+        audienceLocks,
+        connect: tiktok.connect,
+        ...(concurrency === undefined ? {} : { concurrency }),
+      }),
     ...(options.worker === undefined ? {} : { worker: options.worker }),
     ...(options.outputTtlMs === undefined ? {} : { outputTtlMs: options.outputTtlMs }),
     ...(options.onJobError ? { onJobError: options.onJobError } : {}),

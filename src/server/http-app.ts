@@ -73,6 +73,7 @@ export function buildHttpApp(context: ServerContext, options: HttpAppOptions = {
   app.onError((error, c) => {
     const answer = problemOf(error);
     if (!(error instanceof HttpProblem) && answer.problem.status >= 500) options.onInternalError?.(error);
+    // Hono copies the headers of a response set earlier onto the one returned here: start clean.
     c.res = undefined;
     return problemResponse(answer);
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { openLocalInputs } from '../adapters/node/local-inputs.ts';
-import { UserError } from '../core/errors.ts';
+import { isUserError, UserError } from '../core/errors.ts';
 import { discoverSchema } from '../core/schema/discover-schema.ts';
 import type { LocalApp } from '../local/local-app.ts';
 import type { TikTokDestination } from '../local/tiktok-destination.ts';
@@ -53,7 +53,22 @@ export function localServerContext(
     },
     async listAudiences(advertiserId) {
       if (app.tiktok && advertiserId !== undefined) {
-        const { client, advertiserId: used } = await app.tiktok.connect(app.destination.current().kind, advertiserId);
+        let connection;
+        try {
+          connection = await app.tiktok.connect(app.destination.current().kind, advertiserId);
+        } catch (error) {
+          // The simulated TikTok has one advertiser: another id is a wrong query, not a failed job.
+          if (isUserError(error) && error.code === 'unknown_emulator_advertiser')
+            throw new UserError({
+              code: error.code,
+              title: error.title,
+              detail: error.detail,
+              resolution: 'Leave advertiserId out: the simulated TikTok has one advertiser.',
+              field: 'advertiserId',
+            });
+          throw error;
+        }
+        const { client, advertiserId: used } = connection;
         return { advertiserId: used, audiences: await client.listAudiences({ advertiserId: used }) };
       }
       const listed = await app.destination.listAudiences();

@@ -85,6 +85,8 @@ async function main(): Promise<number> {
     );
   }
   if (config.authPassword !== undefined) say('  Password protection is on (AUTH_PASSWORD).');
+  if ((config.host === '0.0.0.0' || config.host === '::') && config.allowedHosts.length === 0)
+    say('  Requests must name this server: set ALLOWED_HOSTS to the name or address others use to reach it.');
   if (uiDir === undefined) say('  The web app is not built; the API works (see docs/api.md).');
   app.worker?.start();
   const sweep = async () => {

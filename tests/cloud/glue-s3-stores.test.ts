@@ -9,8 +9,10 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { s3 } from './harness/aws.ts';
+import { s3, sqs } from './harness/aws.ts';
+import { ACCOUNT, emitObjectCreated, installRule } from './harness/s3-events.ts';
 import { runGlueScript, type ScriptRun } from './harness/glue-runner.ts';
 import { REPO } from './harness/python-service.ts';
 import { expectedDigests, expectedRejects, textVectors } from './harness/vectors.ts';
@@ -181,5 +183,62 @@ describe('main.py on Spark against S3 (moto)', () => {
       const raw = (vector.raw as string).trim();
       if (raw.length >= 4) expect(rejects).not.toContain(raw);
     }
+  });
+});
+
+describe('the manifest’s "Object Created" event → EventBridge (moto) → SQS', () => {
+  it('delivers exactly the manifest of this bucket, in the shape EventBridge uses, built from the object written', async () => {
+    const queues = sqs();
+    const { QueueUrl } = await queues.send(new CreateQueueCommand({ QueueName: 'glue-s3-manifests' }));
+    const { Attributes } = await queues.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await installRule(
+      'glue-s3-manifest-created',
+      {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [OUT] }, object: { key: [{ wildcard: 'jobs/*/manifest.json' }] } },
+      },
+      Attributes!.QueueArn!,
+    );
+    // A bucket whose name only starts like ours, and files of the job that are not its manifest.
+    await client.send(new CreateBucketCommand({ Bucket: `${OUT}-other` }));
+    await put(`${OUT}-other`, 'jobs/job-a/manifest.json', '{}');
+    await emitObjectCreated(`${OUT}-other`, 'jobs/job-a/manifest.json');
+    await emitObjectCreated(OUT, 'jobs/job-a/rejects.csv');
+    await emitObjectCreated(OUT, 'jobs/job-a/email_sha256/part-00000.csv');
+    const time = new Date('2026-12-01T08:00:00Z');
+    const eventId = await emitObjectCreated(OUT, 'jobs/job-a/manifest.json', time);
+
+    // moto delivers during PutEvents: everything the rule matched is in the queue now.
+    const received = await queues.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    expect(received.Messages ?? []).toHaveLength(1);
+    const body = JSON.parse(received.Messages![0]!.Body!) as Record<string, unknown>;
+    const head = await client.send(new HeadObjectCommand({ Bucket: OUT, Key: 'jobs/job-a/manifest.json' }));
+    const detail = body.detail as { object: { sequencer: string }; 'request-id': string };
+    expect(body).toEqual({
+      version: '0',
+      id: eventId,
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      account: ACCOUNT,
+      time: '2026-12-01T08:00:00Z',
+      region: process.env.AWS_REGION,
+      resources: [`arn:aws:s3:::${OUT}`],
+      detail: {
+        version: '0',
+        bucket: { name: OUT },
+        object: {
+          key: 'jobs/job-a/manifest.json',
+          size: head.ContentLength,
+          etag: head.ETag!.replace(/"/g, ''),
+          sequencer: detail.object.sequencer,
+        },
+        'request-id': detail['request-id'],
+        requester: ACCOUNT,
+        'source-ip-address': '127.0.0.1',
+        reason: 'PutObject',
+      },
+    });
+    expect(head.ContentLength).toBeGreaterThan(100);
   });
 });

@@ -27,7 +27,9 @@ SAMPLE_MAPPING = [
 COUNT_KEYS = ["calculateType", "columns", "valid", "prehashed", "empty", "rejected", "duplicates", "unique"]
 
 
-def run_engine(inputs: list[Path], mapping: list[dict], out: Path, options: dict | None = None) -> dict:
+def run_engine(
+    inputs: list[Path], mapping: list[dict], out: Path, options: dict | None = None, header: str = "auto"
+) -> dict:
     """The TypeScript engine's CLI on the same files; its manifest."""
     arguments = ["npx", "tsx", "src/cli/main.ts", "transform", *[str(path) for path in inputs]]
     for entry in mapping:
@@ -40,7 +42,7 @@ def run_engine(inputs: list[Path], mapping: list[dict], out: Path, options: dict
     }
     for name, value in (options or {}).items():
         arguments += [flags[name], value]
-    arguments += ["--out", str(out)]
+    arguments += ["--header", header, "--out", str(out)]
     result = subprocess.run(arguments, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, (
         f"the TypeScript engine failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
@@ -76,9 +78,11 @@ def assert_same_output(engine_out: Path, engine: dict, glue_out: Path, glue: dic
             assert (glue_out / entry["path"]).read_bytes() == (engine_out / entry["path"]).read_bytes(), entry["path"]
 
 
-def both(spark, inputs: list[Path], mapping: list[dict], folder: Path, options: dict | None = None) -> None:
-    engine = run_engine(inputs, mapping, folder / "engine", options)
-    glue = run_job(spark, inputs, mapping, folder / "glue", options)
+def both(
+    spark, inputs: list[Path], mapping: list[dict], folder: Path, options: dict | None = None, header: str = "auto"
+) -> None:
+    engine = run_engine(inputs, mapping, folder / "engine", options, header)
+    glue = run_job(spark, inputs, mapping, folder / "glue", options, header=header)
     assert engine["recordsRead"] > 0
     assert_same_output(folder / "engine", engine, folder / "glue", glue)
 
@@ -109,6 +113,38 @@ def test_reader_fixtures(spark, tmp_path):
         [{"column": "email", "type": "EMAIL"}, {"column": "profile", "type": "PHONE"}],
         tmp_path / "json",
     )
+
+
+def test_headerless_files_concatenated_arrays_and_prototype_columns(spark, tmp_path):
+    # Issue 11's divergences in one folder: CSV/TSV without a header row (by an identifier, by shape),
+    # a leading blank line, two concatenated JSON arrays, columns named like Object.prototype members.
+    folder = tmp_path / "input"
+    folder.mkdir()
+    (folder / "a-emails.csv").write_text("alice@example.com,+1 613 555 0123\nbob@example.org,bad\n", encoding="utf-8")
+    (folder / "b-ids.tsv").write_text("\n1\tcarol@example.net\t613 555 0124\n2\tnope\t\n", encoding="utf-8")
+    (folder / "c-arrays.json").write_text(
+        '[{"column_1":"dave@example.com","constructor":"x"}]\n[{"column_2":"+44 20 7946 0958"},{"toString":"y@z.co"}]\n',
+        encoding="utf-8",
+    )
+    (folder / "=d.jsonl").write_text('{"__proto__":"eve@example.com","column_1":"bad@"}\n{"x":1}\n', encoding="utf-8")
+    # A key that is itself an email: a column name never echoed unmasked.
+    (folder / "e-keys.jsonl").write_text('{"frank@example.com":"not-an-email"}\n', encoding="utf-8")
+    mapping = [
+        {"column": "column_1", "type": "EMAIL"},
+        {"column": "column_2", "type": "PHONE"},
+        {"column": "column_3", "type": "PHONE"},
+        {"column": "constructor", "type": "EMAIL"},
+        {"column": "toString", "type": "EMAIL"},
+        {"column": "__proto__", "type": "EMAIL"},
+        {"column": "frank@example.com", "type": "EMAIL"},
+    ]
+    both(spark, [folder], mapping, tmp_path)
+    manifest = json.loads((tmp_path / "glue" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["recordsRead"] == 10  # every first row is a record
+    assert manifest["types"]["EMAIL"]["unique"] == 5  # alice, bob, dave, y@z.co, eve
+    rejects = (tmp_path / "glue" / "rejects.csv").read_text(encoding="utf-8")
+    for text in (rejects, json.dumps(manifest)):
+        assert "frank@example.com" not in text and "f***@e***.com" in text
 
 
 def test_every_format_with_bad_values(spark, tmp_path):

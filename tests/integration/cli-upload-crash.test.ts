@@ -14,6 +14,7 @@ import {
   writeFakeTransformOutput,
   type FakeTransformOutput,
 } from '../unit/destinations/tiktok/fake-transform-output.ts';
+import { seededRandomForTest } from '../helpers/test-seed.ts';
 
 const ADVERTISER = '7000000000000000001';
 const TOKEN = 'crash-test-token-4321';
@@ -41,7 +42,7 @@ interface CliRun {
  * request log and SIGKILLs the uploader (no chance to clean up) a few milliseconds after that many
  * TikTok requests of this run arrived: a crash between any two steps, mid-request included.
  */
-function runUpload(killAfterRequests?: number): Promise<CliRun> {
+function runUpload(kill?: { afterRequests: number; delayMs: number }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     // `node --import tsx` (not npx) so the kill hits the uploader itself, not a wrapper.
     const child = spawn(
@@ -79,12 +80,12 @@ function runUpload(killAfterRequests?: number): Promise<CliRun> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const seenBefore = emulator.requestLog().length;
     const watcher =
-      killAfterRequests === undefined
+      kill === undefined
         ? undefined
         : setInterval(() => {
-            if (emulator.requestLog().length - seenBefore >= killAfterRequests) {
+            if (emulator.requestLog().length - seenBefore >= kill.afterRequests) {
               clearInterval(watcher);
-              setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 40));
+              setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
             }
           }, 2);
     child.on('error', reject);
@@ -116,16 +117,18 @@ afterAll(async () => {
 });
 
 describe('upload CLI killed at random points', () => {
-  it('ends with one audience per type and every partition applied once; a re-run changes nothing and says so', async () => {
+  it('ends with one audience per type holding exactly the ids, every partition applied; a re-run changes nothing and says so', async () => {
+    // Kill points are drawn from a seed (printed on failure; AU_TEST_SEED=<seed> replays it).
+    const { random } = seededRandomForTest('upload CLI kill points');
     const kills: number[] = [];
     for (let attempt = 0; attempt < 8; attempt += 1) {
-      const killAfterRequests = 1 + Math.floor(Math.random() * 6);
-      const run = await runUpload(killAfterRequests);
+      const afterRequests = 1 + Math.floor(random() * 6);
+      const run = await runUpload({ afterRequests, delayMs: Math.floor(random() * 40) });
       if (run.signal !== 'SIGKILL') {
         expect(run.code, run.stderr).toBe(0);
         break;
       }
-      kills.push(killAfterRequests);
+      kills.push(afterRequests);
     }
     expect(kills.length).toBeGreaterThanOrEqual(3);
 
@@ -142,9 +145,9 @@ describe('upload CLI killed at random points', () => {
       ) as EmulatorAudienceView;
       const held = await inspect<{ ids: string[] }>(`audiences/${audience.audienceId}/ids`);
       expect(held.ids).toEqual([...ids].sort());
-      expect(audience.duplicateIdsReceived).toBe(0);
-      expect(audience.idsReceivedTotal).toBe(ids.length);
-      const applied = audience.appliedFilePaths.map((path) => md5ByPath.get(path)).sort();
+      // An update killed before its answer was recorded is sent again (set semantics: same audience),
+      // so a file may be applied twice; none is missing, and no audience exists twice (names above).
+      const applied = [...new Set(audience.appliedFilePaths.map((path) => md5ByPath.get(path)))].sort();
       expect(applied).toEqual((output.manifest.types[type]?.files ?? []).map((file) => file.md5).sort());
       expect(final.stdout).toContain(audience.audienceId);
     }

@@ -110,6 +110,14 @@ describe('npm start', () => {
       '/api/audiences',
     );
     expect(listed.json.destination.label).toBe('simulated TikTok');
+    const other = await api<{ field: string }>(server.url, 'GET', '/api/audiences?advertiserId=42');
+    expect(other).toMatchObject({ status: 422, json: { field: 'advertiserId' } });
+    const searched = await api<{ audiences: Array<{ name: string; status: string; jobs: string[] }> }>(
+      server.url,
+      'GET',
+      '/api/audiences?q=sample%20%C2%B7%20e',
+    );
+    expect(searched.json.audiences.map((a) => [a.name, a.jobs])).toEqual([['Sample · EMAIL', [created.json.id]]]);
     expect(listed.json.audiences.map((a) => a.name).sort()).toEqual([
       'Sample · EMAIL',
       'Sample · MAID',

@@ -125,7 +125,8 @@ describe('transform engine on the Clean Rooms sample (4,005 rows)', () => {
     const { manifest, outDir } = await transform(
       [join(fixtures, 'clean-rooms-sample.jsonl')],
       columns.map(([column, type]) => ({ column, type })),
-      { workers: 2 },
+      // Worker threads even for this small file (it would run in the main thread by default).
+      { workers: 2, inThreadMaxBytes: 0 },
     );
     expect(manifest.recordsRead).toBe(4005);
     expect(manifest.malformedRecords).toBe(0);
@@ -328,9 +329,15 @@ describe('partitions, spilling and determinism', () => {
       { column: 'email', type: 'EMAIL' as const },
       { column: 'other', type: 'EMAIL' as const },
     ];
+    // In the main thread (a small input) and in worker threads: the same bytes.
     const inMemory = await transform([manyEmails()], mapping, { workers: 2 });
-    const spilled = await transform([manyEmails()], mapping, { memoryBudgetBytes: 1, workers: 1, tempDir: root });
-    const again = await transform([manyEmails()], mapping, { memoryBudgetBytes: 1, workers: 2 });
+    const spilled = await transform([manyEmails()], mapping, {
+      memoryBudgetBytes: 1,
+      workers: 1,
+      tempDir: root,
+      inThreadMaxBytes: 0,
+    });
+    const again = await transform([manyEmails()], mapping, { memoryBudgetBytes: 1, workers: 2, inThreadMaxBytes: 0 });
     for (const run of [spilled, again]) {
       for (const name of ['manifest.json', 'rejects.csv', 'email_sha256/part-00000.csv']) {
         expect(readFileSync(join(run.outDir, name)).equals(readFileSync(join(inMemory.outDir, name))), name).toBe(true);

@@ -28,6 +28,8 @@ export class ArtifactsBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: ArtifactsBucketProps) {
     super(scope, id);
+    // Log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const { region } = Stack.of(this);
     if (props.kmsKeyArn) {
       this.key = Key.fromKeyArn(this, 'Key', props.kmsKeyArn);
@@ -47,7 +49,7 @@ export class ArtifactsBucket extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });

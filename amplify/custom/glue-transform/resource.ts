@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Arn, ArnFormat, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Names, Stack } from 'aws-cdk-lib';
 import { CfnJob, CfnSecurityConfiguration } from 'aws-cdk-lib/aws-glue';
 import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
@@ -131,13 +131,7 @@ export class GlueTransform extends Construct {
         }),
       },
     });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5',
-      reason:
-        'Scoped wildcards only: objects under the data prefix and jobs/ (job ids are not known at deploy time), ' +
-        "Glue's /aws-glue/* log groups (named by Glue per run), and cloudwatch:PutMetricData, which has no " +
-        'resource-level permissions (limited to the Glue namespace by condition).',
-    });
+    // Its scoped wildcards are acknowledged, with reasons, in amplify/nag-acknowledgements.ts.
 
     const security = new CfnSecurityConfiguration(this, 'SecurityConfiguration', {
       name: securityConfigurationName,

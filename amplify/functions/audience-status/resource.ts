@@ -5,7 +5,7 @@ export const STATUS_TIMEOUT_SECONDS = 60;
 
 export const audienceStatus = defineFunction({
   name: 'audience-status',
-  runtime: 22,
+  runtime: 24,
   timeoutSeconds: STATUS_TIMEOUT_SECONDS,
   memoryMB: 512,
   resourceGroupName: 'data',

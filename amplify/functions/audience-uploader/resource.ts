@@ -9,7 +9,7 @@ export const UPLOADER_TIMEOUT_SECONDS = 600;
 
 export const audienceUploader = defineFunction({
   name: 'audience-uploader',
-  runtime: 22,
+  runtime: 24,
   timeoutSeconds: UPLOADER_TIMEOUT_SECONDS,
   memoryMB: 1024,
   resourceGroupName: 'data',

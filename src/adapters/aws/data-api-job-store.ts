@@ -30,7 +30,7 @@ const JOBS_BY_TRANSFORM_RUN = `query ListJobsByTransformRun($transformRunId: Str
   listJobsByTransformRun(transformRunId: $transformRunId) { items { ${JOB_FIELDS} } } }`;
 const CREATE_EVENT = `mutation CreateJobEvent($input: CreateJobEventInput!) { createJobEvent(input: $input) { id } }`;
 const DELETE_EVENT = `mutation DeleteJobEvent($input: DeleteJobEventInput!) { deleteJobEvent(input: $input) { id } }`;
-const LIST_EVENTS = `query ListJobEventsByJob($jobId: ID!, $seq: ModelIntKeyConditionInput, $nextToken: String) {
+const LIST_EVENTS = `query ListJobEventsByJob($jobId: ID!, $seq: ModelFloatKeyConditionInput, $nextToken: String) {
   listJobEventsByJob(jobId: $jobId, seq: $seq, sortDirection: ASC, limit: 500, nextToken: $nextToken) {
     items { id jobId seq type data createdAt } nextToken } }`;
 

@@ -26,6 +26,7 @@ export function glueArguments(plan: JobPlan, inputUri: string, outputUri: string
     '--output': outputUri,
     '--mapping': JSON.stringify(plan.mapping),
     '--options': JSON.stringify(plan.options),
+    '--header': plan.header,
     '--max-file-bytes': String(plan.maxFileBytes),
   };
 }

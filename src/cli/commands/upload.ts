@@ -5,7 +5,8 @@ import { UserError } from '../../core/errors.ts';
 import { AUDIENCE_OPTION_SPECS, parseCommandArguments } from '../command-arguments.ts';
 import { audiencePlanSchema, type AudiencePlan } from '../../core/plan.ts';
 import { MANIFEST_FILE, type Manifest } from '../../core/transform/manifest.ts';
-import { JsonFileUploadLedgerStore, acquireLockFile } from '../../adapters/node/json-file-upload-ledger.ts';
+import { JsonFileUploadLedgerStore } from '../../adapters/node/json-file-upload-ledger.ts';
+import { acquireUploadLock } from '../upload-lock.ts';
 import { loadTikTokSettings, missingCredentialsError } from '../../adapters/node/tiktok-credentials.ts';
 import { createTikTokClient, type TikTokRetryEvent } from '../../destinations/tiktok/tiktok-client.ts';
 import { isTikTokApiError, tikTokErrorToUserError } from '../../destinations/tiktok/tiktok-errors.ts';
@@ -145,7 +146,7 @@ export async function run(args: string[]): Promise<number> {
   for (const warning of settings.warnings) process.stderr.write(`Warning: ${warning}\n`);
 
   const root = resolve(dir);
-  const releaseLock = await acquireLockFile(join(dir, `${UPLOAD_LEDGER_FILE}.lock`), `The upload ledger of ${dir}`);
+  const releaseLock = await acquireUploadLock(join(dir, `${UPLOAD_LEDGER_FILE}.lock`), `The upload ledger of ${dir}`);
   const controller = new AbortController();
   const onSignal = () =>
     controller.abort(

@@ -18,7 +18,7 @@ export function maskIdentifier(value: unknown): string {
     const tld = lastDot >= 0 ? domain.slice(lastDot).join('') : '';
     return `${leadOf(characters.slice(0, at))}***@${leadOf(name)}***${tld}`;
   }
-  const shown = Math.min(4, Math.floor(characters.length / 4));
+  const shown = characters.length <= 4 ? 0 : Math.min(4, Math.floor(characters.length / 4));
   const tail = Math.floor(shown / 2);
   const head = shown - tail;
   return `${characters.slice(0, head).join('')}${'*'.repeat(Math.min(characters.length - shown, 12))}${characters.slice(characters.length - tail).join('')}`;

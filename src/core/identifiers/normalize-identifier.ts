@@ -1,6 +1,6 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { rules, type IdentifierType, type RejectReason } from './rules.ts';
 import type { NormalizeOptions } from './normalize-options.ts';
+import { validPhoneE164 } from './phone-validator.ts';
 
 export type NormalizeResult =
   | { status: 'ok'; normalized: string }
@@ -22,6 +22,14 @@ const DEVICE_ID = new RegExp(rules.deviceIdPattern, 'u');
 const NOT_PHONE_CHARACTER = /[^0-9+]/g;
 // Plain ASCII needs no NFKC pass: the fast path for the common case.
 const NEEDS_UNICODE_WORK = /[^\x20-\x7e]/;
+// Whether a cell's first or last character is white space (by the rules' class; ASCII from a table):
+// a cell with neither skips the much slower edge-trimming regex.
+const WHITE_SPACE_SINGLE = new RegExp(`^${whiteSpace}$`, 'u');
+const ASCII_WHITE_SPACE = Array.from({ length: 128 }, (_unused, code) =>
+  WHITE_SPACE_SINGLE.test(String.fromCharCode(code)),
+);
+const isWhiteSpace = (code: number): boolean =>
+  code < 128 ? (ASCII_WHITE_SPACE[code] as boolean) : WHITE_SPACE_SINGLE.test(String.fromCharCode(code));
 
 /**
  * Steps 1–3 of normalization.md shared by all types: the cell's kind, then NFKC, invisible
@@ -37,7 +45,10 @@ export function cleanCell(raw: unknown): string | NormalizeResult {
   } else if (typeof raw === 'bigint') text = raw.toString();
   else return rejected('not_text');
   if (NEEDS_UNICODE_WORK.test(text)) text = text.normalize('NFKC').replace(INVISIBLE, '');
-  text = text.replace(EDGE_WHITE_SPACE, '');
+  if (text === '') return EMPTY;
+  if (isWhiteSpace(text.charCodeAt(0)) || isWhiteSpace(text.charCodeAt(text.length - 1))) {
+    text = text.replace(EDGE_WHITE_SPACE, '');
+  }
   return text === '' ? EMPTY : text;
 }
 
@@ -64,12 +75,10 @@ function normalizePhone(text: string, options: NormalizeOptions): NormalizeResul
   if (digits.lastIndexOf('+') > 0) return rejected('invalid_phone');
   if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
   if (digits === '' || digits === '+') return rejected('invalid_phone');
-  const phone = parsePhoneNumberFromString(digits, {
-    defaultCountry: options.phoneRegion as CountryCode,
-    extract: false,
-  });
-  if (!phone || !phone.isValid()) return rejected('invalid_phone');
-  const e164 = phone.number;
+  // Same result as libphonenumber-js/max's parsePhoneNumberFromString(digits, { defaultCountry, extract: false })
+  // and isValid(), several times faster (phone-validator.ts).
+  const e164 = validPhoneE164(digits, options.phoneRegion);
+  if (e164 === null) return rejected('invalid_phone');
   return { status: 'ok', normalized: options.phoneFormat === 'e164' ? e164 : e164.slice(1) };
 }
 

@@ -7,12 +7,15 @@ import type { IdentifierType, RejectReason } from '../identifiers/rules.ts';
 import { columnMappingSchema } from '../plan.ts';
 import type { ByteSource } from '../readers/byte-source.ts';
 import { readRecords } from '../readers/read-records.ts';
+import { displayColumnName, HEADER_MODES } from '../readers/detect-header.ts';
 
 /** The plan pieces a preview needs, validated with the plan's own schemas. */
 export const mappingPreviewRequestSchema = z.object({
   mapping: z.array(columnMappingSchema).min(1, 'Map at least one column to an identifier type'),
   options: normalizeOptionsSchema.default(normalizeOptionsSchema.parse({})),
   sampleRows: z.number().int().min(1).max(1000).default(200),
+  /** CSV/TSV: whether the first row is a header, as in the job plan. */
+  header: z.enum(HEADER_MODES).default('auto'),
 });
 export type MappingPreviewRequest = z.input<typeof mappingPreviewRequestSchema>;
 
@@ -50,9 +53,10 @@ const SHOWN_ROWS = 10;
  * Nothing raw leaves: inputs and results are masked. Runs in the browser too.
  */
 export async function previewMapping(sources: ByteSource[], request: MappingPreviewRequest): Promise<MappingPreview> {
-  const { mapping, options, sampleRows } = mappingPreviewRequestSchema.parse(request);
+  const { mapping, options, sampleRows, header } = mappingPreviewRequestSchema.parse(request);
   const columns = mapping.map(({ column, type }) => ({
     column,
+    shown: displayColumnName(column),
     type,
     ok: 0,
     prehashed: 0,
@@ -64,17 +68,18 @@ export async function previewMapping(sources: ByteSource[], request: MappingPrev
   let sampled = 0;
   for (const source of sources) {
     if (sampled >= sampleRows) break;
-    for await (const batch of readRecords(source, { limit: sampleRows - sampled, batchSize: 256 })) {
+    for await (const batch of readRecords(source, { limit: sampleRows - sampled, batchSize: 256, header })) {
       for (const record of batch.records) {
         if (record === null) continue;
         sampled += 1;
         for (const key of Object.keys(record)) seenColumns.add(key);
         const cells: MappingPreviewCell[] = [];
         for (const counts of columns) {
-          const raw = record[counts.column];
+          // Own keys only: a record without `constructor` has no such cell, not Object.prototype's.
+          const raw = Object.hasOwn(record, counts.column) ? record[counts.column] : undefined;
           const result = normalizeIdentifier(counts.type, raw, options);
           const cell: MappingPreviewCell = {
-            column: counts.column,
+            column: counts.shown,
             type: counts.type,
             input: maskIdentifier(raw),
             status: result.status,
@@ -98,15 +103,19 @@ export async function previewMapping(sources: ByteSource[], request: MappingPrev
     throw new UserError({
       code: 'unknown_column',
       title: 'Column not found',
-      detail: `The sample has no column ${unknown.map((c) => `"${c.slice(0, 80)}"`).join(', ')}; it has ${[
+      detail: `The sample has no column ${unknown.map((c) => `"${displayColumnName(c).slice(0, 80)}"`).join(', ')}; it has ${[
         ...seenColumns,
       ]
         .slice(0, 20)
-        .map((c) => `"${c.slice(0, 80)}"`)
+        .map((c) => `"${displayColumnName(c).slice(0, 80)}"`)
         .join(', ')}.`,
       resolution: 'Map one of the columns the file has (see discoverSchema).',
       field: 'mapping',
     });
   }
-  return { sampledRows: sampled, columns, rows };
+  return {
+    sampledRows: sampled,
+    columns: columns.map(({ shown, ...counts }) => ({ ...counts, column: shown })),
+    rows,
+  };
 }

@@ -24,8 +24,8 @@ export interface LedgerPartition {
 
 /**
  * A write that was about to be sent. If it is still here when a run starts, the write may or may
- * not have happened: it is reconciled with TikTok (name lookup / audience history) before anything
- * is sent again.
+ * not have happened: a create is looked up by name before anything is sent again; an update is sent
+ * again (TikTok's file API has set semantics, so that gives the same audience).
  */
 export type PendingOperation =
   | {
@@ -33,7 +33,7 @@ export type PendingOperation =
       audienceName: string;
       /** Partition MD5s carried by the create. */
       md5s: string[];
-      /** Audiences that already had this name before the create was sent. */
+      /** Audiences that already had this name before the create was sent (none: a taken name is refused first). */
       existingIdsWithName: string[];
       startedAt: string;
     }
@@ -41,8 +41,8 @@ export type PendingOperation =
       kind: 'update';
       action: AudienceAction;
       md5s: string[];
-      /** The audience's history before the update was sent. */
-      historyBefore: HistoryMarker;
+      /** Ledgers written before updates were resent instead of reconciled may still hold it; unused. */
+      historyBefore?: HistoryMarker;
       startedAt: string;
     };
 

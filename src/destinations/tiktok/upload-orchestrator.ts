@@ -15,9 +15,10 @@ import type {
 } from './tiktok-client.ts';
 import { TikTokApiError } from './tiktok-errors.ts';
 import {
+  InMemoryAudienceWriteLocks,
   UPLOAD_LEDGER_VERSION,
+  type AudienceWriteLocks,
   type LedgerAudience,
-  type HistoryMarker,
   type LedgerPartition,
   type PendingOperation,
   type UploadLedgerState,
@@ -118,18 +119,57 @@ export interface UploadRequest {
   poll?: { timeoutMs: number; intervalMs: number };
   /** File paths per create/update call (TikTok: 1–500, fewer than 50 recommended). */
   batchSize?: number;
-  /** Extra name lookups (pauses in ms) before deciding that a create whose answer was lost did not happen. */
-  createLookupDelaysMs?: number[];
+  /**
+   * How long after sending a create whose answer was lost its name lookup is given before the run
+   * concludes that TikTok did not create it (TikTok's list can lag behind a create). Default 5 minutes.
+   */
+  createLookupWindowMs?: number;
+  /** Pause between those lookups (default 15 s). */
+  createLookupIntervalMs?: number;
+  /**
+   * Serializes writes to one audience across jobs (default: one lock table for this process).
+   * Local mode passes the SQLite locks (shared by every process of the data folder); the cloud a DynamoDB one.
+   */
+  audienceLocks?: AudienceWriteLocks;
+  /** Lease of an audience lock; renewed every third of it while held (default 60 s). */
+  audienceLockTtlMs?: number;
+  /** Pause between attempts to take a lock another job holds (default 1 s). */
+  audienceLockPollMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => Date;
 }
 
 export const DEFAULT_POLL = { timeoutMs: 10 * 60_000, intervalMs: 10_000 } as const;
 export const DEFAULT_BATCH_SIZE = TIKTOK_LIMITS.recommendedFilePathsPerCall;
-export const DEFAULT_CREATE_LOOKUP_DELAYS_MS = [1000, 3000];
+/** A create whose answer was lost is looked up by name for this long before it is sent again. */
+export const DEFAULT_CREATE_LOOKUP_WINDOW_MS = 5 * 60_000;
+export const DEFAULT_CREATE_LOOKUP_INTERVAL_MS = 15_000;
+export const DEFAULT_AUDIENCE_LOCK_TTL_MS = 60_000;
+export const DEFAULT_AUDIENCE_LOCK_POLL_MS = 1_000;
+/** Without a lock store from the caller, uploads in this process still never write one audience at once. */
+const processAudienceLocks = new InMemoryAudienceWriteLocks();
 /** Attempts of one write whose outcome stayed unknown (reconciled between attempts). */
 const MAX_WRITE_ATTEMPTS = 5;
-const HISTORY_SIZE = 100;
+/** Sends of one update whose answer keeps getting lost (resending is safe: set semantics). */
+const MAX_UPDATE_SENDS = 10;
+/** Pause before resending an update, times the attempt (a busy audience settles in between). */
+const UPDATE_RESEND_PAUSE_MS = 250;
+
+function createOutcomeUnknown(
+  pending: Extract<PendingOperation, { kind: 'create' }>,
+  windowMs: number,
+  cause: TikTokApiError,
+): UserError {
+  const minutes = Math.round(windowMs / 60_000);
+  return new UserError({
+    code: 'create_outcome_unknown',
+    title: 'Not known whether TikTok created the audience',
+    detail: `TikTok never answered the request that creates "${pending.audienceName}" (sent ${pending.startedAt}), and looking the name up for ${minutes === 0 ? `${Math.round(windowMs / 1000)} seconds` : `${minutes} minute${minutes === 1 ? '' : 's'}`} kept failing (${cause.kind}${cause.code === null ? '' : `, code ${cause.code}`}${cause.requestId ? `, request_id ${cause.requestId}` : ''}).`,
+    resolution: `Check that TikTok is reachable, and in TikTok Ads Manager (or \`audiences list\`) whether "${pending.audienceName}" exists. Then retry the job: it looks the name up again first and creates the audience only if it is not there.`,
+    kind: 'failure',
+    cause,
+  });
+}
 
 /** `<name> · EMAIL`: one audience per identifier type (an audience has one calculate_type). */
 export function audienceNameFor(baseName: string, type: IdentifierType): string {
@@ -149,15 +189,6 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
-}
-
-/** What the history looked like; TikTok's order (newest first or last) is not documented, so both ends are kept. */
-function historyMarker(details: AudienceDetails): HistoryMarker {
-  return { count: details.history.length, first: details.history[0] ?? null, last: details.history.at(-1) ?? null };
-}
-
-function sameEntry(a: AudienceHistoryEntry | null, b: AudienceHistoryEntry | null): boolean {
-  return a === b || (a !== null && b !== null && a.action === b.action && a.msg === b.msg && a.optTime === b.optTime);
 }
 
 /** TikTok's file name must end in .csv or .txt; the name only helps a person reading TikTok's UI. */
@@ -228,7 +259,8 @@ class UploadRun {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => Date;
   readonly #batchSize: number;
-  readonly #createLookupDelaysMs: number[];
+  readonly #createLookupWindowMs: number;
+  readonly #createLookupIntervalMs: number;
   /** Writes sent to TikTok in this run (uploads, creates, updates). */
   writes = 0;
 
@@ -237,7 +269,8 @@ class UploadRun {
     this.#state = state;
     this.#sleep = request.sleep ?? defaultSleep;
     this.#now = request.now ?? (() => new Date());
-    this.#createLookupDelaysMs = request.createLookupDelaysMs ?? DEFAULT_CREATE_LOOKUP_DELAYS_MS;
+    this.#createLookupWindowMs = request.createLookupWindowMs ?? DEFAULT_CREATE_LOOKUP_WINDOW_MS;
+    this.#createLookupIntervalMs = request.createLookupIntervalMs ?? DEFAULT_CREATE_LOOKUP_INTERVAL_MS;
     this.#batchSize = Math.min(TIKTOK_LIMITS.maxFilePathsPerCall, Math.max(1, request.batchSize ?? DEFAULT_BATCH_SIZE));
   }
 
@@ -310,7 +343,7 @@ class UploadRun {
 
     // Decided per partition (not by a flag), so a partition the ledger has not applied is never skipped.
     if (entry.pending || files.some((file) => partition(file).appliedAt === undefined)) {
-      if (entry.pending) await this.#reconcile(entry);
+      if (entry.pending) await this.#withAudienceLock(entry, () => this.#reconcile(entry));
       if (entry.audienceId === undefined) await this.#resolveAudience(entry);
       let pendingFiles = files.filter((file) => partition(file).appliedAt === undefined);
       if (this.#request.audience.action === 'remove' && pendingFiles.length === files.length)
@@ -551,8 +584,38 @@ class UploadRun {
     }
   }
 
+  /**
+   * Runs `write` holding the audience's write lock (see AudienceWriteLocks): one job at a time
+   * writes to an audience (by id), or creates one of a name. Waits while another job holds it.
+   */
+  async #withAudienceLock<T>(entry: LedgerAudience, write: () => Promise<T>): Promise<T> {
+    const locks = this.#request.audienceLocks ?? processAudienceLocks;
+    const key =
+      entry.audienceId !== undefined
+        ? `${this.#advertiserId}/id/${entry.audienceId}`
+        : `${this.#advertiserId}/name/${entry.audienceName}`;
+    const holder = `${this.#request.ledgerId}#${this.#request.fence ?? UNFENCED}`;
+    const ttlMs = this.#request.audienceLockTtlMs ?? DEFAULT_AUDIENCE_LOCK_TTL_MS;
+    const pollMs = this.#request.audienceLockPollMs ?? DEFAULT_AUDIENCE_LOCK_POLL_MS;
+    while (!(await locks.tryAcquire(key, holder, ttlMs))) await this.#sleep(pollMs, this.#request.signal);
+    const renew = setInterval(
+      () => void locks.tryAcquire(key, holder, ttlMs).catch(() => undefined),
+      Math.max(10, Math.floor(ttlMs / 3)),
+    );
+    try {
+      return await write();
+    } finally {
+      clearInterval(renew);
+      await locks.release(key, holder).catch(() => undefined);
+    }
+  }
+
   /** One create/update for an uploaded batch, made safe to repeat by a pending marker. */
   async #applyUploaded(entry: LedgerAudience, batch: ManifestFile[]): Promise<void> {
+    await this.#withAudienceLock(entry, () => this.#applyLocked(entry, batch));
+  }
+
+  async #applyLocked(entry: LedgerAudience, batch: ManifestFile[]): Promise<void> {
     const md5s = batch.map((file) => file.md5);
     const filePaths = batch.map((file) => (entry.partitions[file.md5] as LedgerPartition).filePath as string);
     const signal = this.#request.signal;
@@ -574,33 +637,11 @@ class UploadRun {
           kind: 'create',
           audienceName: entry.audienceName,
           md5s,
-          existingIdsWithName: existing.map((audience) => audience.audienceId),
+          existingIdsWithName: [],
           startedAt: this.#stamp(),
         };
       } else {
-        const audienceId = entry.audienceId as string;
-        const [before] = await this.#client.getAudiences({
-          advertiserId: this.#advertiserId,
-          audienceIds: [audienceId],
-          historySize: HISTORY_SIZE,
-          signal,
-        });
-        if (!before)
-          throw new UserError({
-            code: 'audience_not_found',
-            title: 'Audience not found',
-            detail: `Audience ${audienceId} no longer exists for advertiser ${this.#advertiserId}.`,
-            resolution:
-              'It may have been deleted in TikTok. Upload to a new audience (--action create with another name).',
-            kind: 'failure',
-          });
-        entry.pending = {
-          kind: 'update',
-          action: operation,
-          md5s,
-          historyBefore: historyMarker(before),
-          startedAt: this.#stamp(),
-        };
+        entry.pending = { kind: 'update', action: operation, md5s, startedAt: this.#stamp() };
       }
       await this.#save();
       this.writes += 1;
@@ -627,10 +668,11 @@ class UploadRun {
         }
       } catch (error) {
         if (error instanceof TikTokApiError && error.outcomeUnknown) {
-          // No answer: find out whether TikTok did it before sending it again. After too many
-          // tries the marker stays, so the next run reconciles first.
-          if (attempt >= MAX_WRITE_ATTEMPTS) throw error;
+          // No answer: settle it before sending again. After too many tries the marker stays, so
+          // the next run settles it first.
+          if (attempt >= (operation === 'CREATE' ? MAX_WRITE_ATTEMPTS : MAX_UPDATE_SENDS)) throw error;
           if (await this.#reconcile(entry)) return;
+          if (operation !== 'CREATE') await this.#sleep(UPDATE_RESEND_PAUSE_MS * attempt, signal);
           continue;
         }
         // Only a definite refusal clears the marker; after an abort or anything unexpected the
@@ -667,34 +709,19 @@ class UploadRun {
   }
 
   /**
-   * Settles a write that may or may not have happened (a crash, a timeout). A create is looked up
-   * by name among audiences that did not exist before; an update shows as a new history entry.
-   * Returns true when the write had happened (and records it as applied).
+   * Settles a write that may or may not have happened (a crash, a timeout). Returns true when it
+   * is known to have happened (and records it as applied); false when it must be sent again.
+   * - An update is simply sent again: TikTok's file API has set semantics (APPEND adds only ids not
+   *   already there, REMOVE removes only those present, REPLACE sets the whole list), so a second
+   *   send gives the same audience. Its history is never used as evidence: another job, a person
+   *   in TikTok's UI or TikTok itself can add entries to it.
+   * - A create is looked up by name (see #findLostCreate): a second create would make a twin.
    */
   async #reconcile(entry: LedgerAudience): Promise<boolean> {
     const pending = entry.pending as PendingOperation;
-    const signal = this.#request.signal;
-    let happened: boolean;
+    let happened = false;
     if (pending.kind === 'create') {
-      // TikTok's list may lag behind a create: look again after short pauses before concluding
-      // that the create did not happen (a wrong "no" here would make a second audience).
-      let fresh: AudienceListItem[] = [];
-      for (const delayMs of [0, ...this.#createLookupDelaysMs]) {
-        if (delayMs > 0) await this.#sleep(delayMs, signal);
-        const matches = await this.#client.findAudiencesByName(this.#advertiserId, pending.audienceName, signal);
-        fresh = matches.filter((audience) => !pending.existingIdsWithName.includes(audience.audienceId));
-        if (fresh.length > 0) break;
-      }
-      if (fresh.length > 1) {
-        throw new UserError({
-          code: 'duplicate_audiences',
-          title: 'Several audiences were created',
-          detail: `"${pending.audienceName}" exists ${fresh.length} times (ids ${fresh.map((audience) => audience.audienceId).join(', ')}), created outside this upload's ledger.`,
-          resolution: 'Delete the extra audiences in TikTok Ads Manager, keeping one, then run the same command again.',
-          kind: 'failure',
-        });
-      }
-      const [created] = fresh;
+      const created = await this.#findLostCreate(pending);
       happened = created !== undefined;
       if (created) {
         entry.audienceId = created.audienceId;
@@ -709,33 +736,45 @@ class UploadRun {
           reconciled: true,
         });
       }
-    } else {
-      const audienceId = entry.audienceId as string;
-      const [after] = await this.#client.getAudiences({
-        advertiserId: this.#advertiserId,
-        audienceIds: [audienceId],
-        historySize: HISTORY_SIZE,
-        signal,
-      });
-      const now = after ? historyMarker(after) : { count: 0, first: null, last: null };
-      // Updates of one audience are serialized by this ledger, so any new entry is ours.
-      const before = pending.historyBefore;
-      happened = now.count > before.count || !sameEntry(now.first, before.first) || !sameEntry(now.last, before.last);
-      if (happened) {
-        this.#markApplied(entry, pending.md5s, pending.action);
-        this.#emit({
-          kind: 'audience-updated',
-          type: entry.type,
-          audienceId,
-          action: pending.action,
-          files: pending.md5s.length,
-          reconciled: true,
-        });
-      }
     }
     delete entry.pending;
     await this.#save();
     return happened;
+  }
+
+  /**
+   * Looks a create whose answer was lost up by name, again and again, until it shows or a lookup
+   * made `createLookupWindowMs` (5 minutes by default) after the create was sent still does not
+   * show it: only then did TikTok not create it. When lookups keep failing until the window ends,
+   * the run stops with `create_outcome_unknown` and keeps the marker, so a retry looks again.
+   */
+  async #findLostCreate(pending: Extract<PendingOperation, { kind: 'create' }>): Promise<AudienceListItem | undefined> {
+    const signal = this.#request.signal;
+    const sentAt = Date.parse(pending.startedAt);
+    for (;;) {
+      const elapsedMs = this.#now().getTime() - sentAt;
+      const afterWindow = !(elapsedMs < this.#createLookupWindowMs);
+      try {
+        const matches = await this.#client.findAudiencesByName(this.#advertiserId, pending.audienceName, signal);
+        const fresh = matches.filter((audience) => !pending.existingIdsWithName.includes(audience.audienceId));
+        if (fresh.length > 1) {
+          throw new UserError({
+            code: 'duplicate_audiences',
+            title: 'Several audiences were created',
+            detail: `"${pending.audienceName}" exists ${fresh.length} times (ids ${fresh.map((audience) => audience.audienceId).join(', ')}), created outside this upload's ledger.`,
+            resolution:
+              'Delete the extra audiences in TikTok Ads Manager, keeping one, then run the same command again.',
+            kind: 'failure',
+          });
+        }
+        if (fresh[0] || afterWindow) return fresh[0];
+      } catch (error) {
+        if (!(error instanceof TikTokApiError && (error.transient || error.outcomeUnknown))) throw error;
+        if (afterWindow) throw createOutcomeUnknown(pending, this.#createLookupWindowMs, error);
+      }
+      const remaining = this.#createLookupWindowMs - elapsedMs;
+      await this.#sleep(Math.max(1, Math.min(this.#createLookupIntervalMs, remaining)), signal);
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import { UserError } from '../../core/errors.ts';
 import { jobPlanSchema } from '../../core/plan.ts';
 import { REJECTS_FILE } from '../../core/transform/manifest.ts';
 import { JOB_STATES, TERMINAL_JOB_STATES, type JobState } from '../../adapters/node/sqlite/job-store.ts';
+import { jobOutputDir } from '../../local/job-runner.ts';
 import { jobNotFound } from '../../local/job-service.ts';
 import type { AppEnv } from '../http-app.ts';
 import { jobDetailView, jobView } from '../job-view.ts';
@@ -112,7 +113,7 @@ export function addJobRoutes(
   app.get('/api/jobs/:id/rejects.csv', async (c) => {
     const id = c.req.param('id');
     const job = jobOr404(id);
-    const path = join(context.jobsDir, id, 'out', REJECTS_FILE);
+    const path = join(jobOutputDir(context.jobsDir, id), REJECTS_FILE);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) {
       if (job.outputDeletedAt === null && !job.result?.transform && !TERMINAL_JOB_STATES.has(job.state))
@@ -154,6 +155,8 @@ export function addJobRoutes(
         { 'retry-after': '5' },
       );
     }
+    // HEAD is answered by GET routes with the body dropped: a stream nobody reads would hold a place forever.
+    if (c.req.method === 'HEAD') return c.body(null, 200, { 'content-type': 'text/event-stream' });
     const lastEventId = Number(c.req.header('last-event-id') ?? 0);
     c.header('x-accel-buffering', 'no');
     c.header('cache-control', 'no-store');

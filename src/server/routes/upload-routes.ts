@@ -70,7 +70,16 @@ export function addUploadRoutes(app: Hono<AppEnv>, context: ServerContext, optio
         field: 'name',
       });
     }
-    const overwrite = c.req.query('overwrite') === 'true';
+    const overwriteParameter = c.req.query('overwrite');
+    if (overwriteParameter !== undefined && overwriteParameter !== 'true' && overwriteParameter !== 'false')
+      throw problem(400, {
+        code: 'invalid_overwrite',
+        title: 'Invalid overwrite',
+        detail: 'overwrite must be "true" or "false".',
+        resolution: 'Send overwrite=true to replace an existing file, or leave it out.',
+        field: 'overwrite',
+      });
+    const overwrite = overwriteParameter === 'true';
     const folder = await resolveDataPath(context.dataDir, c.req.query('folder') ?? '', 'folder');
     if (!(await stat(folder)).isDirectory()) {
       throw problem(422, {

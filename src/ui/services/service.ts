@@ -1,6 +1,12 @@
 // The one seam between the web app and its back end. Stores call it; components call stores.
-// `local-service.ts` speaks the local HTTP API (docs/api.md); a cloud implementation (Amplify Data
-// queries/mutations/subscriptions, Storage uploadData, Auth) implements the same interface.
+// `local-service.ts` speaks the local HTTP API (docs/api.md). A cloud implementation plugs in at
+// `installService()` in main.ts without touching stores or components:
+//   listFiles → Storage `list`;  uploadFile → Storage `uploadData` (its onProgress);
+//   discoverSchema / preview / listAudiences / createJob / cancel / retry / delete / settings /
+//   credentials → Amplify Data queries and mutations;  watchJob → a Data subscription
+//   (`observeQuery` / `onUpdate`; the returned Unsubscribe ends it);  rejectsDownload → Storage
+//   `getUrl` (a signed URL);  failures → ServiceError with the problem the function returned.
+// Auth (the Authenticator) wraps the app in the cloud build; locally there is no login.
 import type {
   AudienceList,
   CredentialsStatus,

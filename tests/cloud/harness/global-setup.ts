@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startPythonService, REPO, type PythonService } from './python-service.ts';
@@ -16,7 +17,29 @@ declare module 'vitest' {
   export interface ProvidedContext {
     awsEndpoint: string;
     glueRunnerUrl: string;
+    /** The synthesized assembly, or '' when synth failed (then `synthError` says why). */
+    cdkOut: string;
+    synthError: string;
   }
+}
+
+/** `npm run synth` (offline), so the tests deploy what the backend code synthesizes now. */
+function synthesize(): Promise<string> {
+  const cdkOut = join(REPO, '.amplify', 'artifacts', 'cdk.out');
+  // Local iteration only (CI never sets it): reuse the last synth when the backend code is unchanged.
+  if (process.env.CLOUD_TESTS_REUSE_SYNTH === '1' && existsSync(cdkOut)) return Promise.resolve(cdkOut);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'synth.ts')], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(cdkOut) : reject(new Error(`npm run synth failed (${code}):\n${output.slice(-4000)}`)),
+    );
+  });
 }
 
 const services: PythonService[] = [];
@@ -28,6 +51,8 @@ const services: PythonService[] = [];
 export async function setup(project: TestProject): Promise<void> {
   const python = spawnSync(process.execPath, [join(REPO, 'scripts', 'setup-python.mjs')], { stdio: 'inherit' });
   if (python.status !== 0) throw new Error('The Python environment could not be set up (see above).');
+  const synth = synthesize();
+  synth.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const moto = await startPythonService('moto_server.py', FAKE_AWS, 60_000);
   services.push(moto);
   const awsEndpoint = `http://127.0.0.1:${moto.port}`;
@@ -36,6 +61,13 @@ export async function setup(project: TestProject): Promise<void> {
   services.push(glue);
   project.provide('awsEndpoint', awsEndpoint);
   project.provide('glueRunnerUrl', `http://127.0.0.1:${glue.port}`);
+  // A synth failure fails the tests that deploy the backend, not the ones that need only moto and Spark.
+  const synthesized = await synth.then(
+    (cdkOut) => ({ cdkOut, error: '' }),
+    (error: Error) => ({ cdkOut: '', error: error.message }),
+  );
+  project.provide('cdkOut', synthesized.cdkOut);
+  project.provide('synthError', synthesized.error);
 }
 
 export async function teardown(): Promise<void> {

@@ -1,3 +1,4 @@
+import { UNFENCED } from '../../../src/core/jobs/run-fence.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -7,6 +8,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobPlanSchema } from '../../../src/core/plan.ts';
 import { openLocalApp, type LocalApp, type LocalDestination } from '../../../src/local/local-app.ts';
+import { openTikTokDestination } from '../../../src/local/tiktok-destination.ts';
+import { processRequestRateLimiter } from '../../../src/destinations/tiktok/request-rate-limiter.ts';
 import { createHttpApp } from '../../../src/server/http-app.ts';
 import { localServerContext } from '../../../src/server/local-server-context.ts';
 import { completed, fakeStages, waitFor } from '../local/fake-stages.ts';
@@ -137,6 +140,7 @@ describe('POST /api/uploads', () => {
     expect(replaced.json.size).toBe(7);
     expect(readFileSync(join(dataDir, 'twice.csv'), 'utf8')).toBe('second!');
     expectProblem(await call('POST', '/api/uploads?name=audiences', 'x'), 400, 'name');
+    expectProblem(await call('POST', '/api/uploads?name=twice.csv&overwrite=yes', 'x'), 400, 'overwrite');
   });
 
   it('refuses unsafe names with field "name"', async () => {
@@ -412,7 +416,6 @@ describe('GET /api/jobs/:id/rejects.csv and the monitor block', () => {
     expect(answer.text).toBe(rejects);
     app.jobs.cancel(job.id);
     rmSync(out, { recursive: true });
-    app.jobStore.markOutputDeleted(job.id);
     const gone = await call('GET', `/api/jobs/${job.id}/rejects.csv`);
     expectProblem(gone, 404);
     expect(gone.json.code).toBe('rejects_gone');
@@ -455,30 +458,34 @@ describe('GET /api/jobs/:id/rejects.csv and the monitor block', () => {
         },
       },
     });
-    await app.ledger.save(job.id, {
-      version: 1,
-      advertiserId: '7000000000000000001',
-      action: 'create',
-      createdAt: new Date(0).toISOString(),
-      updatedAt: new Date(0).toISOString(),
-      audiences: {
-        EMAIL: {
-          type: 'EMAIL',
-          calculateType: 'EMAIL_SHA256',
-          audienceName: 'M · EMAIL',
-          audienceId: '444',
-          created: true,
-          partitions: {
-            md5a: {
-              path: 'email_sha256/part-00000.csv',
-              rows: 2,
-              filePath: 'f',
-              uploadedAt: new Date(0).toISOString(),
+    await app.ledger.save(
+      job.id,
+      {
+        version: 1,
+        advertiserId: '7000000000000000001',
+        action: 'create',
+        createdAt: new Date(0).toISOString(),
+        updatedAt: new Date(0).toISOString(),
+        audiences: {
+          EMAIL: {
+            type: 'EMAIL',
+            calculateType: 'EMAIL_SHA256',
+            audienceName: 'M · EMAIL',
+            audienceId: '444',
+            created: true,
+            partitions: {
+              md5a: {
+                path: 'email_sha256/part-00000.csv',
+                rows: 2,
+                filePath: 'f',
+                uploadedAt: new Date(0).toISOString(),
+              },
             },
           },
         },
       },
-    });
+      UNFENCED,
+    );
     const during = await call('GET', `/api/jobs/${job.id}`);
     expect(during.json.monitor).toEqual({
       records: { read: 5, malformed: 0, bytesRead: 300, totalBytes: 300 },
@@ -581,6 +588,32 @@ describe('GET/PUT /api/settings', () => {
     }
     // A restart (a new context on the same data folder) keeps the saved values.
     expect(localServerContext(app, { env: {} }).settings()).toMatchObject({ tiktokQps: 5, outputRetentionDays: 2 });
+  });
+
+  it("reaches the process's TikTok rate limiter through local mode's settings", async () => {
+    const folder = join(base, 'qps');
+    const tiktokEnv: NodeJS.ProcessEnv = {
+      TIKTOK_ACCESS_TOKEN: 'token-for-the-limiter-test',
+      TIKTOK_ADVERTISER_ID: '1',
+    };
+    const tiktok = openTikTokDestination({ dataDir: folder, env: tiktokEnv });
+    const local = openLocalApp({
+      dataDir: folder,
+      destination: tiktok,
+      stages: () => fakeStages(async () => completed),
+      worker: false,
+    });
+    try {
+      const context = localServerContext(Object.assign(local, { tiktok }), { env: tiktokEnv });
+      await context.saveSettings({ tiktokQps: 7 });
+      await tiktok.connect('tiktok');
+      expect(processRequestRateLimiter().ratePerSecond).toBe(7);
+      await context.saveSettings({ tiktokQps: 3 });
+      await tiktok.connect('tiktok');
+      expect(processRequestRateLimiter().ratePerSecond).toBe(3);
+    } finally {
+      await local.close();
+    }
   });
 
   it('lists the configured advertisers with the credentials status', async () => {

@@ -138,6 +138,28 @@ describe('steps', () => {
     await flushPromises();
     expect(world.router.currentRoute.value.path).toBe(`/upload/monitor/${jobWith().id}`);
   });
+
+  it('confirm: a plan the server refuses is shown at Start, with a link to the step holding the field', async () => {
+    const wizard = useWizardStore();
+    await wizard.setInputs(['samples/people.jsonl']);
+    wizard.draft.audience.name = 'Spring';
+    service.createJob.mockRejectedValueOnce(
+      new ServiceError({
+        title: 'Invalid request',
+        detail: 'audience.name: Too big: expected string to have <=120 characters',
+        resolution: 'Correct the named field(s) and send the request again.',
+        field: 'audience.name',
+        status: 422,
+      }),
+    );
+    const wrapper = await open('/upload/confirm');
+    await byTest(wrapper, 'start').trigger('click');
+    await flushPromises();
+    expect(byTest(wrapper, 'problem').text()).toContain('audience.name: Too big');
+    expect(byTest(wrapper, 'problem').text()).toContain('What to do: Correct the named field(s)');
+    expect(byTest(wrapper, 'fix-at').find('a').attributes('href')).toBe('/upload/audience');
+    expect(world.router.currentRoute.value.path).toBe('/upload/confirm');
+  });
 });
 
 describe('monitor', () => {

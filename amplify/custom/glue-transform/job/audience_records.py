@@ -439,7 +439,7 @@ def mask_identifier(value: str) -> str:
         tld = domain[last_dot:] if last_dot >= 0 else ""
         local = text[:at]
         return f"{local[0] if len(local) >= 3 else ''}***@{name[0] if len(name) >= 3 else ''}***{tld}"
-    shown = min(4, len(text) // 4)
+    shown = 0 if len(text) <= 4 else min(4, len(text) // 4)
     tail = shown // 2
     head = shown - tail
     return text[:head] + "*" * min(len(text) - shown, 12) + (text[len(text) - tail :] if tail else "")

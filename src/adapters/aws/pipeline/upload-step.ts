@@ -8,7 +8,15 @@ import {
   type RunFence,
 } from '../../../core/jobs/index.ts';
 import { isTikTokApiError, type TikTokApiError } from '../../../destinations/tiktok/tiktok-errors.ts';
-import { uploadTransformOutput, type UploadResult } from '../../../destinations/tiktok/upload-orchestrator.ts';
+import {
+  audienceNameFor,
+  manifestTypes,
+  uploadTransformOutput,
+  type UploadResult,
+} from '../../../destinations/tiktok/upload-orchestrator.ts';
+import type { AudiencePlan } from '../../../core/plan.ts';
+import type { Manifest } from '../../../core/transform/manifest.ts';
+import type { TikTokClient } from '../../../destinations/tiktok/tiktok-client.ts';
 import type { CloudJobRecord } from '../data-api-job-store.ts';
 import { optionalEnv } from '../runtime-env.ts';
 import { readS3Object } from '../s3-byte-source.ts';
@@ -24,6 +32,11 @@ export const MAX_TRANSIENT_ATTEMPTS = 5;
 /** Time kept free at the end of an invocation: the longest single request (a 50 MB upload) plus slack. */
 export const INVOCATION_RESERVE_MS = 240_000;
 export const DEFAULT_UPLOADS_PER_INVOCATION = 20;
+/** How long an audience lock is leased: longer than any invocation, so only a dead one's lock expires. */
+export const AUDIENCE_LOCK_MS = 15 * 60_000;
+/** Pause before trying again when another job holds one of this job's audiences. */
+export const AUDIENCE_BUSY_DELAY_SECONDS = 60;
+
 /** The first status poll: TikTok takes a while to calculate even small audiences. */
 export const FIRST_STATUS_DELAY_SECONDS = 60;
 
@@ -46,6 +59,7 @@ export type UploadStepOutcome =
   | 'stale'
   | 'continued'
   | 'retry-later'
+  | 'audience-busy'
   | 'failed'
   | 'processing'
   | 'completed';
@@ -90,6 +104,13 @@ export async function runUploadStep(
     if (isStaleRunError(error)) {
       logger.info('a newer run holds the job', { jobId });
       return 'stale';
+    }
+    if (error instanceof AudienceBusy) {
+      await context
+        .uploadQueue()
+        .send({ kind: 'upload', jobId, attempt }, { delaySeconds: AUDIENCE_BUSY_DELAY_SECONDS });
+      logger.info('another job is writing to this audience; trying again later', { jobId });
+      return 'audience-busy';
     }
     if (isWorkBudgetExhausted(error)) {
       await context.uploadQueue().send({ kind: 'upload', jobId });
@@ -179,6 +200,71 @@ async function upload(
     advertiserId: job.plan.audience.advertiserId,
     budget,
   });
+  const release = await lockAudiences(
+    context,
+    `${job.id}#${fence}`,
+    advertiserId,
+    job.plan.audience,
+    manifestTypes(manifest),
+  );
+  try {
+    return await uploadLocked(context, job, fence, manifest, budget, client, advertiserId, now);
+  } finally {
+    await release();
+  }
+}
+
+/** Another job holds a lock on one of this job's audiences. */
+class AudienceBusy extends Error {
+  constructor() {
+    super('Another job is writing to this audience.');
+    this.name = 'AudienceBusy';
+  }
+}
+
+/** Lock keys as the ports define them: `<advertiser>/id/<audienceId>` or `<advertiser>/name/<name>`. */
+export function audienceLockKeys(advertiserId: string, audience: AudiencePlan, types: string[]): string[] {
+  if (audience.audienceId !== undefined) return [`${advertiserId}/id/${audience.audienceId}`];
+  return types.map((type) => `${advertiserId}/name/${audienceNameFor(audience.name as string, type as never)}`).sort();
+}
+
+/**
+ * Writes to one TikTok audience are serialized across jobs and Lambdas: every lock of this job's
+ * audiences or none (never waiting while holding one, so two jobs cannot deadlock).
+ */
+async function lockAudiences(
+  context: CloudContext,
+  holder: string,
+  advertiserId: string,
+  audience: AudiencePlan,
+  types: string[],
+): Promise<() => Promise<void>> {
+  const locks = context.audienceLocks();
+  const held: string[] = [];
+  const release = async () => {
+    for (const key of held.splice(0)) await locks.release(key, holder);
+  };
+  for (const key of audienceLockKeys(advertiserId, audience, types)) {
+    if (!(await locks.tryAcquire(key, holder, AUDIENCE_LOCK_MS))) {
+      await release();
+      throw new AudienceBusy();
+    }
+    held.push(key);
+  }
+  return release;
+}
+
+async function uploadLocked(
+  context: CloudContext,
+  job: CloudJobRecord,
+  fence: RunFence,
+  manifest: Manifest,
+  budget: WorkBudget,
+  client: TikTokClient,
+  advertiserId: string,
+  now: () => number,
+): Promise<UploadStepOutcome> {
+  const jobs = await context.jobs();
   const filesTotal = Object.values(manifest.types).reduce((sum, counts) => sum + (counts?.files.length ?? 0), 0);
   let filesDone = 0;
   let lastProgress = 0;

@@ -76,6 +76,11 @@ export function writeFileAtomic(path: string, directory: string, contents: strin
     closeSync(descriptor);
   }
   renameSync(temporary, path);
+  fsyncDirectory(directory);
+}
+
+/** Makes a folder's entries (files created or renamed in it) durable: fsync of the folder itself. */
+export function fsyncDirectory(directory: string): void {
   const folder = openSync(directory, 'r');
   try {
     fsyncSync(folder);

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { encodeDigestLines } from '../../../core/transform/digest-lines.ts';
 import type { ManifestFile } from '../../../core/transform/manifest.ts';
 import { partitionFileName } from '../../../core/transform/partition-names.ts';
+import { fsyncDirectory } from './output-folder.ts';
 
 /** Digests encoded per write: bounds the line buffer (65 bytes each) to about 4 MiB. */
 const LINES_PER_WRITE = 64 * 1024;
 
 /**
  * Writes one type's sorted unique digests as `part-00000.csv`, … of at most `linesPerFile` lines,
- * each fsynced, with rows, bytes and MD5 recorded for the manifest.
+ * each fsynced, with rows, bytes and MD5 recorded for the manifest. `finish` also fsyncs the folder
+ * and the output folder that holds it, so the files' names are durable before the manifest names them.
  */
 export class PartitionWriter {
   readonly files: ManifestFile[] = [];
@@ -23,6 +25,7 @@ export class PartitionWriter {
     private readonly outDir: string,
     private readonly folder: string,
     private readonly linesPerFile: number,
+    private readonly syncDirectory: (directory: string) => void = fsyncDirectory,
   ) {}
 
   write(packed: Uint8Array, count: number): void {
@@ -43,6 +46,10 @@ export class PartitionWriter {
   /** Closes the last file; returns every file written (none when there was no digest). */
   finish(): ManifestFile[] {
     if (this.descriptor !== null) this.closeFile();
+    if (this.files.length > 0) {
+      this.syncDirectory(join(this.outDir, this.folder));
+      this.syncDirectory(this.outDir);
+    }
     return this.files;
   }
 

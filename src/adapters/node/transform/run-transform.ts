@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { UserError } from '../../../core/errors.ts';
 import { outputFolderOf, REJECT_REASONS, rules, type NormalizeOptions } from '../../../core/identifiers/index.ts';
 import type { ByteSource } from '../../../core/readers/byte-source.ts';
@@ -19,9 +20,11 @@ import { planBatches } from '../../../core/transform/normalize-batch.ts';
 import { linesPerPartition } from '../../../core/transform/partition-names.ts';
 import { formatRejectRow, REJECTS_HEADER } from '../../../core/transform/rejects-csv.ts';
 import { TransformTally } from '../../../core/transform/transform-tally.ts';
+import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import { DigestSpillStore } from './digest-spill-store.ts';
 import { prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
 import { PartitionWriter, writeAll } from './partition-writer.ts';
+import { InThreadTransform } from './in-thread-transform.ts';
 import { TransformWorkerPool } from './transform-workers.ts';
 import type { WorkerResult } from './worker-messages.ts';
 
@@ -30,6 +33,13 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
 const BATCH_SIZE = 8192;
 const SCHEMA_SAMPLE_ROWS = 1000;
 const REJECTS_FLUSH_CHARS = 256 * 1024;
+/**
+ * Inputs up to this size (gzip counted at 4× its compressed size) are transformed in the calling
+ * thread: worker start-up (≈ 0.3–1.8 s, each loading the TypeScript normalizer) would cost more than
+ * the work itself, which is ≈ 1–2 s of one core at this size.
+ */
+export const DEFAULT_IN_THREAD_MAX_BYTES = 8 * 1024 * 1024;
+const GZIP_SIZE_FACTOR = 4;
 
 export interface TransformProgress {
   recordsRead: number;
@@ -51,12 +61,36 @@ export interface TransformRequest {
   overwrite?: boolean;
   /** Bytes for the de-duplication buffers of all types together (default 256 MiB); beyond it, digests spill to disk. */
   memoryBudgetBytes?: number;
-  /** Worker threads that normalize and hash (default: see defaultWorkerCount). */
+  /** Worker threads that normalize and hash (default: see defaultWorkerCount); none for a small input. */
   workers?: number;
   /** CSV/TSV: whether the first row is a header (default `auto`: decided per file from its first rows). */
   header?: HeaderMode;
+  /** Inputs up to this many bytes are transformed without worker threads (default DEFAULT_IN_THREAD_MAX_BYTES; 0: always use workers). */
+  inThreadMaxBytes?: number;
   /** Called with each batch before it is processed (tests use it to make a run fail midway). */
   onBatch?: (batch: RecordBatch) => void;
+  /** Called after each slice of partition writes in the final phase (tests use it to make that phase slow). */
+  onFinalSlice?: () => void;
+  /** Digests per slice of the final phase (default 65,536; tests make it small). */
+  finalSliceDigests?: number;
+}
+
+/** Digests written between checks for a turn of the event loop in the final phase. */
+const FINAL_SLICE_DIGESTS = 64 * 1024;
+/** Longest the final phase holds the event loop between yields. */
+const FINAL_PHASE_YIELD_MS = 20;
+
+class FinalPhaseYielder {
+  private last = performance.now();
+
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.last < FINAL_PHASE_YIELD_MS) return;
+    await setImmediatePromise();
+    this.last = performance.now();
+    this.signal?.throwIfAborted();
+  }
 }
 
 interface PendingBatch {
@@ -78,8 +112,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   const maxFileBytes = request.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   validateRequest(request, maxFileBytes);
   const plan = planBatches(request.mapping);
-  // Workers start first: their start-up (loading the normalizer) overlaps format and column checks.
-  const pool = new TransformWorkerPool(plan, request.options, request.workers);
+  let pool: TransformWorkerPool | InThreadTransform | null = null;
   let spillDir: string | null = null;
   let rejects: RejectsFile | null = null;
   try {
@@ -89,6 +122,15 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       formats.push(await detectFormat(source, { header: request.header ?? 'auto' }));
       sizes.push(await source.size());
     }
+    const inputBytes = formats.reduce(
+      (sum, format, index) => sum + (sizes[index] as number) * (format.compression === 'gzip' ? GZIP_SIZE_FACTOR : 1),
+      0,
+    );
+    // Workers start before the column checks, so their start-up (loading the normalizer) overlaps them.
+    pool =
+      inputBytes <= (request.inThreadMaxBytes ?? DEFAULT_IN_THREAD_MAX_BYTES)
+        ? new InThreadTransform(plan, request.options)
+        : new TransformWorkerPool(plan, request.options, request.workers);
     await checkColumns(request);
     prepareOutputFolder(request.outDir, request.overwrite ?? false);
 
@@ -142,18 +184,28 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
 
     const types: Manifest['types'] = {};
     const lines = linesPerPartition(maxFileBytes);
-    plan.types.forEach((type, typeIndex) => {
+    // The final phase (sort, partition writes, fsync) can take longer than a job's lease: it yields
+    // to the event loop between slices so the lease heartbeat (and a cancel) still get their turn.
+    const yielder = new FinalPhaseYielder(request.signal);
+    const slice = Math.max(1, request.finalSliceDigests ?? FINAL_SLICE_DIGESTS);
+    for (const [typeIndex, type] of plan.types.entries()) {
       const writer = new PartitionWriter(request.outDir, outputFolderOf(type), lines);
       let unique = 0;
       for (const chunk of (stores[typeIndex] as DigestSpillStore).sortedUnique()) {
-        writer.write(chunk.packed, chunk.count);
+        for (let first = 0; first < chunk.count; first += slice) {
+          const count = Math.min(slice, chunk.count - first);
+          writer.write(chunk.packed.subarray(first * DIGEST_BYTES, (first + count) * DIGEST_BYTES), count);
+          request.onFinalSlice?.();
+          await yielder.maybeYield();
+        }
         unique += chunk.count;
       }
       const columns = request.mapping
         .filter((entry) => entry.type === type)
         .map((entry) => displayColumnName(entry.column));
       types[type] = tally.countsOf(typeIndex, columns, unique, writer.finish());
-    });
+      await yielder.maybeYield();
+    }
 
     const manifest: Manifest = {
       manifestVersion: 1,
@@ -184,7 +236,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     writeFileAtomic(join(request.outDir, MANIFEST_FILE), request.outDir, `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
-    await pool.close();
+    await pool?.close();
     rejects?.abandon();
     if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import type { EmulatorOptions } from './tiktok-emulator.ts';
 export const EMULATOR_USAGE = `Usage: npm run tiktok-emulator -- [--port <p>] [--qps 10] [--rate-window-ms 1000] [--match-rate 0.6] [--calculating-ms 2000]
   [--fault-rate 0] [--fault serverError|throttle|timeout|drop|lostResponse=<rate>]... [--latency-ms 0] [--seed <n>]
   [--file-ttl-ms 3600000] [--max-file-bytes 52428800] [--timeout-hang-ms 30000]
-  [--token <t>]... [--advertiser <id>]... [--state <file>]`;
+  [--token <t>]... [--advertiser <id>]... [--state <file>] [--state-retention-ms 604800000]`;
 
 const FAULT_KINDS = ['serverError', 'throttle', 'timeout', 'drop', 'lostResponse'] as const;
 
@@ -37,6 +37,7 @@ export function parseEmulatorArgs(args: string[]): Partial<EmulatorOptions> {
       token: { type: 'string', multiple: true },
       advertiser: { type: 'string', multiple: true },
       state: { type: 'string' },
+      'state-retention-ms': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -76,5 +77,7 @@ export function parseEmulatorArgs(args: string[]): Partial<EmulatorOptions> {
   if (values.token) options.tokens = values.token;
   if (values.advertiser) options.advertisers = values.advertiser;
   if (values.state) options.statePath = values.state;
+  const stateRetentionMs = numberOption(values, 'state-retention-ms');
+  if (stateRetentionMs !== undefined) options.stateRetentionMs = stateRetentionMs;
   return options;
 }

@@ -602,6 +602,32 @@ export class EmulatorState {
 
   // ---- persistence ----
 
+  /**
+   * Forgets what is older than the retention, so hashed ids do not stay on disk forever: audiences
+   * not changed since `cutoff` (with their ids), records of files uploaded before it, operations
+   * before it; and releases the ids of files already expired at `now`. Returns what was removed.
+   */
+  purgeBefore(cutoff: number, now: number): { audiences: number; files: number; operations: number } {
+    this.sweepExpiredFiles(now);
+    let audiences = 0;
+    for (const [audienceId, audience] of this.audiences) {
+      if (audience.updatedAt < cutoff && !audience.applying) {
+        this.audiences.delete(audienceId);
+        audiences += 1;
+      }
+    }
+    let files = 0;
+    for (const [filePath, file] of this.files) {
+      if (file.uploadedAt < cutoff && file.expiresAt <= now) {
+        this.files.delete(filePath);
+        files += 1;
+      }
+    }
+    const before = this.operationLog.length;
+    this.operationLog = this.operationLog.filter((operation) => Date.parse(operation.at) >= cutoff);
+    return { audiences, files, operations: before - this.operationLog.length };
+  }
+
   toJSON(): PersistedState {
     return {
       format: 'tiktok-emulator-state',

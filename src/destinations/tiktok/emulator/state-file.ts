@@ -2,8 +2,24 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EmulatorState, type PersistedState } from './emulator-state.ts';
 
-/** Loads the state saved at `path`, or a fresh state when the file does not exist yet. */
-export async function loadState(path: string, matchRate: number): Promise<EmulatorState> {
+/** How long the emulator keeps what it was sent (audiences and their hashed ids) after the last change: 7 days. */
+export const DEFAULT_STATE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface StateRetention {
+  /** Keep audiences, file records and operations this long after their last change. */
+  retentionMs: number;
+  now: () => number;
+}
+
+/**
+ * Loads the state saved at `path` (without what is past the retention), or a fresh state when the
+ * file does not exist yet.
+ */
+export async function loadState(
+  path: string,
+  matchRate: number,
+  retention: StateRetention = { retentionMs: DEFAULT_STATE_RETENTION_MS, now: Date.now },
+): Promise<EmulatorState> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -11,11 +27,22 @@ export async function loadState(path: string, matchRate: number): Promise<Emulat
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new EmulatorState(matchRate);
     throw new Error(`Cannot read the emulator state file ${path}`, { cause: error });
   }
+  let state: EmulatorState;
   try {
-    return EmulatorState.fromJSON(JSON.parse(text) as PersistedState, matchRate);
+    state = EmulatorState.fromJSON(JSON.parse(text) as PersistedState, matchRate);
   } catch (error) {
     throw new Error(`The emulator state file ${path} is not valid; move it away to start empty`, { cause: error });
   }
+  const now = retention.now();
+  state.purgeBefore(now - retention.retentionMs, now);
+  return state;
+}
+
+/** The state as saved: first purged of what is past the retention (so expired ids never reach the disk again). */
+export function retainedSnapshot(state: EmulatorState, retention: StateRetention): PersistedState {
+  const now = retention.now();
+  state.purgeBefore(now - retention.retentionMs, now);
+  return state.toJSON();
 }
 
 /**

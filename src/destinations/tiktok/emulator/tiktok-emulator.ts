@@ -24,7 +24,7 @@ import { parseMultipart, readBody } from './request-body.ts';
 import { type RequestParams, queryParams, requiredId } from './request-params.ts';
 import { RollingWindowLimiter } from './rolling-window-limiter.ts';
 import { createSeededRandom } from './seeded-random.ts';
-import { StateFile, loadState } from './state-file.ts';
+import { DEFAULT_STATE_RETENTION_MS, StateFile, loadState, retainedSnapshot } from './state-file.ts';
 
 export type { EmulatorAudienceView, EmulatorOperation, EmulatorUpload } from './emulator-state.ts';
 export { BUSY_MESSAGE, FLOOR_MESSAGE, TikTokCode } from './emulator-api-error.ts';
@@ -85,6 +85,8 @@ export interface EmulatorOptions {
   tokenAdvertisers?: Record<string, string[]>;
   /** When set, state is saved there (atomically, before each answer to a change) and loaded on start. */
   statePath?: string;
+  /** How long saved state keeps audiences (and their hashed ids), file records and operations after their last change. */
+  stateRetentionMs: number;
   /** Lifetime of an uploaded file_path; after it, using it answers 40910. */
   fileTtlMs: number;
   maxFileBytes: number;
@@ -106,6 +108,7 @@ export const DEFAULT_EMULATOR_OPTIONS: EmulatorOptions = {
   tokens: ['emulator-token'],
   advertisers: ['7000000000000000001'],
   fileTtlMs: 60 * 60 * 1000,
+  stateRetentionMs: DEFAULT_STATE_RETENTION_MS,
   maxFileBytes: 50 * 1024 * 1024,
   timeoutHangMs: 30_000,
 };
@@ -185,6 +188,7 @@ export function resolveEmulatorOptions(
   nonNegative('latencyMs', options.latencyMs);
   nonNegative('fileTtlMs', options.fileTtlMs);
   nonNegative('timeoutHangMs', options.timeoutHangMs);
+  nonNegative('stateRetentionMs', options.stateRetentionMs);
   if (!(Number.isInteger(options.maxFileBytes) && options.maxFileBytes >= 1))
     throw new Error(`maxFileBytes must be a whole number ≥ 1, got ${options.maxFileBytes}`);
   if (options.tokens.length === 0 || options.tokens.some((token) => typeof token !== 'string' || token === ''))
@@ -242,10 +246,13 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 /** Starts the emulated TikTok Marketing API on 127.0.0.1 (by default on a free port). */
 export async function startTikTokEmulator(partial: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
   let options = resolveEmulatorOptions(partial);
+  const retention = { retentionMs: options.stateRetentionMs, now: Date.now };
   const state = options.statePath
-    ? await loadState(options.statePath, options.matchRate)
+    ? await loadState(options.statePath, options.matchRate, retention)
     : new EmulatorState(options.matchRate);
-  const stateFile = options.statePath ? new StateFile(options.statePath, () => state.toJSON()) : null;
+  const stateFile = options.statePath
+    ? new StateFile(options.statePath, () => retainedSnapshot(state, retention))
+    : null;
   const limiter = new RollingWindowLimiter(options.qps, options.rateWindowMs);
   let random = createSeededRandom(options.seed ?? randomBytes(4).readUInt32BE(0));
   let requestLog: EmulatorRequestLogEntry[] = [];

@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
-const BROWSER_SAFE_PACKAGES = ['hyparquet', 'hyparquet-compressors', 'libphonenumber-js/max', 'zod'];
+const BROWSER_SAFE_PACKAGES = [
+  'hyparquet',
+  'hyparquet-compressors',
+  'libphonenumber-js/max',
+  'libphonenumber-js/metadata.max.json',
+  'zod',
+];
 
 /** Every module specifier reachable from `entry` through relative imports. */
 function reachableImports(entry: string): { files: string[]; packages: string[] } {

@@ -4,6 +4,7 @@ import type { AudiencePlan } from '../../../../src/core/plan.ts';
 import { RequestRateLimiter, RetryBudget } from '../../../../src/destinations/tiktok/request-rate-limiter.ts';
 import { TikTokClient } from '../../../../src/destinations/tiktok/tiktok-client.ts';
 import {
+  InMemoryAudienceWriteLocks,
   InMemoryUploadLedgerStore,
   type UploadLedgerState,
   type UploadLedgerStore,
@@ -39,6 +40,23 @@ function setup(
   return { tiktok, client };
 }
 
+/** A clock that only moves when the code under test sleeps: waits are instant and exact. */
+function fakeClock(start = Date.parse('2026-11-29T08:00:00Z')) {
+  let at = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => new Date(at),
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      at += ms;
+    },
+    advance: (ms: number) => {
+      at += ms;
+    },
+  };
+}
+
 function request(
   output: FakeTransformOutput,
   client: TikTokClient,
@@ -46,6 +64,7 @@ function request(
   audience: AudiencePlan,
   extra: Partial<UploadRequest> = {},
 ): UploadRequest {
+  const clock = fakeClock();
   return {
     manifest: output.manifest,
     readPartition: output.readPartition,
@@ -55,7 +74,8 @@ function request(
     ledger,
     ledgerId: 'job-1',
     poll: { timeoutMs: 0, intervalMs: 0 },
-    sleep: async () => undefined,
+    sleep: clock.sleep,
+    now: clock.now,
     ...extra,
   };
 }
@@ -92,6 +112,22 @@ function expectExactlyOnce(tiktok: ReturnType<typeof fakeTikTok>, output: FakeTr
     expect(audience, `audience for ${type}`).toBeDefined();
     expect(audience?.received.length).toBe(ids.length); // nothing sent twice
     expect([...(audience?.ids ?? [])].sort()).toEqual([...ids].sort());
+  }
+}
+
+/**
+ * The audiences TikTok ends up with are exactly the plan's, even where an update whose answer was
+ * lost was sent again (set semantics: harmless): one audience per type, created once, holding
+ * exactly the partitions' ids, each file applied (at least once, and only through updates if twice).
+ */
+function expectSameAudiences(tiktok: ReturnType<typeof fakeTikTok>, output: FakeTransformOutput) {
+  const byName = new Map([...tiktok.audiences.values()].map((audience) => [audience.name, audience]));
+  expect(byName.size).toBe(tiktok.audiences.size);
+  for (const [type, ids] of output.ids) {
+    const audience = byName.get(`Spring · ${type}`);
+    expect(audience, `audience for ${type}`).toBeDefined();
+    expect([...(audience?.ids ?? [])].sort()).toEqual([...ids].sort());
+    expect(audience?.history.filter((entry) => entry.action === 'CREATE')).toHaveLength(1);
   }
 }
 
@@ -157,7 +193,7 @@ describe('uploadTransformOutput', () => {
     expect(second.audiences[0]?.filesSkipped).toBe(2);
   });
 
-  it('survives a crash at every ledger save: one audience per type, every file applied once', async () => {
+  it('survives a crash at every ledger save: one audience per type, created once, holding exactly the ids', async () => {
     const output = buildFakeTransformOutput({
       EMAIL: { ids: 3000, partitions: 3 },
       PHONE: { ids: 1000, partitions: 2 },
@@ -187,7 +223,8 @@ describe('uploadTransformOutput', () => {
       );
       expect(resumed.audiences.every((audience) => audience.created)).toBe(true);
       expect(tiktok.audiences.size).toBe(2);
-      expectExactlyOnce(tiktok, output);
+      // A crash right after an update was answered leaves its marker: the update is sent again.
+      expectSameAudiences(tiktok, output);
     }
   });
 
@@ -212,10 +249,11 @@ describe('uploadTransformOutput', () => {
     expectExactlyOnce(tiktok, output);
   });
 
-  it('looks again before concluding that a lost create did not happen (a list lagging behind)', async () => {
+  it('looks a lost create up by name for minutes (not seconds) before sending it again: a list lagging 90 s makes no twin', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
+    // The created audience stays out of the next 6 list answers (15 s apart: 90 s).
     const tiktok = fakeTikTok({
-      listLagCalls: 2,
+      listLagCalls: 6,
       intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined),
     });
     const client = new TikTokClient({
@@ -225,35 +263,81 @@ describe('uploadTransformOutput', () => {
       limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
       sleep: async () => undefined,
     });
-    const sleeps: number[] = [];
+    const clock = fakeClock();
     await uploadTransformOutput(
       request(
         output,
         client,
         new InMemoryUploadLedgerStore(),
         { name: 'Spring', action: 'create' },
-        { sleep: async (ms) => void sleeps.push(ms) },
+        { sleep: clock.sleep, now: clock.now },
       ),
     );
-    expect(sleeps).toEqual([1000, 3000]);
+    expect(clock.sleeps).toEqual([15_000, 15_000, 15_000, 15_000, 15_000, 15_000]);
+    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/create/'))).toHaveLength(1);
     expect(tiktok.audiences.size).toBe(1);
     expectExactlyOnce(tiktok, output);
   });
 
-  it('sends a create again when the lost request never reached TikTok', async () => {
+  it('sends a lost create again only after a lookup made 5 minutes after it still does not show it', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
     const { tiktok, client } = setup({
       intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-before' : undefined),
     });
+    const clock = fakeClock();
     await uploadTransformOutput(
-      request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+      request(
+        output,
+        client,
+        new InMemoryUploadLedgerStore(),
+        { name: 'Spring', action: 'create' },
+        { sleep: clock.sleep, now: clock.now },
+      ),
     );
-    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/create/'))).toHaveLength(2);
+    const creates = tiktok.requests.filter((r) => r.url.pathname.endsWith('/create/'));
+    expect(creates).toHaveLength(2);
+    expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(5 * 60_000);
+    expect(Math.max(...clock.sleeps)).toBe(15_000);
+    expectExactlyOnce(tiktok, output);
+  });
+
+  it('stops saying so when it cannot tell whether a lost create happened, and a retry checks again before creating', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
+    let listDown = false;
+    const { tiktok, client } = setup({
+      intercept: (endpoint, _request, count) => {
+        if (endpoint === 'create' && count === 1) {
+          listDown = true; // TikTok created it, the answer was lost, and now its list keeps failing
+          return 'fail-after';
+        }
+        return endpoint === 'list' && listDown ? { code: 50000, message: 'Internal error' } : undefined;
+      },
+    });
+    const ledger = new InMemoryUploadLedgerStore();
+    const clock = fakeClock();
+    const error = await userError(
+      uploadTransformOutput(
+        request(output, client, ledger, { name: 'Spring', action: 'create' }, { sleep: clock.sleep, now: clock.now }),
+      ),
+    );
+    expect(error.code).toBe('create_outcome_unknown');
+    expect(error.detail).toContain('"Spring · EMAIL"');
+    expect(error.detail).toContain('5 minutes');
+    expect(error.resolution).toContain('retry the job');
+    expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(5 * 60_000);
+    expect((await ledger.load('job-1'))?.audiences.EMAIL?.pending?.kind).toBe('create');
+    // Retried once TikTok's list works again: found by name, not created a second time.
+    listDown = false;
+    const retried = await uploadTransformOutput(
+      request(output, client, ledger, { name: 'Spring', action: 'create' }, { sleep: clock.sleep, now: clock.now }),
+    );
+    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/create/'))).toHaveLength(1);
+    expect(retried.audiences[0]?.audienceId).toBe([...tiktok.audiences.keys()][0]);
     expectExactlyOnce(tiktok, output);
   });
 
   it.each(['fail-after', 'fail-before'] as const)(
-    'reconciles an update whose answer was lost (%s) through the audience history',
+    'sends an update whose answer was lost (%s) again: set semantics give the same audience',
     async (mode) => {
       const output = buildFakeTransformOutput({ EMAIL: { ids: 3000, partitions: 3 } });
       const { tiktok, client } = setup({
@@ -268,13 +352,93 @@ describe('uploadTransformOutput', () => {
           { batchSize: 1 },
         ),
       );
-      expectExactlyOnce(tiktok, output);
+      expectSameAudiences(tiktok, output);
       const audience = [...tiktok.audiences.values()][0];
-      expect(audience?.appliedFiles).toHaveLength(3);
+      expect(new Set(audience?.appliedFiles).size).toBe(3);
+      // The lost update was sent again; nothing else was.
+      expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/update/'))).toHaveLength(3);
+      expect(audience?.appliedFiles).toHaveLength(mode === 'fail-after' ? 4 : 3);
     },
   );
 
-  it('keeps the write marker when aborted mid-request, and the next run reconciles it', async () => {
+  it("never takes another writer's history entry for its own lost update (the batch is sent, not skipped)", async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 3000, partitions: 3 } });
+    const { tiktok, client } = setup({
+      intercept: (endpoint, request, count) => {
+        if (endpoint !== 'update' || count !== 1) return undefined;
+        // Our update never reaches TikTok, and meanwhile a person edits the audience in TikTok's UI.
+        const audience = tiktok.audiences.get(
+          String((request.json as { custom_audience_id: string }).custom_audience_id),
+        );
+        audience?.history.push({ action: 'APPEND', msg: 'edited in Ads Manager', opt_time: '2026-11-29 08:30:00' });
+        return 'fail-before';
+      },
+    });
+    await uploadTransformOutput(
+      request(output, client, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }, { batchSize: 1 }),
+    );
+    expectSameAudiences(tiktok, output);
+    expect(new Set([...tiktok.audiences.values()][0]?.appliedFiles).size).toBe(3);
+  });
+
+  it('serializes updates to one audience across jobs (two jobs appending at once never overlap at TikTok)', async () => {
+    const { tiktok, client: createClient } = setup();
+    const base = buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } });
+    const created = await uploadTransformOutput(
+      request(base, createClient, new InMemoryUploadLedgerStore(), { name: 'Spring', action: 'create' }),
+    );
+    const audienceId = created.audiences[0]?.audienceId as string;
+    // An update waits (up to 300 ms) for a second one to the same audience to arrive while it is in flight.
+    let inFlight = 0;
+    let overlaps = 0;
+    let arrived: (() => void) | undefined;
+    const slowUpdates: typeof fetch = async (input, init) => {
+      if (!String(input).includes('/custom_audience/update/')) return tiktok.fetch(input, init);
+      inFlight += 1;
+      if (inFlight > 1) {
+        overlaps += 1;
+        arrived?.();
+      } else
+        await new Promise<void>((resolve) => {
+          arrived = resolve;
+          setTimeout(resolve, 300);
+        });
+      try {
+        return await tiktok.fetch(input, init);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const client = new TikTokClient({
+      baseUrl: 'http://tiktok.test/open_api/v1.3',
+      accessToken: 'token-for-tests-0000',
+      fetch: slowUpdates,
+      limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
+      sleep: async () => undefined,
+    });
+    const locks = new InMemoryAudienceWriteLocks();
+    const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 10)));
+    const outputs = [1, 2].map(() => buildFakeTransformOutput({ EMAIL: { ids: 1000, partitions: 1 } }));
+    await Promise.all(
+      outputs.map((output, index) =>
+        uploadTransformOutput(
+          request(
+            output,
+            client,
+            new InMemoryUploadLedgerStore(),
+            { audienceId, action: 'append' },
+            { ledgerId: `job-${index + 2}`, audienceLocks: locks, sleep: realSleep },
+          ),
+        ),
+      ),
+    );
+    expect(overlaps).toBe(0);
+    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/update/'))).toHaveLength(2);
+    const ids = [...(tiktok.audiences.get(audienceId)?.ids ?? [])].sort();
+    expect(ids).toEqual([...(base.ids.get('EMAIL') ?? []), ...outputs.flatMap((o) => o.ids.get('EMAIL') ?? [])].sort());
+  });
+
+  it('keeps the write marker when aborted mid-request, and the next run sends that update again', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 2000, partitions: 2 } });
     const controller = new AbortController();
     const { tiktok, client } = setup({
@@ -300,8 +464,8 @@ describe('uploadTransformOutput', () => {
     await uploadTransformOutput(
       request(output, client, ledger, { name: 'Spring', action: 'create' }, { batchSize: 1 }),
     );
-    expectExactlyOnce(tiktok, output);
-    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/update/'))).toHaveLength(1);
+    expectSameAudiences(tiktok, output);
+    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/update/'))).toHaveLength(2);
   });
 
   it('waits out a busy audience between batches', async () => {
