@@ -45,7 +45,9 @@ function sessionBar({ user, signOut }: SignedIn) {
 /** Configures Amplify and returns the root component (the Authenticator around `app`). */
 export function startCloud(outputs: CloudOutputs, app: Component): Component {
   Amplify.configure(outputs);
-  const settings = (outputs.custom?.settings ?? undefined) as Partial<Settings> | undefined;
+  // Deploy-time settings, when the backend publishes them (backend.addOutput({ custom: … })).
+  const custom = outputs.custom?.audienceUploader as { settings?: Partial<Settings> } | undefined;
+  const settings = custom?.settings;
   installService(
     createCloudService({
       client: generateClient<Schema>(),
