@@ -5,7 +5,16 @@
 // HTTP on the test server, the realtime WebSocket through page.routeWebSocket). Every GraphQL
 // document the app sends is validated against the synthesized schema. Nothing leaves 127.0.0.1.
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
@@ -14,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { discoverSchema } from '../../src/core/schema/discover-schema.ts';
 import { previewMapping } from '../../src/core/schema/preview-mapping.ts';
 import { jobPlanSchema } from '../../src/core/plan.ts';
-import { fileByteSource } from '../../src/adapters/node/local-inputs.ts';
+import { memoryByteSource } from '../../src/core/readers/memory-byte-source.ts';
 import { collectConsole, launchChromium } from '../e2e/app-under-test.ts';
 import { appSyncSchema, readFixtureData, repoRoot, synthesizeData, type SynthesizedData } from './data-schema.ts';
 import { AppSyncError, FakeAppSync, type Caller, type RealtimeSocket } from './fake-appsync.ts';
@@ -23,6 +32,8 @@ import { DESTINATION, guarded, jobRow, outputsFor, POOL, type JobRow } from './f
 
 const SAMPLE = join(repoRoot, 'tests', 'fixtures', 'clean-rooms-sample.jsonl');
 const SAMPLE_KEY = 'samples/clean-rooms-sample.jsonl';
+const UPLOADED_KEY = 'samples/uploaded-audience.jsonl';
+const BUCKET = 'audience-data-test-bucket';
 const SCREENSHOTS = join(repoRoot, 'test-results', 'e2e-cloud');
 const USER: User = {
   email: 'ada@example.org',
@@ -40,6 +51,9 @@ let page: Page;
 const consoleProblems: string[] = [];
 const strayRequests: string[] = [];
 const jobs = new Map<string, JobRow>();
+/** The data bucket: keys under uploads/ (Amplify storage's prefix) → bytes. */
+const bucket = new Map<string, Buffer>([[`uploads/${SAMPLE_KEY}`, readFileSync(SAMPLE)]]);
+const s3Requests: Array<{ method: string; key: string; query: string; authorization: string }> = [];
 let cognito: FakeCognito;
 let appsync: FakeAppSync;
 
@@ -116,21 +130,22 @@ function authorize(token: string | undefined): Caller | undefined {
 }
 
 /** The data-source function's answers, computed by the same core over the test's copy of the file. */
-const sources = (inputs: unknown) => {
-  const list = inputs as string[];
-  if (list.some((input) => input !== SAMPLE_KEY))
-    throw new AppSyncError(
-      'UserError',
-      JSON.stringify({
-        code: 'input_not_found',
-        title: 'Input not found',
-        detail: 'No such file.',
-        resolution: 'Pick a file from the list.',
-        field: 'inputs',
-      }),
-    );
-  return [fileByteSource(SAMPLE)];
-};
+const sources = (inputs: unknown) =>
+  (inputs as string[]).map((input) => {
+    const bytes = bucket.get(`uploads/${input}`);
+    if (!bytes)
+      throw new AppSyncError(
+        'UserError',
+        JSON.stringify({
+          code: 'input_not_found',
+          title: 'Input not found',
+          detail: 'No such file.',
+          resolution: 'Pick a file from the list.',
+          field: 'inputs',
+        }),
+      );
+    return memoryByteSource(input, bytes);
+  });
 
 function resolvers() {
   return guarded({
@@ -142,15 +157,22 @@ function resolvers() {
       destination: JSON.stringify(DESTINATION),
     }),
     listSourceFiles: (args) => {
+      // One level under the prefix, as the data-source function lists it (folders end with "/").
       const prefix = String(args.prefix ?? '');
-      const size = statSync(SAMPLE).size;
-      const entries =
-        prefix === ''
-          ? [{ path: 'samples/', kind: 'folder', size: null, lastModified: null }]
-          : prefix === 'samples/'
-            ? [{ path: SAMPLE_KEY, kind: 'file', size, lastModified: '2026-11-30T12:00:00.000Z' }]
-            : [];
-      return { prefix, entries, nextToken: null };
+      const folders = new Set<string>();
+      const files: Array<Record<string, unknown>> = [];
+      for (const [key, bytes] of bucket) {
+        const path = key.slice('uploads/'.length);
+        if (!path.startsWith(prefix)) continue;
+        const rest = path.slice(prefix.length);
+        if (rest.includes('/')) folders.add(`${prefix}${rest.split('/')[0]}/`);
+        else files.push({ path, kind: 'file', size: bytes.length, lastModified: '2026-11-30T12:00:00.000Z' });
+      }
+      return {
+        prefix,
+        entries: [...[...folders].map((path) => ({ path, kind: 'folder', size: null, lastModified: null })), ...files],
+        nextToken: null,
+      };
     },
     discoverSchema: async (args) =>
       JSON.stringify({ path: (args.inputs as string[])[0], ...(await discoverSchema(sources(args.inputs))) }),
@@ -231,6 +253,51 @@ async function routeAws(target: Page): Promise<void> {
       return { status: 400, body: { __type: 'InvalidParameterException', message: `fake identity: ${action}` } };
     }),
   );
+  // S3 (Storage list and uploadData, signed with the identity pool's credentials), virtual-hosted style.
+  await target.context().route(`https://${BUCKET}.s3.${POOL.region}.amazonaws.com/**`, async (route) => {
+    const request = route.request();
+    const headers = {
+      'access-control-allow-origin': '*',
+      'access-control-allow-headers': '*',
+      'access-control-allow-methods': 'GET, PUT, POST, HEAD, OPTIONS',
+      'access-control-expose-headers': 'ETag, x-amz-request-id',
+    };
+    if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers });
+    const url = new URL(request.url());
+    const key = decodeURIComponent(url.pathname.slice(1));
+    s3Requests.push({
+      method: request.method(),
+      key,
+      query: url.search,
+      authorization: request.headers()['authorization'] ?? '',
+    });
+    if (request.method() === 'GET' && url.searchParams.get('list-type') === '2') {
+      const prefix = url.searchParams.get('prefix') ?? '';
+      const max = Number(url.searchParams.get('max-keys') ?? 1000);
+      const keys = [...bucket.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .slice(0, max);
+      const contents = keys
+        .map(
+          (k) =>
+            `<Contents><Key>${k}</Key><LastModified>2026-11-30T12:00:00.000Z</LastModified><ETag>"e"</ETag><Size>${bucket.get(k)!.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+        )
+        .join('');
+      const body = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${BUCKET}</Name><Prefix>${prefix}</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`;
+      return route.fulfill({ status: 200, headers: { ...headers, 'content-type': 'application/xml' }, body });
+    }
+    // PutObject (`?x-id=PutObject`): a small file is one request, not a multipart upload.
+    if (request.method() === 'PUT' && !url.searchParams.has('uploadId')) {
+      bucket.set(key, request.postDataBuffer() ?? Buffer.alloc(0));
+      return route.fulfill({ status: 200, headers: { ...headers, etag: '"0123456789abcdef"' }, body: '' });
+    }
+    return route.fulfill({
+      status: 501,
+      headers,
+      body: `fake S3: ${request.method()} ${url.search} is not part of this test`,
+    });
+  });
   // AppSync realtime: wss://<host>/graphql/realtime (Amplify's URL for a custom domain).
   await target.routeWebSocket(/\/graphql\/realtime/, (ws) => {
     const socket: RealtimeSocket = { send: (message) => ws.send(message) };
@@ -252,7 +319,22 @@ beforeAll(async () => {
   const dist = join(scratch, 'dist');
   origin = await startServer(() => dist);
   const outputsFile = join(scratch, 'amplify_outputs.json');
-  writeFileSync(outputsFile, JSON.stringify(outputsFor(`${origin}/graphql`, synthesized.modelIntrospection), null, 2));
+  const outputs = {
+    ...outputsFor(`${origin}/graphql`, synthesized.modelIntrospection),
+    storage: {
+      aws_region: POOL.region,
+      bucket_name: BUCKET,
+      buckets: [
+        {
+          name: 'audienceData',
+          bucket_name: BUCKET,
+          aws_region: POOL.region,
+          paths: { 'uploads/*': { groupsUploaders: ['get', 'list', 'write', 'delete'] } },
+        },
+      ],
+    },
+  };
+  writeFileSync(outputsFile, JSON.stringify(outputs, null, 2));
   await build(outputsFile, dist);
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
@@ -312,7 +394,22 @@ describe('the web app in cloud mode (built, in Chromium) against Cognito and App
     // 1 · Select data: the bucket's folders and files, through listSourceFiles.
     await page.waitForURL('**/upload/data');
     await page.getByTestId('open-samples').click();
-    await page.getByLabel('Use clean-rooms-sample.jsonl').check();
+    await page.getByLabel('Use clean-rooms-sample.jsonl').waitFor();
+    // Upload a file from this computer into the folder (Storage: list, then uploadData): it is then the selection.
+    const upload = readFileSync(SAMPLE);
+    await page
+      .getByTestId('upload-file')
+      .setInputFiles({ name: 'uploaded-audience.jsonl', mimeType: 'application/jsonl', buffer: upload });
+    await page.getByLabel('Use uploaded-audience.jsonl').waitFor();
+    await expect.poll(() => page.getByLabel('Use uploaded-audience.jsonl').isChecked()).toBe(true);
+    expect(bucket.get(`uploads/${UPLOADED_KEY}`)?.equals(upload)).toBe(true);
+    const put = s3Requests.find((r) => r.method === 'PUT');
+    expect(put?.key).toBe(`uploads/${UPLOADED_KEY}`);
+    // Signed (SigV4) with the identity pool's credentials, as the bucket policy wants.
+    expect(put?.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=ASIATESTTESTTEST\//);
+    expect(s3Requests.filter((r) => r.method === 'GET').map((r) => new URLSearchParams(r.query).get('prefix'))).toEqual(
+      [`uploads/${UPLOADED_KEY}`],
+    );
     await page.getByTestId('schema-summary').waitFor();
     expect(await page.getByTestId('schema-summary').innerText()).toContain('JSON Lines');
     await page.screenshot({ path: join(SCREENSHOTS, '1-select-data.png'), fullPage: true });
@@ -348,7 +445,7 @@ describe('the web app in cloud mode (built, in Chromium) against Cognito and App
       inputs: string[];
       audience: { name: string };
     };
-    expect(planSent.inputs).toEqual([SAMPLE_KEY]);
+    expect(planSent.inputs).toEqual([UPLOADED_KEY]);
     expect(planSent.audience.name).toBe('Cloud Sample');
     await expect.poll(() => appsync.subscribers('onUpdateJob')).toBe(1);
     await expect.poll(state).toBe('Queued');
