@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-/** Marks a file as ours: never mistaken for a deployment's outputs, and safe to rewrite. */
-export const PLACEHOLDER_MARK = { audienceUploader: { placeholder: true } };
+/** Marks a file as ours (`custom.placeholder`, the web app's rule too): never taken for a deployment's outputs, safe to rewrite. */
+export const PLACEHOLDER_MARK = { placeholder: true };
 
 const { values } = parseArgs({
   options: {
@@ -106,7 +106,10 @@ const outputs = {
       },
     ],
   },
-  custom: PLACEHOLDER_MARK,
+  custom: {
+    ...PLACEHOLDER_MARK,
+    settings: { targetPlatform: 'tiktok', tiktokQps: 10, outputRetentionDays: 7, existingDataBucket: false },
+  },
 };
 writeFileSync(out, `${JSON.stringify(outputs, null, 2)}\n`);
 console.log(`Wrote placeholder ${out} (data API at ${values['data-url']}; no AWS resources behind it).`);

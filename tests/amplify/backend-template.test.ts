@@ -198,6 +198,20 @@ describe('functions', () => {
   });
 });
 
+describe('outputs', () => {
+  it('publishes the settings the web app shows in amplify_outputs.json (custom.settings)', () => {
+    const root = templateJson(/amplify-local-dev-sandbox-[0-9a-f]+\.template\.json$/) as unknown as {
+      Outputs: Record<string, { Value: string }>;
+    };
+    expect(JSON.parse(root.Outputs.customOutputs?.Value as string)).toEqual({
+      version: '1.4',
+      custom: {
+        settings: { targetPlatform: 'tiktok', tiktokQps: 10, outputRetentionDays: 7, existingDataBucket: false },
+      },
+    });
+  });
+});
+
 describe('storage', () => {
   it('makes the data bucket with Amplify storage when no existing bucket is named', () => {
     expect(resourcesOf(STACKS.storage, 'AWS::S3::Bucket').length).toBeGreaterThanOrEqual(1);

@@ -76,7 +76,7 @@ describe('placeholder amplify_outputs.json', () => {
         };
       };
       auth: { groups: unknown[] };
-      custom: { audienceUploader: { placeholder: boolean } };
+      custom: { placeholder: boolean; settings: { tiktokQps: number; outputRetentionDays: number } };
     };
     expect(outputs.version).toBe('1.4');
     expect(Object.keys(outputs.data.model_introspection.models).sort()).toEqual(['Job', 'JobEvent']);
@@ -92,7 +92,8 @@ describe('placeholder amplify_outputs.json', () => {
         'credentialsStatus',
       ]),
     );
-    expect(outputs.custom.audienceUploader.placeholder).toBe(true);
+    expect(outputs.custom.placeholder).toBe(true);
+    expect(outputs.custom.settings).toMatchObject({ tiktokQps: 10, outputRetentionDays: 7 });
     // Run again: a placeholder may be refreshed.
     expect(run(out).status).toBe(0);
   });

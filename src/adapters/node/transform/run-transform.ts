@@ -69,6 +69,8 @@ export interface TransformRequest {
   inThreadMaxBytes?: number;
   /** Called with each batch before it is processed (tests use it to make a run fail midway). */
   onBatch?: (batch: RecordBatch) => void;
+  /** Called with the worker pool once it exists (tests kill one of its threads mid-run). */
+  onWorkerPool?: (pool: TransformWorkerPool) => void;
   /** Called after each slice of partition writes in the final phase (tests use it to make that phase slow). */
   onFinalSlice?: () => void;
   /** Digests per slice of the final phase (default 65,536; tests make it small). */
@@ -131,6 +133,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       inputBytes <= (request.inThreadMaxBytes ?? DEFAULT_IN_THREAD_MAX_BYTES)
         ? new InThreadTransform(plan, request.options)
         : new TransformWorkerPool(plan, request.options, request.workers);
+    if (pool instanceof TransformWorkerPool) request.onWorkerPool?.(pool);
     await checkColumns(request);
     prepareOutputFolder(request.outDir, request.overwrite ?? false);
 
