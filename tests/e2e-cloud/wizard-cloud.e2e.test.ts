@@ -4,7 +4,7 @@
 // sign-in the Authenticator sends, password checked), Cognito identity, and AppSync (GraphQL over
 // HTTP on the test server, the realtime WebSocket through page.routeWebSocket). Every GraphQL
 // document the app sends is validated against the synthesized schema. Nothing leaves 127.0.0.1.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   createReadStream,
   existsSync,
@@ -21,6 +21,7 @@ import { extname, join, normalize } from 'node:path';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { discoverSchema } from '../../src/core/schema/discover-schema.ts';
+import { serviceModeOf } from '../../src/ui/services/cloud-outputs.ts';
 import { previewMapping } from '../../src/core/schema/preview-mapping.ts';
 import { jobPlanSchema } from '../../src/core/plan.ts';
 import { memoryByteSource } from '../../src/core/readers/memory-byte-source.ts';
@@ -353,6 +354,23 @@ describe('the web app in cloud mode (built, in Chromium) against Cognito and App
     const fixture = readFixtureData();
     expect(fixture.sdl).toBe(synthesized.sdl);
     expect(fixture.modelIntrospection).toEqual(synthesized.modelIntrospection);
+  });
+
+  it('the placeholder amplify_outputs.json the backend writes for offline builds means local mode', () => {
+    const out = join(scratch, 'placeholder-outputs.json');
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/synth-outputs.ts', '--cdk-out', join(scratch, 'cdk.out'), '--out', out],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const placeholder = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+    expect(serviceModeOf(placeholder)).toEqual({ mode: 'local', why: 'amplify_outputs.json is the placeholder' });
+    // …while the same file without its mark would be taken for a deployment.
+    expect(serviceModeOf({ ...placeholder, custom: {} }).mode).toBe('cloud');
   });
 
   it('signs in (invited users only: no sign-up), takes the sample through the five steps and follows the job live', async () => {

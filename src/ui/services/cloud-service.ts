@@ -43,7 +43,7 @@ export interface CloudServiceOptions {
   client: DataClient;
   /** Absent when the deployment reads an existing bucket (read-only to the app: no uploads). */
   storage?: CloudStorage;
-  /** Deploy-time settings published in amplify_outputs.json (`custom.audienceUploader.settings`), when present. */
+  /** Deploy-time settings published in amplify_outputs.json (`custom.settings`), when present. */
   settings?: Partial<Settings>;
   version?: string;
   now?: () => number;

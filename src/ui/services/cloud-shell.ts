@@ -45,9 +45,8 @@ function sessionBar({ user, signOut }: SignedIn) {
 /** Configures Amplify and returns the root component (the Authenticator around `app`). */
 export function startCloud(outputs: CloudOutputs, app: Component): Component {
   Amplify.configure(outputs);
-  // Deploy-time settings, when the backend publishes them (backend.addOutput({ custom: … })).
-  const custom = outputs.custom?.audienceUploader as { settings?: Partial<Settings> } | undefined;
-  const settings = custom?.settings;
+  // Deploy-time settings the backend publishes (amplify/backend.ts: addOutput({ custom: { settings } })).
+  const settings = outputs.custom?.settings as Partial<Settings> | undefined;
   installService(
     createCloudService({
       client: generateClient<Schema>(),
