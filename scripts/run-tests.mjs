@@ -25,6 +25,7 @@ const suites = [
     skipEnv: 'SKIP_CLOUD_TESTS',
   },
   { name: 'e2e', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.e2e.config.ts'], minimum: 8 },
+  { name: 'web-cloud', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.web-cloud.config.ts'], minimum: 4 },
   { name: 'amplify', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.amplify.config.ts'], minimum: 45 },
 ];
 
