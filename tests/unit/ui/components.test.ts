@@ -5,7 +5,7 @@ import App from '../../../src/ui/App.vue';
 import JobMonitor from '../../../src/ui/components/JobMonitor.vue';
 import { ServiceError } from '../../../src/ui/services/service.ts';
 import { useWizardStore } from '../../../src/ui/stores/wizard.ts';
-import { jobWith, setup, type FakeService } from './fake-service.ts';
+import { EMULATOR, jobWith, setup, type FakeService } from './fake-service.ts';
 
 let world: ReturnType<typeof setup>;
 let service: FakeService;
@@ -261,6 +261,18 @@ describe('pages', () => {
     expect(byTest(wrapper, 'access-token').attributes('aria-invalid')).toBe('true');
     expect(byTest(wrapper, 'problem').text()).toContain('accessToken: An access token is a long string');
     expect((byTest(wrapper, 'access-token').element as HTMLInputElement).value).toBe('');
+  });
+
+  it('settings: says where the token is kept, also for the cloud (Secrets Manager)', async () => {
+    service.credentials.mockResolvedValueOnce({
+      configured: true,
+      source: 'secret',
+      tokenLast4: 'wxyz',
+      advertiserId: '7000000000000000001',
+      destination: EMULATOR,
+    });
+    const wrapper = await open('/settings');
+    expect(wrapper.text()).toContain('saved in AWS Secrets Manager');
   });
 
   it('settings: QPS and retention load, save, and a refused value marks its field', async () => {
