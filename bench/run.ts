@@ -150,14 +150,25 @@ async function readOnly(path: string): Promise<number> {
   return records / ((performance.now() - started) / 1000);
 }
 
-async function glueRun(file: GeneratedFile): Promise<{ rows: number; seconds: number } | { error: string } | null> {
+async function glueRun(
+  file: GeneratedFile,
+  cores = 2,
+): Promise<{ rows: number; seconds: number } | { error: string } | null> {
   const python = join(ROOT, '.venv', 'bin', 'python');
   if (!existsSync(join(ROOT, 'bench', 'glue_bench.py')) || !existsSync(python)) return null;
   const outDir = join(OUT, 'glue', file.path.split('/').pop() as string);
   rmSync(outDir, { recursive: true, force: true });
   const child = await runChild(
     python,
-    ['bench/glue_bench.py', file.path, ...MAPS[file.kind].flatMap((map) => ['--map', map]), '--out', outDir],
+    [
+      'bench/glue_bench.py',
+      file.path,
+      ...MAPS[file.kind].flatMap((map) => ['--map', map]),
+      '--out',
+      outDir,
+      '--cores',
+      String(cores),
+    ],
     {},
     GLUE_TIMEOUT_MS,
   );
@@ -233,11 +244,18 @@ async function main(): Promise<void> {
     threeJsonl: await readOnly(join(DATA, 'three-1m.jsonl')),
     threeCsv: await readOnly(join(DATA, 'three-1m.csv')),
   };
-  const glue: Array<{ file: GeneratedFile; result: { rows: number; seconds: number } | { error: string } }> = [];
+  const glue: Array<{
+    file: GeneratedFile;
+    cores: number;
+    result: { rows: number; seconds: number } | { error: string };
+  }> = [];
   for (const file of files.filter((entry) => entry.rows === 1_000_000 && entry.format !== 'jsonl.gz')) {
-    log(`glue_bench ${file.path} …`);
-    const result = await glueRun(file);
-    if (result) glue.push({ file, result });
+    // The three-identifier JSON Lines file also on one core: how the job scales with cores.
+    for (const cores of file.kind === 'three' && file.format === 'jsonl' ? [1, 2] : [2]) {
+      log(`glue_bench ${file.path} (${cores} cores) …`);
+      const result = await glueRun(file, cores);
+      if (result) glue.push({ file, cores, result });
+    }
   }
 
   const coresAfter = await coresAvailable();
@@ -283,18 +301,23 @@ async function main(): Promise<void> {
   ];
   if (glue.length > 0) {
     lines.push(
-      'Glue job logic (bench/glue_bench.py, local PySpark, same 1M files):',
+      'Glue job logic (bench/glue_bench.py, local PySpark `local[cores]`, same 1M files; SparkSession start-up left out):',
       '',
-      '| file | rows | seconds | rows/s |',
-      '|---|---:|---:|---:|',
+      '| file | cores | rows | seconds | rows/s |',
+      '|---|---:|---:|---:|---:|',
     );
-    for (const { file, result } of glue) {
+    for (const { file, cores, result } of glue) {
       const name = file.path.split('/').pop() as string;
       lines.push(
         'error' in result
-          ? `| ${name} | failed: ${result.error.replaceAll('|', '\\|')} | | |`
-          : `| ${name} | ${rate(result.rows)} | ${result.seconds.toFixed(1)} | ${rate(result.rows / result.seconds)} |`,
+          ? `| ${name} | ${cores} | failed: ${result.error.replaceAll('|', '\\|')} | | |`
+          : `| ${name} | ${cores} | ${rate(result.rows)} | ${result.seconds.toFixed(1)} | ${rate(result.rows / result.seconds)} |`,
       );
+    }
+    const scaling = glue.filter((entry) => entry.file.kind === 'three' && entry.file.format === 'jsonl');
+    const [one, two] = [1, 2].map((cores) => scaling.find((entry) => entry.cores === cores)?.result);
+    if (one && two && !('error' in one) && !('error' in two)) {
+      lines.push('', `Two cores against one (three-1m.jsonl): **${(one.seconds / two.seconds).toFixed(2)}×**.`);
     }
     lines.push('');
   }

@@ -28,7 +28,12 @@ COUNT_KEYS = ["calculateType", "columns", "valid", "prehashed", "empty", "reject
 
 
 def run_engine(
-    inputs: list[Path], mapping: list[dict], out: Path, options: dict | None = None, header: str = "auto"
+    inputs: list[Path],
+    mapping: list[dict],
+    out: Path,
+    options: dict | None = None,
+    header: str = "auto",
+    max_file_bytes: int | None = None,
 ) -> dict:
     """The TypeScript engine's CLI on the same files; its manifest."""
     arguments = ["npx", "tsx", "src/cli/main.ts", "transform", *[str(path) for path in inputs]]
@@ -42,6 +47,8 @@ def run_engine(
     }
     for name, value in (options or {}).items():
         arguments += [flags[name], value]
+    if max_file_bytes is not None:
+        arguments += ["--max-file-bytes", str(max_file_bytes)]
     arguments += ["--header", header, "--out", str(out)]
     result = subprocess.run(arguments, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, (
@@ -79,10 +86,17 @@ def assert_same_output(engine_out: Path, engine: dict, glue_out: Path, glue: dic
 
 
 def both(
-    spark, inputs: list[Path], mapping: list[dict], folder: Path, options: dict | None = None, header: str = "auto"
+    spark,
+    inputs: list[Path],
+    mapping: list[dict],
+    folder: Path,
+    options: dict | None = None,
+    header: str = "auto",
+    max_file_bytes: int | None = None,
 ) -> None:
-    engine = run_engine(inputs, mapping, folder / "engine", options, header)
-    glue = run_job(spark, inputs, mapping, folder / "glue", options, header=header)
+    engine = run_engine(inputs, mapping, folder / "engine", options, header, max_file_bytes)
+    sizes = {} if max_file_bytes is None else {"max_file_bytes": max_file_bytes}
+    glue = run_job(spark, inputs, mapping, folder / "glue", options, header=header, **sizes)
     assert engine["recordsRead"] > 0
     assert_same_output(folder / "engine", engine, folder / "glue", glue)
 
@@ -171,6 +185,16 @@ def test_awkward_unicode_values(spark, tmp_path, options):
     source.write_text("".join(json.dumps(record) + "\n" for record in fuzz_records(20_000, seed=5)), encoding="utf-8")
     mapping = [{"column": "e", "type": "EMAIL"}, {"column": "p", "type": "PHONE"}, {"column": "d", "type": "MAID"}]
     both(spark, [source], mapping, tmp_path, options)
+
+
+def test_many_part_files_written_by_the_executors(spark, tmp_path):
+    # Several part files per type, each written by its own Spark task: the same files as the engine's.
+    folder = tmp_path / "input"
+    write_folder(folder, rows=30_000, seed=20261201, formats=["jsonl"])
+    both(spark, [folder], GENERATED_MAPPING, tmp_path, max_file_bytes=65 * 4000 + 10)
+    engine = json.loads((tmp_path / "engine" / "manifest.json").read_text(encoding="utf-8"))
+    assert max(len(counts["files"]) for counts in engine["types"].values()) >= 3
+    shutil.rmtree(tmp_path)
 
 
 def test_generated_200000_records(spark, tmp_path):

@@ -8,6 +8,7 @@ an OutputStore writes the result files. Spark itself reads the data through Hado
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import hashlib
 import io
@@ -551,6 +552,80 @@ def write_digest_parts(digests: Iterator[str], folder: str, max_file_bytes: int,
     return [{"path": f["path"], "rows": f["rows"], "bytes": f["bytes"], "md5": f["md5"]} for f in files]
 
 
+def write_part_file(path: str, digests: Iterable[str], output: OutputStore) -> dict:
+    """One part file of sorted digests, one per line; its manifest entry (rows, bytes, MD5)."""
+    md5 = hashlib.md5()
+    rows = 0
+    buffer: list[bytes] = []
+    with output.open_write(path) as handle:
+        for digest in digests:
+            buffer.append(digest.encode("ascii") + b"\n")
+            rows += 1
+            if len(buffer) >= 8192:
+                chunk = b"".join(buffer)
+                handle.write(chunk)
+                md5.update(chunk)
+                buffer = []
+        chunk = b"".join(buffer)
+        handle.write(chunk)
+        md5.update(chunk)
+    return {"path": path, "rows": rows, "bytes": rows * DIGEST_LINE_BYTES, "md5": md5.hexdigest()}
+
+
+def write_parts_in_parallel(
+    pairs: DataFrame, rules: dict, max_file_bytes: int, output: OutputStore
+) -> dict[str, list[dict]]:
+    """Each type's sorted distinct digests as `<folder>/part-NNNNN.csv`, written by the executors.
+
+    The same files as the engine's, byte for byte: `pairs` is sorted by (type, digest) — a range
+    partitioning — and numbered in that order (zipWithIndex); from the per-type counts the driver
+    knows which global numbers make up each part file (at most max_file_bytes of whole lines), so each
+    file is one task that receives exactly its digests, sorted by number, and writes them. The
+    manifest entries come back from the tasks; no digest goes through the driver.
+    """
+    rows_per_file = max(1, max_file_bytes // DIGEST_LINE_BYTES)
+    pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        counts = {row["identifier_type"]: row["count"] for row in pairs.groupBy("identifier_type").count().collect()}
+        # Plan: files in (type, digest) order; type_bounds[i] = (first global number, first file index).
+        files: list[tuple[str, int]] = []
+        type_bounds: list[tuple[int, int]] = []
+        position = 0
+        for identifier_type in sorted(counts):  # Spark's string order for these ASCII names
+            type_bounds.append((position, len(files)))
+            file_count = -(-counts[identifier_type] // rows_per_file)
+            files.extend((identifier_type, number) for number in range(file_count))
+            position += counts[identifier_type]
+        if not files:
+            return {}
+        starts = [start for start, _ in type_bounds]
+
+        def file_of(number: int) -> int:
+            kind = bisect.bisect_right(starts, number) - 1
+            start, first_file = type_bounds[kind]
+            return first_file + (number - start) // rows_per_file
+
+        folders = {t: rules["identifierTypes"][t]["outputFolder"] for t in counts}
+
+        def write_partition(index: int, numbered: Iterator[tuple[int, str]]) -> Iterator[tuple[int, dict]]:
+            identifier_type, number = files[index]
+            path = f"{folders[identifier_type]}/part-{number:05d}.csv"
+            yield index, write_part_file(path, (digest for _, digest in numbered), output)
+
+        numbered = pairs.rdd.map(lambda row: row["digest"]).zipWithIndex().map(lambda pair: (pair[1], pair[0]))
+        written = dict(
+            numbered.repartitionAndSortWithinPartitions(len(files), file_of)
+            .mapPartitionsWithIndex(write_partition)
+            .collect()
+        )
+    finally:
+        pairs.unpersist()
+    by_type: dict[str, list[dict]] = {}
+    for index, (identifier_type, _) in enumerate(files):
+        by_type.setdefault(identifier_type, []).append(written[index])
+    return by_type
+
+
 def write_rejects(
     rows: Iterator[Any],
     inputs: Sequence[InputFile],
@@ -633,12 +708,7 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
         prepare_output(output, rules)
         mapped_types = list(dict.fromkeys(entry["type"] for entry in mapping))  # first-mapped order, like the engine
         files_by_type: dict[str, list[dict]] = {identifier_type: [] for identifier_type in mapped_types}
-        sorted_pairs = T.unique_digests(results).toLocalIterator()
-        for identifier_type, pairs in itertools.groupby(sorted_pairs, key=lambda row: row["identifier_type"]):
-            folder = rules["identifierTypes"][identifier_type]["outputFolder"]
-            files_by_type[identifier_type] = write_digest_parts(
-                (row["digest"] for row in pairs), folder, config.max_file_bytes, output
-            )
+        files_by_type.update(write_parts_in_parallel(T.unique_digests(results), rules, config.max_file_bytes, output))
 
         types: dict[str, dict] = {}
         for identifier_type in mapped_types:

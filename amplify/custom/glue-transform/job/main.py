@@ -151,6 +151,17 @@ class S3OutputStore:
         self.bucket, prefix = _split_s3(url)
         self.prefix = prefix.rstrip("/")
 
+    # The executors write the part files: the store travels to them without its client, which each
+    # process makes anew (a boto3 client cannot be pickled).
+    def __getstate__(self) -> dict:
+        return {"bucket": self.bucket, "prefix": self.prefix}
+
+    def __setstate__(self, state: dict) -> None:
+        import boto3  # type: ignore[import-not-found]
+
+        self.bucket, self.prefix = state["bucket"], state["prefix"]
+        self.s3 = boto3.client("s3")
+
     def _key(self, relative_path: str) -> str:
         return f"{self.prefix}/{relative_path}" if self.prefix else relative_path
 

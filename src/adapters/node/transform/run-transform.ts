@@ -6,7 +6,7 @@ import { outputFolderOf, REJECT_REASONS, rules, type NormalizeOptions } from '..
 import type { ByteSource } from '../../../core/readers/byte-source.ts';
 import { detectFormat } from '../../../core/readers/detect-format.ts';
 import { displayColumnName, type HeaderMode } from '../../../core/readers/detect-header.ts';
-import type { DetectedFormat, RecordBatch } from '../../../core/readers/input-record.ts';
+import type { DetectedFormat } from '../../../core/readers/input-record.ts';
 import { readRecords } from '../../../core/readers/read-records.ts';
 import { discoverSchema } from '../../../core/schema/discover-schema.ts';
 import {
@@ -23,9 +23,11 @@ import { TransformTally } from '../../../core/transform/transform-tally.ts';
 import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import { DigestSpillStore } from './digest-spill-store.ts';
 import { prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
+import { jsonLinesChunks } from './json-lines-chunks.ts';
 import { PartitionWriter, writeAll } from './partition-writer.ts';
+import { splitRecords } from './split-records.ts';
 import { InThreadTransform } from './in-thread-transform.ts';
-import { TransformWorkerPool } from './transform-workers.ts';
+import { defaultWorkerCount, TransformWorkerPool } from './transform-workers.ts';
 import type { WorkerResult } from './worker-messages.ts';
 
 /** Memory for de-duplication buffers across all types, unless the request says otherwise. */
@@ -67,8 +69,8 @@ export interface TransformRequest {
   header?: HeaderMode;
   /** Inputs up to this many bytes are transformed without worker threads (default DEFAULT_IN_THREAD_MAX_BYTES; 0: always use workers). */
   inThreadMaxBytes?: number;
-  /** Called with each batch before it is processed (tests use it to make a run fail midway). */
-  onBatch?: (batch: RecordBatch) => void;
+  /** Called with each batch (or JSON Lines chunk) before it is processed (tests use it to make a run fail midway). */
+  onBatch?: (batch: { source: string }) => void;
   /** Called with the worker pool once it exists (tests kill one of its threads mid-run). */
   onWorkerPool?: (pool: TransformWorkerPool) => void;
   /** Called after each slice of partition writes in the final phase (tests use it to make that phase slow). */
@@ -103,6 +105,8 @@ interface PendingBatch {
   rowRecord: number[] | null;
   malformed: number[];
   result: Promise<WorkerResult> | null;
+  /** A JSON Lines chunk parsed by a worker: numbered from its source's counter once the earlier chunks are in. */
+  recordCounter?: { next: number };
 }
 
 /**
@@ -129,10 +133,16 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       0,
     );
     // Workers start before the column checks, so their start-up (loading the normalizer) overlaps them.
+    const workersParse = formats.every((format) => format.format === 'jsonl');
     pool =
       inputBytes <= (request.inThreadMaxBytes ?? DEFAULT_IN_THREAD_MAX_BYTES)
-        ? new InThreadTransform(plan, request.options)
-        : new TransformWorkerPool(plan, request.options, request.workers);
+        ? new InThreadTransform(plan, request.mapping, request.options)
+        : new TransformWorkerPool(
+            plan,
+            request.mapping,
+            request.options,
+            request.workers ?? defaultWorkerCount(plan, workersParse),
+          );
     if (pool instanceof TransformWorkerPool) request.onWorkerPool?.(pool);
     await checkColumns(request);
     prepareOutputFolder(request.outDir, request.overwrite ?? false);
@@ -153,10 +163,60 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     const settleOldest = async (): Promise<void> => {
       const oldest = pending.shift() as PendingBatch;
       const result = oldest.result ? await oldest.result : null;
+      if (oldest.recordCounter && result?.records) {
+        // Record numbers of a worker-parsed chunk, assigned in read order.
+        oldest.firstRecordNumber = oldest.recordCounter.next;
+        oldest.recordCount = result.records.count;
+        oldest.malformed = result.records.malformed;
+        oldest.rowRecord = result.records.rowRecord;
+        oldest.recordCounter.next += result.records.count;
+        tally.recordsRead += result.records.count;
+        tally.malformedRecords += result.records.malformed.length;
+      }
       absorb(oldest, result, request.mapping, tally, stores, rejects as RejectsFile);
+    };
+    const settleAll = async (): Promise<void> => {
+      while (pending.length > 0) await settleOldest();
     };
     for (const [index, source] of request.inputs.entries()) {
       const format = formats[index] as DetectedFormat;
+      if (pool.parsesJsonLines && format.format === 'jsonl') {
+        // The workers parse: the main thread only cuts the bytes into chunks of whole lines.
+        const recordCounter = { next: 1 };
+        const progress = { bytesRead: 0 };
+        // A line too long to be a record: the error names its number, known once the chunks before it are in.
+        const nextRecordNumber = async (): Promise<number> => {
+          await settleAll();
+          return recordCounter.next;
+        };
+        const chunks = jsonLinesChunks(source, format, progress, nextRecordNumber, request.signal);
+        let first = true;
+        for await (const bytes of chunks) {
+          request.signal?.throwIfAborted();
+          request.onBatch?.({ source: source.name });
+          const result = pool.submit({ kind: 'jsonl', sequence, bytes, first });
+          result.catch(() => undefined);
+          first = false;
+          sequence += 1;
+          pending.push({
+            source: source.name,
+            firstRecordNumber: 0,
+            recordCount: 0,
+            rowRecord: null,
+            malformed: [],
+            result,
+            recordCounter,
+          });
+          while (pending.length >= pool.capacity) await settleOldest();
+          request.onProgress?.({
+            recordsRead: tally.recordsRead,
+            bytesRead: bytesBefore + progress.bytesRead,
+            totalBytes,
+          });
+        }
+        bytesBefore += sizes[index] as number;
+        continue;
+      }
       const batches = readRecords(source, {
         format,
         batchSize: BATCH_SIZE,
@@ -166,16 +226,24 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
         request.signal?.throwIfAborted();
         request.onBatch?.(batch);
         tally.recordsRead += batch.records.length;
-        const prepared = splitBatch(batch, request.mapping);
-        tally.malformedRecords += prepared.pending.malformed.length;
-        if (prepared.rowCount > 0) {
-          const result = pool.submit({ sequence, rowCount: prepared.rowCount, columns: prepared.columns });
+        const split = splitRecords(batch.records, request.mapping);
+        tally.malformedRecords += split.malformed.length;
+        const entry: PendingBatch = {
+          source: batch.source,
+          firstRecordNumber: batch.firstRecordNumber,
+          recordCount: batch.records.length,
+          rowRecord: split.rowRecord,
+          malformed: split.malformed,
+          result: null,
+        };
+        if (split.rowCount > 0) {
+          const result = pool.submit({ kind: 'cells', sequence, rowCount: split.rowCount, columns: split.columns });
           // Awaited in order later; a worker failure must not surface as an unhandled rejection first.
           result.catch(() => undefined);
-          prepared.pending.result = result;
+          entry.result = result;
           sequence += 1;
         }
-        pending.push(prepared.pending);
+        pending.push(entry);
         while (pending.length >= pool.capacity) await settleOldest();
         request.onProgress?.({ recordsRead: tally.recordsRead, bytesRead: bytesBefore + batch.bytesRead, totalBytes });
       }
@@ -243,48 +311,6 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     rejects?.abandon();
     if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
   }
-}
-
-/** The mapped cells of a batch's readable records, column by column, for the workers. */
-function splitBatch(
-  batch: RecordBatch,
-  mapping: ColumnMapping[],
-): { pending: PendingBatch; columns: unknown[][]; rowCount: number } {
-  const columns: unknown[][] = mapping.map(() => []);
-  // Only a column named like an Object.prototype member (`constructor`, `__proto__`) needs the own-key check.
-  const ownOnly = mapping.map(({ column }) => column in Object.prototype);
-  const guarded = ownOnly.includes(true);
-  const malformed: number[] = [];
-  let rowRecord: number[] | null = null;
-  const { records } = batch;
-  for (let index = 0; index < records.length; index += 1) {
-    const record = records[index];
-    if (record === null || record === undefined) {
-      if (rowRecord === null) rowRecord = Array.from({ length: index }, (_unused, earlier) => earlier);
-      malformed.push(index);
-      continue;
-    }
-    rowRecord?.push(index);
-    for (let entry = 0; entry < mapping.length; entry += 1) {
-      const column = (mapping[entry] as ColumnMapping).column;
-      (columns[entry] as unknown[]).push(
-        guarded && ownOnly[entry] && !Object.hasOwn(record, column) ? undefined : record[column],
-      );
-    }
-  }
-  const rowCount = records.length - malformed.length;
-  return {
-    pending: {
-      source: batch.source,
-      firstRecordNumber: batch.firstRecordNumber,
-      recordCount: records.length,
-      rowRecord,
-      malformed,
-      result: null,
-    },
-    columns,
-    rowCount,
-  };
 }
 
 /** Folds one batch's result in, in read order so rejects.csv comes out in record order. */

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { NormalizeOptions } from '../../../core/identifiers/index.ts';
+import type { ColumnMapping } from '../../../core/plan.ts';
 import type { BatchPlan } from '../../../core/transform/normalize-batch.ts';
 import type { WorkerBatch, WorkerResult } from './worker-messages.ts';
 
@@ -32,9 +33,24 @@ export class TransformWorkerPool {
   private failure: unknown = null;
   private next = 0;
 
-  constructor(plan: BatchPlan, options: NormalizeOptions, size = defaultWorkerCount(plan)) {
+  /** The workers parse JSON Lines chunks themselves (WorkerJsonLinesBatch). */
+  readonly parsesJsonLines = true;
+
+  constructor(
+    plan: BatchPlan,
+    mapping: readonly ColumnMapping[],
+    options: NormalizeOptions,
+    size = defaultWorkerCount(plan, false),
+  ) {
     this.workers = Array.from({ length: Math.max(1, size) }, () => {
-      const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { plan, options }, execArgv: [] });
+      const worker = new Worker(WORKER_BOOTSTRAP, {
+        eval: true,
+        workerData: { plan, mapping, options },
+        // TRANSFORM_WORKER_CPU_PROF=<dir>: CPU profiles of the workers too (the bench's profiling).
+        execArgv: process.env.TRANSFORM_WORKER_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TRANSFORM_WORKER_CPU_PROF}`]
+          : [],
+      });
       worker.on('message', (result: WorkerResult) => {
         const waiter = this.waiting.get(result.sequence);
         this.waiting.delete(result.sequence);
@@ -59,7 +75,7 @@ export class TransformWorkerPool {
     this.next += 1;
     return new Promise((resolve, reject) => {
       this.waiting.set(batch.sequence, { resolve, reject });
-      worker.postMessage(batch);
+      worker.postMessage(batch, batch.kind === 'jsonl' ? [batch.bytes.buffer as ArrayBuffer] : []);
     });
   }
 
@@ -93,11 +109,12 @@ function tsxEsmApiUrl(): string {
 }
 
 /**
- * One worker per core when phone numbers are mapped (libphonenumber makes hashing far costlier than
- * parsing, so the main thread mostly waits); otherwise one fewer, since the main thread's reading
- * and parsing costs about as much as the workers' normalizing and hashing.
+ * One worker per core when the workers parse (JSON Lines: the main thread only reads bytes) or when
+ * phone numbers are mapped (normalizing then costs far more than parsing, so the main thread mostly
+ * waits); otherwise one fewer, since the main thread's parsing costs about as much as the workers'
+ * normalizing and hashing.
  */
-export function defaultWorkerCount(plan: BatchPlan): number {
+export function defaultWorkerCount(plan: BatchPlan, workersParse: boolean): number {
   const cores = availableParallelism();
-  return Math.max(1, plan.types.includes('PHONE') ? cores : cores - 1);
+  return Math.max(1, workersParse || plan.types.includes('PHONE') ? cores : cores - 1);
 }

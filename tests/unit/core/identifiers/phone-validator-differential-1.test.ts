@@ -8,7 +8,7 @@ import { expectAgreement, ours, referencePhone } from './phone-differential.ts';
 describe('phone validator = libphonenumber-js/max (1/2)', () => {
   it('agrees on 500,000 generated cells across every region', () => {
     expectAgreement(500_000, 20261201);
-  });
+  }, 600_000); // ≈ 10 s of one core, far longer on a loaded machine: the limit only catches a hang
 
   it('agrees with the E.164 option and on hand-picked edge shapes', () => {
     const e164 = normalizeOptionsSchema.parse({ phoneFormat: 'e164' });

@@ -1,0 +1,87 @@
+import { gunzipChunks } from '../../../core/readers/gunzip.ts';
+import type { ByteSource } from '../../../core/readers/byte-source.ts';
+import type { DetectedFormat } from '../../../core/readers/input-record.ts';
+import { MAX_RECORD_CHARS, recordTooLarge } from '../../../core/readers/reader-context.ts';
+
+/** Bytes of whole lines per chunk handed to a worker. */
+export const JSON_LINES_CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+/**
+ * A JSON Lines source (plain or gzip) as chunks of whole lines, for workers that parse them with the
+ * readers' JSON Lines reader: each chunk is a fresh buffer the caller may transfer. Chunks after the
+ * first start with an extra `\n` — a blank line, which is no record — so that a byte-order mark
+ * starting a later line stays a character, as in one stream (the reader's decoder drops only a
+ * leading one). Like the reader, a line still unfinished after `maxRecordChars` characters is an error.
+ * `progress.bytesRead` counts the source's own (compressed) bytes.
+ */
+export async function* jsonLinesChunks(
+  source: ByteSource,
+  format: DetectedFormat,
+  progress: { bytesRead: number },
+  nextRecordNumber: () => Promise<number>,
+  signal?: AbortSignal,
+  maxRecordChars = MAX_RECORD_CHARS,
+): AsyncGenerator<Uint8Array> {
+  const raw = (async function* () {
+    for await (const chunk of source.stream(signal)) {
+      progress.bytesRead += chunk.byteLength;
+      yield chunk;
+    }
+  })();
+  const decoded = format.compression === 'gzip' ? gunzipChunks(raw, signal) : raw;
+  let parts: Uint8Array[] = [];
+  let partsBytes = 0;
+  // Bytes after the last newline seen (the unfinished line).
+  let unfinished = 0;
+  let first = true;
+  const take = (through: number): Uint8Array => {
+    const lead = first ? 0 : 1;
+    const out = new Uint8Array(lead + through);
+    if (lead) out[0] = NEWLINE;
+    let at = lead;
+    const kept: Uint8Array[] = [];
+    for (const part of parts) {
+      const room = lead + through - at;
+      if (room >= part.byteLength) {
+        out.set(part, at);
+        at += part.byteLength;
+      } else {
+        if (room > 0) out.set(part.subarray(0, room), at);
+        at += room;
+        kept.push(part.subarray(room));
+      }
+    }
+    parts = kept;
+    partsBytes -= through;
+    first = false;
+    return out;
+  };
+  for await (const chunk of decoded) {
+    if (chunk.byteLength === 0) continue;
+    parts.push(chunk);
+    partsBytes += chunk.byteLength;
+    const newline = chunk.lastIndexOf(NEWLINE);
+    unfinished = newline < 0 ? unfinished + chunk.byteLength : chunk.byteLength - newline - 1;
+    if (unfinished > maxRecordChars) {
+      // Bytes ≥ characters: count the characters as the reader would (its decoder keeps a BOM after the start).
+      const tail = concat(parts, partsBytes).subarray(partsBytes - unfinished);
+      const text = new TextDecoder('utf-8', { ignoreBOM: !(first && unfinished === partsBytes) }).decode(tail, {
+        stream: true,
+      });
+      if (text.length > maxRecordChars) throw recordTooLarge(source.name, await nextRecordNumber(), maxRecordChars);
+    }
+    if (partsBytes - unfinished >= JSON_LINES_CHUNK_BYTES) yield take(partsBytes - unfinished);
+  }
+  if (partsBytes > 0) yield take(partsBytes);
+}
+
+function concat(parts: Uint8Array[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,154 @@
+/**
+ * JSON Lines parsed by the workers (the main thread only cuts the bytes into chunks of whole lines)
+ * must give the same bytes as the records read by the readers on the main thread: record numbers
+ * across chunks, malformed and blank lines, a byte-order mark at the start and inside, CRLF, gzip.
+ */
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileByteSource, openLocalInputs } from '../../src/adapters/node/local-inputs.ts';
+import { JSON_LINES_CHUNK_BYTES, jsonLinesChunks } from '../../src/adapters/node/transform/json-lines-chunks.ts';
+import { runTransform } from '../../src/adapters/node/transform/run-transform.ts';
+import { isUserError } from '../../src/core/errors.ts';
+import { DEFAULT_NORMALIZE_OPTIONS } from '../../src/core/identifiers/index.ts';
+import type { Manifest } from '../../src/core/transform/manifest.ts';
+import { createSeededRandom } from '../../src/destinations/tiktok/emulator/seeded-random.ts';
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'jsonl-chunks-'));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+const mapping = [
+  { column: 'email', type: 'EMAIL' as const },
+  { column: 'phone', type: 'PHONE' as const },
+];
+
+/** ≈ 3.5 chunks of lines, seeded: good and bad cells, malformed and blank lines, BOMs, CRLF. */
+function mixedLines(seed: number): string {
+  const random = createSeededRandom(seed);
+  const lines: string[] = [];
+  let bytes = 0;
+  for (let index = 0; bytes < JSON_LINES_CHUNK_BYTES * 3.5; index += 1) {
+    const roll = random();
+    let line: string;
+    if (roll < 0.01) line = '{"email": broken';
+    else if (roll < 0.02) line = '';
+    else if (roll < 0.025) line = `\ufeff${JSON.stringify({ email: `bom${index}@example.com` })}`;
+    else if (roll < 0.03) line = '[1,2]';
+    else {
+      line = JSON.stringify({
+        email: random() < 0.05 ? 'not-an-email' : `p${Math.floor(random() * 40_000)}@example.com`,
+        phone: random() < 0.05 ? '12345' : `+1 415 555 ${String(Math.floor(random() * 10_000)).padStart(4, '0')}`,
+        pad: 'é'.repeat(Math.floor(random() * 30)),
+      });
+    }
+    if (random() < 0.1) line += '\r';
+    lines.push(line);
+    bytes += Buffer.byteLength(line) + 1;
+  }
+  return `\ufeff${lines.join('\n')}`; // a BOM at the start, no newline at the end
+}
+
+async function transformBoth(path: string): Promise<Array<{ manifest: Manifest; outDir: string }>> {
+  const runs = [];
+  for (const [name, inThreadMaxBytes] of [
+    ['main-thread', Number.MAX_SAFE_INTEGER],
+    ['workers', 0],
+  ] as const) {
+    const outDir = join(root, `${path.split('/').pop()}-${name}`);
+    const manifest = await runTransform({
+      inputs: await openLocalInputs([path]),
+      mapping,
+      options: DEFAULT_NORMALIZE_OPTIONS,
+      outDir,
+      workers: 2,
+      inThreadMaxBytes,
+    });
+    runs.push({ manifest, outDir });
+  }
+  return runs;
+}
+
+describe('JSON Lines parsed in the workers', () => {
+  it.each([
+    ['plain', false],
+    ['gzip', true],
+  ])('%s: the same manifest, rejects and partitions as the readers on the main thread', async (_name, gzip) => {
+    const text = mixedLines(gzip ? 7 : 3);
+    const path = join(root, gzip ? 'mixed.jsonl.gz' : 'mixed.jsonl');
+    writeFileSync(path, gzip ? gzipSync(text) : text);
+    const [main, workers] = await transformBoth(path);
+    expect(workers!.manifest).toEqual(main!.manifest);
+    expect(main!.manifest.malformedRecords).toBeGreaterThan(100);
+    const files = ['manifest.json', 'rejects.csv', 'email_sha256/part-00000.csv', 'phone_sha256/part-00000.csv'];
+    for (const file of files) {
+      expect(readFileSync(join(workers!.outDir, file)).equals(readFileSync(join(main!.outDir, file))), file).toBe(true);
+    }
+    // Record numbers run across chunks: the last reject is near the end of the file.
+    const rejects = readFileSync(join(main!.outDir, 'rejects.csv'), 'utf8').trim().split('\n');
+    const lastRecord = Number(rejects.at(-1)!.split(',')[0]);
+    expect(lastRecord).toBeGreaterThan(main!.manifest.recordsRead * 0.95);
+  });
+
+  it('a byte-order mark starting a later line makes it malformed, whichever chunk it starts', async () => {
+    const line = `\ufeff${JSON.stringify({ email: 'bom@example.com', phone: '+1 415 555 0100' })}`;
+    const path = join(root, 'boms.jsonl');
+    writeFileSync(path, `${line}\n`.repeat(Math.ceil((JSON_LINES_CHUNK_BYTES * 2.5) / (line.length + 3))));
+    const [main, workers] = await transformBoth(path);
+    expect(workers!.manifest).toEqual(main!.manifest);
+    expect(main!.manifest.malformedRecords).toBe(main!.manifest.recordsRead - 1);
+  });
+
+  it('cuts whole lines; later chunks start with a blank line so a BOM there stays a character', async () => {
+    const text = mixedLines(11);
+    const path = join(root, 'cut.jsonl');
+    writeFileSync(path, text);
+    const chunks: Uint8Array[] = [];
+    const progress = { bytesRead: 0 };
+    for await (const chunk of jsonLinesChunks(
+      fileByteSource(path),
+      { format: 'jsonl', compression: 'none' },
+      progress,
+      () => Promise.resolve(1),
+    ))
+      chunks.push(chunk);
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    expect(progress.bytesRead).toBe(Buffer.byteLength(text));
+    chunks.forEach((chunk, index) => {
+      if (index > 0) expect(chunk[0]).toBe(0x0a);
+      if (index < chunks.length - 1) expect(chunk.at(-1)).toBe(0x0a);
+    });
+    // Without the leading newlines, the chunks are the file.
+    const joined = Buffer.concat(chunks.map((chunk, index) => (index === 0 ? chunk : chunk.subarray(1))));
+    expect(joined.equals(readFileSync(path))).toBe(true);
+  });
+
+  it('a line that never ends is record_too_large, numbered after the records before it', async () => {
+    const path = join(root, 'long.jsonl');
+    writeFileSync(path, `{"email":"a@b.co"}\n\n{"email":"c@d.co"}\n{"email":"${'x'.repeat(3 * 1024 * 1024)}`);
+    const chunks = jsonLinesChunks(
+      fileByteSource(path),
+      { format: 'jsonl', compression: 'none' },
+      { bytesRead: 0 },
+      () => Promise.resolve(3),
+      undefined,
+      1024 * 1024,
+    );
+    const error = await (async () => {
+      try {
+        for await (const chunk of chunks) void chunk;
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(isUserError(error) && error.code).toBe('record_too_large');
+    expect((error as Error).message + JSON.stringify(error)).toContain('record 3');
+  });
+});
