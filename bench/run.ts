@@ -23,6 +23,8 @@ const DATA = join(OUT, 'data');
 const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
 const HEADING = '## Transform';
 const quick = process.argv.includes('--quick');
+// --no-glue: leave out the (slow) local-Spark runs (bench/glue_bench.py can be run on its own).
+const withGlue = !process.argv.includes('--no-glue');
 const ROW_COUNTS = quick ? [1_000_000] : [1_000_000, 10_000_000];
 const MAPS: Record<GeneratedFile['kind'], string[]> = {
   email: ['email=EMAIL'],
@@ -235,7 +237,9 @@ async function main(): Promise<void> {
   const retired: Array<{ result: RunResult; pandas: Awaited<ReturnType<typeof retiredRun>> }> = [];
   for (const result of results.filter((entry) => entry.file.rows === 1_000_000 && entry.file.format === 'jsonl')) {
     log(`retired_pandas_job ${result.file.path} …`);
-    retired.push({ result, pandas: await retiredRun(result.file) });
+    const pandas = await retiredRun(result.file);
+    log(`  ${JSON.stringify(pandas)}`);
+    retired.push({ result, pandas });
   }
   log('bare loops (1M rows, one thread) …');
   const loops = { email: bareLoops('email', 1_000_000), three: bareLoops('three', 1_000_000) };
@@ -249,11 +253,12 @@ async function main(): Promise<void> {
     cores: number;
     result: { rows: number; seconds: number } | { error: string };
   }> = [];
-  for (const file of files.filter((entry) => entry.rows === 1_000_000 && entry.format !== 'jsonl.gz')) {
+  for (const file of files.filter((entry) => withGlue && entry.rows === 1_000_000 && entry.format !== 'jsonl.gz')) {
     // The three-identifier JSON Lines file also on one core: how the job scales with cores.
     for (const cores of file.kind === 'three' && file.format === 'jsonl' ? [1, 2] : [2]) {
       log(`glue_bench ${file.path} (${cores} cores) …`);
       const result = await glueRun(file, cores);
+      log(`  ${JSON.stringify(result)}`);
       if (result) glue.push({ file, cores, result });
     }
   }
