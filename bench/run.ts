@@ -192,7 +192,11 @@ async function glueRun(
 /** The retired solution's pandas job (bench/retired_pandas_job.py) on the same file: rows and its own seconds. */
 async function retiredRun(
   file: GeneratedFile,
-): Promise<{ rows: number; seconds: number; wallSeconds: number; maxRssMb: number } | { error: string } | null> {
+): Promise<
+  | { rows: number; seconds: number; cpuSeconds: number; wallSeconds: number; maxRssMb: number }
+  | { error: string }
+  | null
+> {
   const python = join(ROOT, '.venv', 'bin', 'python');
   if (!existsSync(python)) return null;
   const started = performance.now();
@@ -209,7 +213,10 @@ async function retiredRun(
     log(`retired_pandas_job failed on ${file.path}: ${cause}`);
     return { error: cause.slice(0, 200) };
   }
-  return { ...(JSON.parse(line) as { rows: number; seconds: number; maxRssMb: number }), wallSeconds };
+  return {
+    ...(JSON.parse(line) as { rows: number; seconds: number; cpuSeconds: number; maxRssMb: number }),
+    wallSeconds,
+  };
 }
 
 function replaceSection(text: string, section: string): string {
@@ -283,15 +290,16 @@ async function main(): Promise<void> {
     '',
     "The engine against the retired solution's pandas job (bench/retired_pandas_job.py: whole file in memory, NFKD + strip every cell, digits-only phones, lower-cased MAIDs, hashlib per value; no validation, no de-duplication, no output), same run, same files. Engine: the CLI wall clock including Node start-up; pandas: its own job time after `import pandas` (process start-up left out, in its favour).",
     '',
-    '| file | engine s | engine peak RSS MB | pandas job s | pandas process s | pandas peak RSS MB | engine ÷ pandas speed |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '"CPU ÷" compares CPU time (user + system): what each costs, whatever the load; the engine uses every core, the pandas job one.',
+    '',
+    '| file | engine s | engine CPU s | engine peak RSS MB | pandas job s | pandas job CPU s | pandas process s | pandas peak RSS MB | engine ÷ pandas speed | pandas CPU ÷ engine CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...retired.map(({ result, pandas }) => {
       const name = result.file.path.split('/').pop() as string;
-      if (pandas === null)
-        return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | (no .venv) | | | |`;
-      if ('error' in pandas)
-        return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | failed: ${pandas.error.replaceAll('|', '\\|')} | | | |`;
-      return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | ${pandas.seconds.toFixed(1)} | ${pandas.wallSeconds.toFixed(1)} | ${pandas.maxRssMb} | **${(pandas.seconds / result.seconds).toFixed(2)}×** |`;
+      const engine = `| ${name} | ${result.seconds.toFixed(1)} | ${result.cpuSeconds.toFixed(1)} | ${mb(result.peakRssBytes)}`;
+      if (pandas === null) return `${engine} | (no .venv) | | | | | |`;
+      if ('error' in pandas) return `${engine} | failed: ${pandas.error.replaceAll('|', '\\|')} | | | | | |`;
+      return `${engine} | ${pandas.seconds.toFixed(1)} | ${pandas.cpuSeconds.toFixed(1)} | ${pandas.wallSeconds.toFixed(1)} | ${pandas.maxRssMb} | **${(pandas.seconds / result.seconds).toFixed(2)}×** | ${(pandas.cpuSeconds / result.cpuSeconds).toFixed(2)}× |`;
     }),
     '',
     'Ceiling and where the time goes (single thread, same runtime, 1M rows):',
