@@ -23,6 +23,8 @@ const DATA = join(OUT, 'data');
 const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
 const HEADING = '## Transform';
 const quick = process.argv.includes('--quick');
+// --no-glue: leave out the (slow) local-Spark runs (bench/glue_bench.py can be run on its own).
+const withGlue = !process.argv.includes('--no-glue');
 const ROW_COUNTS = quick ? [1_000_000] : [1_000_000, 10_000_000];
 const MAPS: Record<GeneratedFile['kind'], string[]> = {
   email: ['email=EMAIL'],
@@ -190,7 +192,11 @@ async function glueRun(
 /** The retired solution's pandas job (bench/retired_pandas_job.py) on the same file: rows and its own seconds. */
 async function retiredRun(
   file: GeneratedFile,
-): Promise<{ rows: number; seconds: number; wallSeconds: number; maxRssMb: number } | { error: string } | null> {
+): Promise<
+  | { rows: number; seconds: number; cpuSeconds: number; wallSeconds: number; maxRssMb: number }
+  | { error: string }
+  | null
+> {
   const python = join(ROOT, '.venv', 'bin', 'python');
   if (!existsSync(python)) return null;
   const started = performance.now();
@@ -207,7 +213,10 @@ async function retiredRun(
     log(`retired_pandas_job failed on ${file.path}: ${cause}`);
     return { error: cause.slice(0, 200) };
   }
-  return { ...(JSON.parse(line) as { rows: number; seconds: number; maxRssMb: number }), wallSeconds };
+  return {
+    ...(JSON.parse(line) as { rows: number; seconds: number; cpuSeconds: number; maxRssMb: number }),
+    wallSeconds,
+  };
 }
 
 function replaceSection(text: string, section: string): string {
@@ -235,7 +244,9 @@ async function main(): Promise<void> {
   const retired: Array<{ result: RunResult; pandas: Awaited<ReturnType<typeof retiredRun>> }> = [];
   for (const result of results.filter((entry) => entry.file.rows === 1_000_000 && entry.file.format === 'jsonl')) {
     log(`retired_pandas_job ${result.file.path} …`);
-    retired.push({ result, pandas: await retiredRun(result.file) });
+    const pandas = await retiredRun(result.file);
+    log(`  ${JSON.stringify(pandas)}`);
+    retired.push({ result, pandas });
   }
   log('bare loops (1M rows, one thread) …');
   const loops = { email: bareLoops('email', 1_000_000), three: bareLoops('three', 1_000_000) };
@@ -249,11 +260,12 @@ async function main(): Promise<void> {
     cores: number;
     result: { rows: number; seconds: number } | { error: string };
   }> = [];
-  for (const file of files.filter((entry) => entry.rows === 1_000_000 && entry.format !== 'jsonl.gz')) {
+  for (const file of files.filter((entry) => withGlue && entry.rows === 1_000_000 && entry.format !== 'jsonl.gz')) {
     // The three-identifier JSON Lines file also on one core: how the job scales with cores.
     for (const cores of file.kind === 'three' && file.format === 'jsonl' ? [1, 2] : [2]) {
       log(`glue_bench ${file.path} (${cores} cores) …`);
       const result = await glueRun(file, cores);
+      log(`  ${JSON.stringify(result)}`);
       if (result) glue.push({ file, cores, result });
     }
   }
@@ -278,15 +290,16 @@ async function main(): Promise<void> {
     '',
     "The engine against the retired solution's pandas job (bench/retired_pandas_job.py: whole file in memory, NFKD + strip every cell, digits-only phones, lower-cased MAIDs, hashlib per value; no validation, no de-duplication, no output), same run, same files. Engine: the CLI wall clock including Node start-up; pandas: its own job time after `import pandas` (process start-up left out, in its favour).",
     '',
-    '| file | engine s | engine peak RSS MB | pandas job s | pandas process s | pandas peak RSS MB | engine ÷ pandas speed |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '"CPU ÷" compares CPU time (user + system): what each costs, whatever the load; the engine uses every core, the pandas job one.',
+    '',
+    '| file | engine s | engine CPU s | engine peak RSS MB | pandas job s | pandas job CPU s | pandas process s | pandas peak RSS MB | engine ÷ pandas speed | pandas CPU ÷ engine CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...retired.map(({ result, pandas }) => {
       const name = result.file.path.split('/').pop() as string;
-      if (pandas === null)
-        return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | (no .venv) | | | |`;
-      if ('error' in pandas)
-        return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | failed: ${pandas.error.replaceAll('|', '\\|')} | | | |`;
-      return `| ${name} | ${result.seconds.toFixed(1)} | ${mb(result.peakRssBytes)} | ${pandas.seconds.toFixed(1)} | ${pandas.wallSeconds.toFixed(1)} | ${pandas.maxRssMb} | **${(pandas.seconds / result.seconds).toFixed(2)}×** |`;
+      const engine = `| ${name} | ${result.seconds.toFixed(1)} | ${result.cpuSeconds.toFixed(1)} | ${mb(result.peakRssBytes)}`;
+      if (pandas === null) return `${engine} | (no .venv) | | | | | |`;
+      if ('error' in pandas) return `${engine} | failed: ${pandas.error.replaceAll('|', '\\|')} | | | | | |`;
+      return `${engine} | ${pandas.seconds.toFixed(1)} | ${pandas.cpuSeconds.toFixed(1)} | ${pandas.wallSeconds.toFixed(1)} | ${pandas.maxRssMb} | **${(pandas.seconds / result.seconds).toFixed(2)}×** | ${(pandas.cpuSeconds / result.cpuSeconds).toFixed(2)}× |`;
     }),
     '',
     'Ceiling and where the time goes (single thread, same runtime, 1M rows):',
