@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../../src/core/errors.ts';
-import { JsonFileUploadLedgerStore, acquireLockFile } from '../../../../src/adapters/node/json-file-upload-ledger.ts';
+import { JsonFileUploadLedgerStore } from '../../../../src/adapters/node/json-file-upload-ledger.ts';
 import type { UploadLedgerState } from '../../../../src/destinations/tiktok/upload-ledger.ts';
 
 let dir: string;
@@ -71,34 +71,5 @@ describe('JsonFileUploadLedgerStore', () => {
     const path = join(dir, 'l.json');
     await writeFile(path, '{ not json');
     await expect(new JsonFileUploadLedgerStore(path).load('x')).rejects.toBeInstanceOf(UserError);
-  });
-});
-
-describe('acquireLockFile', () => {
-  it('lets one holder in at a time, and takes over a lock whose process is gone', async () => {
-    const path = join(dir, 'ledger.lock');
-    const release = await acquireLockFile(path, 'the ledger');
-    expect((await readFile(path, 'utf8')).trim()).toBe(String(process.pid));
-    // Held by a live process (the parent of this test process): refused with the fix.
-    await writeFile(path, `${process.ppid}\n`);
-    await expect(acquireLockFile(path, 'the ledger')).rejects.toMatchObject({ code: 'upload_in_progress' });
-    // Held by a process that no longer exists: taken over.
-    await writeFile(path, '2147483646\n');
-    const again = await acquireLockFile(path, 'the ledger');
-    await again();
-    await release();
-    expect((await readdir(dir)).includes('ledger.lock')).toBe(false);
-  });
-
-  it('never removes a lock another process took over after this one found it stale', async () => {
-    const path = join(dir, 'ledger.lock');
-    await writeFile(path, '2147483646\n'); // left by a process that no longer exists
-    // Between this process finding it stale and taking it over, another (live) process takes it over.
-    const outcome = await acquireLockFile(path, 'the ledger', {
-      beforeTakeover: () => writeFile(path, `${process.ppid}\n`),
-    }).catch((error: unknown) => error);
-    expect(outcome).toMatchObject({ code: 'upload_in_progress' });
-    expect((await readFile(path, 'utf8')).trim()).toBe(String(process.ppid));
-    expect((await readdir(dir)).filter((name) => name.includes('takeover'))).toEqual([]);
   });
 });
