@@ -33,6 +33,18 @@ export const backend = defineBackend({
 
 hardenUserPool(backend.auth.resources, { adminEmail: settings.adminEmail });
 
+// What the web app shows of the deploy-time settings (amplify_outputs.json → custom.settings).
+backend.addOutput({
+  custom: {
+    settings: {
+      targetPlatform: settings.targetPlatform,
+      tiktokQps: settings.tiktokQps,
+      outputRetentionDays: settings.artifactsRetentionDays,
+      existingDataBucket: useExistingBucket,
+    },
+  },
+});
+
 // One stack for the destination's pipeline (target platform: tiktok — the only one today).
 const pipelineStack = backend.createStack(`${settings.targetPlatform}-pipeline`);
 const dataBucket = settings.dataBucketName

@@ -10,6 +10,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { isUserError } from '../src/core/errors.ts';
 import { rules } from '../src/core/identifiers/rules.ts';
 import { maskIdentifier } from '../src/core/identifiers/mask-identifier.ts';
+import { spreadsheetSafe } from '../src/core/transform/rejects-csv.ts';
 import { detectFormat } from '../src/core/readers/detect-format.ts';
 import { looksLikeIdentifier, displayColumnName, type HeaderMode } from '../src/core/readers/detect-header.ts';
 import { memoryByteSource } from '../src/core/readers/memory-byte-source.ts';
@@ -215,5 +216,11 @@ export async function readerContractLines(): Promise<string[]> {
       }),
     );
   }
+  for (const cell of SPREADSHEET_CELLS) {
+    lines.push(JSON.stringify({ id: `rejects-cell:${JSON.stringify(cell)}`, cell, safe: spreadsheetSafe(cell) }));
+  }
   return lines;
 }
+
+/** File and column names as rejects.csv writes them (before CSV quoting). */
+const SPREADSHEET_CELLS = ['=1+1', '+x', '-x', '@x', '\tx', '\rx', 'in/=x.csv', 'email', ''];

@@ -21,14 +21,17 @@ const suites = [
     name: 'cloud',
     command: 'npx',
     args: ['vitest', 'run', '--config', 'vitest.cloud.config.ts'],
-    minimum: 6,
+    minimum: 18,
     skipEnv: 'SKIP_CLOUD_TESTS',
   },
   { name: 'e2e', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.e2e.config.ts'], minimum: 8 },
+  { name: 'web-cloud', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.web-cloud.config.ts'], minimum: 4 },
+  { name: 'amplify', command: 'npx', args: ['vitest', 'run', '--config', 'vitest.amplify.config.ts'], minimum: 45 },
 ];
 
 const checks = [
   { name: 'typecheck', command: 'npx', args: ['tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'typecheck:amplify', command: 'npx', args: ['tsc', '--noEmit', '-p', 'amplify/tsconfig.json'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
 ];
 

@@ -60,6 +60,9 @@ export function engineStages(options: EngineStagesOptions): JobStages {
           ...(fence === undefined ? {} : { fence }),
           signal,
           poll: connection.poll,
+          ...(connection.createLookupWindowMs === undefined
+            ? {}
+            : { createLookupWindowMs: connection.createLookupWindowMs, createLookupIntervalMs: 500 }),
           onProgress: (event) => {
             if (event.kind === 'partition-uploaded' || event.kind === 'partition-skipped') filesDone += 1;
             // Every file sent and applied: what remains is TikTok calculating the audience(s).

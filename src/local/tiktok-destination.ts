@@ -30,6 +30,8 @@ export interface TikTokConnection {
   client: TikTokClient;
   advertiserId: string;
   poll: { timeoutMs: number; intervalMs: number };
+  /** How long a create whose answer was lost is looked up before it is sent again (default 5 minutes). */
+  createLookupWindowMs?: number;
   destination: JobDestination;
 }
 
@@ -120,6 +122,8 @@ export function openTikTokDestination(options: {
           timeoutMs: Math.max(60_000, emulator.options.calculatingMs * 3),
           intervalMs: Math.min(1_000, Math.max(100, emulator.options.calculatingMs / 4)),
         },
+        // The emulator's list shows a create at once (TikTok's may lag): a short lookup suffices.
+        createLookupWindowMs: 5_000,
         destination: EMULATOR_DESTINATION,
       };
     }

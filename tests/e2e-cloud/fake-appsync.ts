@@ -178,10 +178,17 @@ export class FakeAppSync {
     return { status: 200, body: await this.run(document, request.variables ?? {}, caller) };
   }
 
-  /** One realtime connection: feed it the client's messages; it answers through `socket.send`. */
-  connect(socket: RealtimeSocket, connectHeader: Record<string, unknown> | undefined): (message: string) => void {
+  /**
+   * One realtime connection: feed it the client's messages; it answers through `socket.send`.
+   * `connectHeader` is the `header-…` subprotocol's content ('unseen' where the transport hides it:
+   * each start message carries its own authorization, checked either way).
+   */
+  connect(socket: RealtimeSocket, connectHeader: Record<string, unknown> | 'unseen'): (message: string) => void {
     const send = (value: unknown) => socket.send(JSON.stringify(value));
-    const connectionCaller = this.authorize(connectHeader?.Authorization as string | undefined);
+    const connectionCaller =
+      connectHeader === 'unseen'
+        ? { username: '(unseen)', groups: [] }
+        : this.authorize(connectHeader.Authorization as string | undefined);
     const mine = new Map<string, Subscription>();
     this.subscriptions.set(socket, mine);
     return (message: string) => {

@@ -211,14 +211,18 @@ export class FakeCognito {
       };
     }
     if (action === 'GetUser') {
-      const user = this.users[0]!;
+      // What the Authenticator reads after signing in: a verified email needs no recovery step.
+      const sub = claimsOf(String(body.AccessToken ?? ''))?.sub;
+      const user = this.users.find((u) => u.sub === sub);
+      if (!user) return refuse('NotAuthorizedException', 'Invalid Access Token');
       return {
         status: 200,
         body: {
           Username: user.sub,
           UserAttributes: [
-            { Name: 'email', Value: user.email },
             { Name: 'sub', Value: user.sub },
+            { Name: 'email', Value: user.email },
+            { Name: 'email_verified', Value: 'true' },
           ],
         },
       };

@@ -223,6 +223,37 @@ describe('the wizard in Chromium against npm start', () => {
     expect(job.result?.upload?.audiences.map((a) => a.audienceId)).toEqual([emailAudienceId]);
   });
 
+  it('(d) a refusal at TikTok appears in the monitor with what to do; Retry says what it does and runs again', async () => {
+    await freshUpload();
+    await openSampleFolder();
+    await page.getByLabel('Use clean-rooms-sample.jsonl').check();
+    await page.getByTestId('schema-summary').waitFor();
+    await page.getByTestId('next').click();
+    await page.getByTestId('action-remove').check();
+    await page.getByTestId('audience-search').fill(`${AUDIENCE} · EMAIL`);
+    await page.getByTestId(`pick-${AUDIENCE} · EMAIL`).check();
+    await page.getByTestId('next').click();
+    await page.waitForURL('**/upload/columns');
+    await page.getByTestId('type-phone_number').selectOption('');
+    await page.getByTestId('type-mobile_advertiser_id').selectOption('');
+    await page.getByTestId('next').click();
+    await page.waitForURL('**/upload/confirm');
+    // The confirm step already warns that TikTok refuses a REMOVE below 1,000.
+    expect(await page.getByTestId('warnings').innerText()).toContain('refuses a REMOVE');
+    await page.getByTestId('start').click();
+    await page.waitForURL('**/upload/monitor/**');
+    expect(await waitForState(['Completed', 'Failed', 'Partly failed'])).toBe('Failed');
+    expect(await page.getByTestId('job-reason').innerText()).toContain('1,000');
+    expect(await page.getByTestId('job-resolution').innerText()).toContain('What to do:');
+    expect(await page.locator('#retry-hint').innerText()).toContain('nothing is uploaded twice');
+    await capture(page, '5-monitor-failed');
+    await page.getByTestId('retry').click();
+    await expect
+      .poll(() => api<ApiJob>(`/api/jobs/${jobIdFromUrl()}`).then((job) => job.state), { timeout: 20_000 })
+      .toBe('failed');
+    await expect.poll(() => page.getByTestId('job-state').innerText(), { timeout: 20_000 }).toBe('Failed');
+  });
+
   it('(c) uploads a file from the computer through the file chooser, then uses it', async () => {
     await freshUpload();
     const local = join(app.dataDir, '..', 'from-my-computer.csv');
@@ -330,7 +361,11 @@ describe('the wizard in Chromium against npm start', () => {
     expect(await page.locator('[data-test="jobs"] tbody tr').count()).toBeGreaterThanOrEqual(4);
     await capture(page, 'page-jobs');
     await page.getByTestId('state-filter').selectOption('failed');
-    await expect.poll(() => page.locator('[data-test="jobs"] tbody tr').innerText()).toContain('No jobs');
+    await expect.poll(() => page.locator('[data-test="jobs"] tbody tr').count()).toBe(1);
+    expect(await page.locator('[data-test="jobs"] tbody tr').innerText()).toContain('Failed');
+    await page.getByTestId('state-filter').selectOption('completed');
+    await expect.poll(() => page.locator('[data-test="jobs"] tbody tr').count()).toBe(4);
+    expect(await page.getByTestId('jobs').innerText()).not.toContain('Failed');
     await page.getByTestId('state-filter').selectOption('');
     await page.getByTestId(`open-${firstJobId}`).click();
     await page.waitForURL(`**/jobs/${firstJobId}`);

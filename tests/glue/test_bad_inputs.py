@@ -157,6 +157,26 @@ def test_main_reports_usage_errors_with_exit_code_2(spark, tmp_path, capsys):
         == 2
     )
     assert "phoneRegion must be an ISO 3166 alpha-2 code" in capsys.readouterr().err
+    assert job_main.main(base + ["--mapping", '[{"column":"mail","type":"EMAIL"}]', "--header", "maybe"]) == 2
+    assert "--header must be one of auto, present, absent (got 'maybe')" in capsys.readouterr().err
+
+
+def test_main_header_option_reads_a_csv_of_bare_emails_either_way(spark, tmp_path, capsys):
+    source = tmp_path / "emails.csv"
+    source.write_text("alice@example.com\nbob@example.org\n", encoding="utf-8")
+    base = ["--input", str(source), "--rules-path", str(RULES_PATH)]
+    mapping = ["--mapping", '[{"column":"column_1","type":"EMAIL"}]']
+    assert job_main.main(base + ["--output", str(tmp_path / "auto"), *mapping]) == 0
+    manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text())
+    assert manifest["recordsRead"] == 2  # the first email is a record, not a column name
+    assert read_digests(tmp_path / "auto", manifest, "EMAIL") == sorted(
+        [sha("alice@example.com"), sha("bob@example.org")]
+    )
+    capsys.readouterr()
+    assert job_main.main(base + ["--output", str(tmp_path / "present"), *mapping, "--header", "present"]) == 2
+    error = capsys.readouterr().err
+    assert '"column_1" is not in the input. Its columns are: "a***@e***.com".' in error
+    assert "alice@example.com" not in error
 
 
 def test_main_runs_the_job_and_prints_a_summary(spark, tmp_path, capsys):

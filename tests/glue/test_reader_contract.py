@@ -22,6 +22,7 @@ CONTRACT = [
 ]
 READER_CASES = [case for case in CONTRACT if "name" in case]
 DISPLAY_CASES = [case for case in CONTRACT if "text" in case]
+CELL_CASES = [case for case in CONTRACT if "cell" in case]
 
 
 class BytesStore:
@@ -120,3 +121,8 @@ def test_masks_and_recognizes_identifiers_like_the_engine(glue_identifiers, case
     assert R.mask_identifier(case["text"]) == case["masked"]
     assert (case["text"] in identifiers) == case["identifier"]
     assert shown[case["text"]] == case["shown"]
+
+
+@pytest.mark.parametrize("case", CELL_CASES, ids=[case["id"] for case in CELL_CASES])
+def test_guards_rejects_cells_like_the_engine(case):
+    assert R.spreadsheet_safe(case["cell"]) == case["safe"]

@@ -14,7 +14,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed += 1;
         else skipped += 1;
       }
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed += 1;
+      // A file that failed outside its tests (import, beforeAll) counts once, even with its tests skipped.
+      const tests = [...module.children.allTests()];
+      if (module.state() === 'failed' && !tests.some((test) => test.result().state === 'failed')) failed += 1;
     }
     const summaryFile = process.env.TEST_SUMMARY_FILE;
     if (summaryFile) writeFileSync(summaryFile, JSON.stringify({ passed, failed, skipped }));

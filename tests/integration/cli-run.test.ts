@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteJobStore } from '../../src/adapters/node/sqlite/job-store.ts';
+import { openDatabase } from '../../src/adapters/node/sqlite/open-database.ts';
+import { DATABASE_FILE } from '../../src/local/local-app.ts';
 import { api, REPO_ROOT, startServerProcess } from './server-process.ts';
 import { runCliProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
 
@@ -44,12 +47,19 @@ describe('cli run / jobs', () => {
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/→ simulated TikTok \(bundled emulator/);
-    expect(result.stderr).toMatch(/transforming/);
     expect(result.stdout).toMatch(/State: +completed/);
     expect(result.stdout).toMatch(/From CLI · EMAIL = \d+: 3 ids sent/);
     expect(result.stdout).toMatch(/From CLI · MAID = \d+: 2 ids sent/);
     const id = /Job ([0-9a-f-]{36})/.exec(result.stdout)?.[1];
     expect(id).toBeDefined();
+    // Every state it went through, from the store (stderr only samples progress every 500 ms).
+    const db = openDatabase(join(dataDir, DATABASE_FILE));
+    try {
+      const states = new SqliteJobStore(db).events(id ?? '').map((event) => event.data.state);
+      expect(states).toEqual(['queued', 'transforming', 'uploading', 'processing', 'completed']);
+    } finally {
+      db.close();
+    }
 
     const list = await cli(['jobs', 'list']);
     expect(list.stdout).toContain(`${id}`);

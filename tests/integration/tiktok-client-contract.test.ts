@@ -103,8 +103,12 @@ describe('TikTokClient against the emulator', () => {
     expect(emulator.audienceIds(audienceId)).toEqual([...replacement].sort());
     await api.renameAudience({ advertiserId: ADVERTISER, audienceId, name: 'Renamed · EMAIL' });
 
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const [details] = await api.getAudiences({ advertiserId: ADVERTISER, audienceIds: [audienceId], historySize: 10 });
+    // Wait until the emulator has calculated the audience (a condition, not a fixed pause).
+    let [details] = await api.getAudiences({ advertiserId: ADVERTISER, audienceIds: [audienceId], historySize: 10 });
+    for (const deadline = Date.now() + 10_000; details?.isValid === false && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      [details] = await api.getAudiences({ advertiserId: ADVERTISER, audienceIds: [audienceId], historySize: 10 });
+    }
     expect(details?.audienceId).toBe(audienceId);
     expect(details?.name).toBe('Renamed · EMAIL');
     expect(details?.calculateType).toBe('EMAIL_SHA256');

@@ -689,19 +689,21 @@ describe('TikTok emulator over HTTP: list and delete', () => {
 });
 
 describe('TikTok emulator over HTTP: throttling and faults', () => {
-  it('answers 40100 beyond qps in a second without performing the operation', async () => {
-    await start({ qps: 5 });
-    emulator.configure({ qps: 10_000 });
-    const filePath = await uploadIds(emailDigests(3));
-    emulator.configure({ qps: 5 });
-    await sleep(1100); // let the upload fall out of the window
+  it('answers 40100 beyond qps in its window without performing the operation', async () => {
+    // A window of a minute holds every request of this test, however slowly the machine sends them.
+    await start({ qps: 5, rateWindowMs: 60_000 });
+    const filePath = await uploadIds(emailDigests(3)); // one of the window's 5
     const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => create([filePath], `Parallel ${index}`)));
     const codes = answers.map((answer) => answer.code).sort();
-    expect(codes).toEqual([0, 0, 0, 0, 0, 40100, 40100, 40100]);
-    expect(emulator.audiences()).toHaveLength(5);
-    expect(emulator.requestLog().filter((entry) => entry.throttled)).toHaveLength(3);
-    await sleep(1100);
-    expect((await list({})).code).toBe(0);
+    expect(codes).toEqual([0, 0, 0, 0, 40100, 40100, 40100, 40100]);
+    expect(emulator.audiences()).toHaveLength(4);
+    expect(emulator.requestLog().filter((entry) => entry.throttled)).toHaveLength(4);
+    // Refused requests do not count: once the admitted ones leave the window, requests pass again.
+    emulator.configure({ rateWindowMs: 20 });
+    const deadline = Date.now() + 10_000;
+    let listed = await list({});
+    while (listed.code !== 0 && Date.now() < deadline) listed = await list({});
+    expect(listed.code).toBe(0);
   });
 
   it('injected 50000 and 40100 faults perform nothing', async () => {

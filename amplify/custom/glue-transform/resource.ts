@@ -112,7 +112,7 @@ export class GlueTransform extends Construct {
             }),
             new PolicyStatement({
               sid: 'EncryptWithDeploymentKey',
-              actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+              actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
               resources: [artifacts.key.keyArn],
             }),
             new PolicyStatement({

@@ -163,9 +163,10 @@ export class UploadPipeline extends Construct {
     this.#allow(functions.jobControl, ['s3:ListBucket'], [artifacts.bucket.bucketArn], {
       's3:prefix': [`${JOBS_PREFIX}*`],
     });
-    this.uploadQueue.grantSendMessages(functions.jobControl.resources.lambda);
+    this.#sendTo(functions.jobControl, this.uploadQueue);
     this.#allow(functions.jobControl, ['dynamodb:DeleteItem'], [this.ledgerTable.tableArn]);
-    key.grantDecrypt(functions.jobControl.resources.lambda);
+    this.#useKey(functions.jobControl, 's3', ['kms:Decrypt']);
+    this.#useKey(functions.jobControl, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey']);
 
     env(functions.tiktokAccount, tiktok);
     this.#secret(functions.tiktokAccount, 'write');
@@ -181,10 +182,15 @@ export class UploadPipeline extends Construct {
     });
     this.#consume(functions.uploader, this.uploadQueue, 1);
     this.#allow(functions.uploader, ['s3:GetObject'], [artifacts.bucket.arnForObjects(`${JOBS_PREFIX}*`)]);
-    key.grantDecrypt(functions.uploader.resources.lambda);
-    this.uploadQueue.grantSendMessages(functions.uploader.resources.lambda);
-    this.statusQueue.grantSendMessages(functions.uploader.resources.lambda);
-    this.ledgerTable.grantReadWriteData(functions.uploader.resources.lambda);
+    this.#useKey(functions.uploader, 's3', ['kms:Decrypt']);
+    this.#sendTo(functions.uploader, this.uploadQueue);
+    this.#sendTo(functions.uploader, this.statusQueue);
+    // The ledger (get, conditional update) and the audience locks (conditional put, delete).
+    this.#allow(
+      functions.uploader,
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      [this.ledgerTable.tableArn],
+    );
     this.#secret(functions.uploader, 'read');
     this.#rateLimited(functions.uploader);
 
@@ -192,12 +198,10 @@ export class UploadPipeline extends Construct {
       ...common,
       ...tiktok,
       statusQueueUrl: this.statusQueue.queueUrl,
-      ledgerTable: this.ledgerTable.tableName,
       statusPollMinutes: String(props.statusPollMinutes ?? 60),
     });
     this.#consume(functions.status, this.statusQueue, 10);
-    this.statusQueue.grantSendMessages(functions.status.resources.lambda);
-    this.ledgerTable.grantReadWriteData(functions.status.resources.lambda);
+    this.#sendTo(functions.status, this.statusQueue);
     this.#secret(functions.status, 'read');
     this.#rateLimited(functions.status);
 
@@ -295,6 +299,24 @@ export class UploadPipeline extends Construct {
 
   #rateLimited(fn: PipelineFunction): void {
     this.#allow(fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.rateLimitTable.tableArn]);
+    this.#useKey(fn, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey']);
+  }
+
+  /** Sending to a KMS-encrypted queue: SendMessage, and the key for SQS to encrypt with. */
+  #sendTo(fn: PipelineFunction, queue: Queue): void {
+    this.#allow(fn, ['sqs:SendMessage', 'sqs:GetQueueAttributes'], [queue.queueArn]);
+    this.#useKey(fn, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']);
+  }
+
+  /** The deployment's key, only through the named service (kms:ViaService), only these actions. */
+  #useKey(fn: PipelineFunction, service: 's3' | 'sqs' | 'dynamodb', actions: string[]): void {
+    fn.resources.lambda.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions,
+        resources: [this.#key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 
   #allow(

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
@@ -120,10 +120,17 @@ function processIsAlive(pid: number): boolean {
 
 /**
  * An exclusive lock file holding the owner's pid, so that two uploads of one folder never run at
- * once. A lock left by a process that died (killed, crashed) is taken over. Returns the release.
+ * once. A lock left by a process that died (killed, crashed) is taken over: under a second exclusive
+ * file (`<lock>.takeover`), and only if it still names the same dead process, so two processes that
+ * both found it stale cannot both remove it (one would delete the other's fresh lock). Returns the release.
+ * `beforeTakeover` is for tests (it runs between finding a lock stale and taking it over).
  */
-export async function acquireLockFile(path: string, what: string): Promise<() => Promise<void>> {
-  for (let attempt = 0; attempt < 2; attempt += 1) {
+export async function acquireLockFile(
+  path: string,
+  what: string,
+  hooks: { beforeTakeover?: () => Promise<void> | void } = {},
+): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       const handle = await open(path, 'wx', 0o600);
       await handle.writeFile(`${process.pid}\n`);
@@ -134,7 +141,8 @@ export async function acquireLockFile(path: string, what: string): Promise<() =>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    const content = await readFile(path, 'utf8').catch(() => '');
+    const owner = Number.parseInt(content, 10);
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processIsAlive(owner)) {
       throw new UserError({
         code: 'upload_in_progress',
@@ -145,7 +153,8 @@ export async function acquireLockFile(path: string, what: string): Promise<() =>
         kind: 'failure',
       });
     }
-    await unlink(path).catch(() => undefined); // stale: its owner is gone
+    await hooks.beforeTakeover?.();
+    await removeStaleLock(path, content);
   }
   throw new UserError({
     code: 'upload_in_progress',
@@ -154,4 +163,31 @@ export async function acquireLockFile(path: string, what: string): Promise<() =>
     resolution: 'Run the command again in a moment.',
     kind: 'failure',
   });
+}
+
+/** A takeover guard older than this was left by a process that died mid-takeover. */
+const TAKEOVER_GUARD_STALE_MS = 30_000;
+
+async function removeStaleLock(path: string, staleContent: string): Promise<void> {
+  const guardPath = `${path}.takeover`;
+  let guard;
+  try {
+    guard = await open(guardPath, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const age = await stat(guardPath).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => 0,
+    );
+    if (age > TAKEOVER_GUARD_STALE_MS) await unlink(guardPath).catch(() => undefined);
+    return; // another process is taking it over: look again
+  }
+  try {
+    // Still the lock we judged stale? If not, someone took it over meanwhile: leave it alone.
+    if ((await readFile(path, 'utf8').catch(() => undefined)) === staleContent)
+      await unlink(path).catch(() => undefined);
+  } finally {
+    await guard.close();
+    await unlink(guardPath).catch(() => undefined);
+  }
 }

@@ -12,6 +12,7 @@ import { createTikTokClient, type TikTokRetryEvent } from '../../destinations/ti
 import { isTikTokApiError, tikTokErrorToUserError } from '../../destinations/tiktok/tiktok-errors.ts';
 import {
   DEFAULT_BATCH_SIZE,
+  createLookupWindowFromEnv,
   uploadTransformOutput,
   type UploadProgressEvent,
   type UploadResult,
@@ -191,6 +192,7 @@ export async function run(args: string[]): Promise<number> {
       signal: controller.signal,
       poll: { timeoutMs: values['no-wait'] ? 0 : waitMinutes * 60_000, intervalMs: 10_000 },
       batchSize,
+      ...createLookupWindowFromEnv(process.env),
     });
     process.stdout.write(
       values.json ? `${JSON.stringify(result, null, 2)}\n` : renderUploadResult(result, settings.baseUrl),

@@ -144,6 +144,23 @@ export const DEFAULT_BATCH_SIZE = TIKTOK_LIMITS.recommendedFilePathsPerCall;
 /** A create whose answer was lost is looked up by name for this long before it is sent again. */
 export const DEFAULT_CREATE_LOOKUP_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_CREATE_LOOKUP_INTERVAL_MS = 15_000;
+export const CREATE_LOOKUP_WINDOW_ENV = 'TIKTOK_CREATE_LOOKUP_WINDOW_MS';
+
+/** `createLookupWindowMs` from TIKTOK_CREATE_LOOKUP_WINDOW_MS when it is a whole number of ms (tests shorten it). */
+export function createLookupWindowFromEnv(env: Record<string, string | undefined>): { createLookupWindowMs?: number } {
+  const raw = env[CREATE_LOOKUP_WINDOW_ENV];
+  if (raw === undefined || raw === '') return {};
+  const ms = Number(raw);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new UserError({
+      code: 'invalid_create_lookup_window',
+      title: `Invalid ${CREATE_LOOKUP_WINDOW_ENV}`,
+      detail: 'It must be a whole number of milliseconds.',
+      resolution: `Unset ${CREATE_LOOKUP_WINDOW_ENV} (5 minutes) or set it to e.g. 300000.`,
+      field: CREATE_LOOKUP_WINDOW_ENV,
+    });
+  return { createLookupWindowMs: ms };
+}
 export const DEFAULT_AUDIENCE_LOCK_TTL_MS = 60_000;
 export const DEFAULT_AUDIENCE_LOCK_POLL_MS = 1_000;
 /** Without a lock store from the caller, uploads in this process still never write one audience at once. */

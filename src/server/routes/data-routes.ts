@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { normalizeOptionsSchema } from '../../core/identifiers/normalize-options.ts';
 import { columnMappingSchema, jobPlanSchema } from '../../core/plan.ts';
 import { listDataFolder, resolveDataPath } from '../../local/data-folder.ts';
-import { isUserError } from '../../core/errors.ts';
+import { isUserError, type UserError } from '../../core/errors.ts';
 import type { AppEnv } from '../http-app.ts';
 import { HttpProblem, fromZodError, problem } from '../problem.ts';
 import { jsonBodyLimit, readJsonBody } from '../request-body.ts';
@@ -27,6 +27,23 @@ const previewSchema = z
     header: z.enum(HEADER_MODES).optional(),
   })
   .strict();
+
+/**
+ * A reader's or the core's error about the named input: a 422 (the request names something that can't
+ * be used), with paths said relative to the data folder (the browser never learns the server's layout).
+ */
+function inputProblem(error: UserError, dataDir: string, field: string): HttpProblem {
+  const prefix = `${dataDir.replace(/\/+$/, '')}/`;
+  const relative = (text: string) => text.split(prefix).join('');
+  return problem(error.kind === 'usage' && error.code === 'path_not_found' ? 404 : 422, {
+    code: error.code,
+    title: error.title,
+    detail: relative(error.detail),
+    resolution: relative(error.resolution),
+    // The core names the CLI's argument (`input`); the API's field is the route's own.
+    field: error.field === undefined || error.field === 'input' ? field : error.field,
+  });
+}
 
 /** A parser's own message may quote file content: say what failed, not what it read. */
 function unreadable(what: string, field: string): HttpProblem {
@@ -55,7 +72,7 @@ export function addDataRoutes(app: Hono<AppEnv>, context: ServerContext, options
         ...(parsed.data.header === undefined ? {} : { header: parsed.data.header }),
       });
     } catch (error) {
-      if (isUserError(error)) throw error;
+      if (isUserError(error)) throw inputProblem(error, context.dataDir, 'path');
       throw unreadable(parsed.data.path, 'path');
     }
     return c.json({ path: parsed.data.path, kind: info.isDirectory() ? 'folder' : 'file', ...discovery });
@@ -74,7 +91,8 @@ export function addDataRoutes(app: Hono<AppEnv>, context: ServerContext, options
       });
       return c.json({ ...preview, destination: context.destination() });
     } catch (error) {
-      if (error instanceof HttpProblem || isUserError(error)) throw error;
+      if (error instanceof HttpProblem) throw error;
+      if (isUserError(error)) throw inputProblem(error, context.dataDir, 'inputs');
       throw unreadable(inputs.join(', '), 'inputs');
     }
   });

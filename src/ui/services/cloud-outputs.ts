@@ -2,8 +2,8 @@
 // build was given (scripts/vite-amplify-outputs.ts). The rule, in one place:
 //   cloud  ⇔ the file has an `auth` section with a user pool and an app client, a `data` section with
 //            a GraphQL url, Cognito user pools as the default authorization and the model
-//            introspection, and it is not the placeholder written for offline builds
-//            (`custom.placeholder: true`);
+//            introspection, and it is not the placeholder scripts/synth-outputs.ts writes for
+//            offline builds (`custom.placeholder: true`; `custom.audienceUploader.placeholder` too);
 //   local  ⇔ anything else: no file, AMPLIFY_OUTPUTS=none (what `npm start`'s build uses), the
 //            placeholder, or a file without those sections.
 
@@ -30,7 +30,8 @@ const text = (value: unknown): value is string => typeof value === 'string' && v
 export function serviceModeOf(outputs: unknown): ServiceMode {
   const file = record(outputs);
   if (!file) return { mode: 'local', why: 'no amplify_outputs.json in this build' };
-  if (record(file.custom)?.placeholder === true)
+  const custom = record(file.custom);
+  if (custom?.placeholder === true || record(custom?.audienceUploader)?.placeholder === true)
     return { mode: 'local', why: 'amplify_outputs.json is the placeholder' };
   const auth = record(file.auth);
   const data = record(file.data);

@@ -212,7 +212,7 @@ export function createCloudService(options: CloudServiceOptions): AudienceUpload
   function remember(status: StatusItem): CredentialsStatus {
     const value: CredentialsStatus = {
       configured: status.configured,
-      // The cloud keeps the token in Secrets Manager ('secret'); the seam's type names local sources only.
+      // The cloud keeps the token in Secrets Manager ('secret').
       source: status.source as CredentialsStatus['source'],
       tokenLast4: status.tokenLast4 ?? null,
       advertiserId: status.advertiserId ?? null,

@@ -20,7 +20,9 @@ interface SignedIn {
 /** The signed-in account and a way out, above the app. */
 function sessionBar({ user, signOut }: SignedIn) {
   const who = user?.signInDetails?.loginId ?? user?.username ?? 'signed in';
-  return h('div', { class: 'cloud-session', 'data-test': 'cloud-session' }, [
+  const style =
+    'display:flex;gap:.75rem;justify-content:flex-end;align-items:center;padding:.25rem 1.5rem;font-size:.875rem';
+  return h('div', { class: 'cloud-session', style, 'data-test': 'cloud-session' }, [
     h('span', ['Signed in as ', h('strong', { 'data-test': 'signed-in-as' }, who)]),
     h(
       'button',
@@ -43,7 +45,8 @@ function sessionBar({ user, signOut }: SignedIn) {
 /** Configures Amplify and returns the root component (the Authenticator around `app`). */
 export function startCloud(outputs: CloudOutputs, app: Component): Component {
   Amplify.configure(outputs);
-  const settings = (outputs.custom?.settings ?? undefined) as Partial<Settings> | undefined;
+  // Deploy-time settings the backend publishes (amplify/backend.ts: addOutput({ custom: { settings } })).
+  const settings = outputs.custom?.settings as Partial<Settings> | undefined;
   installService(
     createCloudService({
       client: generateClient<Schema>(),

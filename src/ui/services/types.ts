@@ -202,7 +202,7 @@ export interface JobList {
 
 export interface CredentialsStatus {
   configured: boolean;
-  source: 'environment' | 'file' | 'none';
+  source: 'environment' | 'file' | 'secret' | 'none';
   tokenLast4: string | null;
   advertiserId: string | null;
   /** Advertisers the token may use, when the back end knows them. */

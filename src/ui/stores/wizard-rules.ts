@@ -51,6 +51,8 @@ export interface WizardDraft {
   filter: string;
   inputs: string[];
   inputKind: 'files' | 'folder';
+  /** Sizes of the selected entries as listed (bytes; a folder counts 0). */
+  inputSizes: Record<string, number>;
   /** The schema of `inputs` (masked examples), or null until discovered. */
   schema: Schema | null;
   schemaFor: string | null;
@@ -76,6 +78,7 @@ export function emptyDraft(): WizardDraft {
     filter: '',
     inputs: [],
     inputKind: 'files',
+    inputSizes: {},
     schema: null,
     schemaFor: null,
     audience: {
@@ -233,7 +236,7 @@ export function warningsOf(
   if (destination?.kind === 'emulator')
     warnings.push({
       level: 'info',
-      text: 'Destination: simulated TikTok. Nothing leaves this machine; add TikTok credentials in Settings to upload for real.',
+      text: 'Destination: simulated TikTok. Nothing reaches TikTok: the hashes go to the emulator bundled on this machine. Add TikTok credentials in Settings to upload for real.',
     });
   if (!preview) return warnings;
   const wholeFile = preview.sampleRows < (draft.schema?.sampledRows ?? 0) || preview.sampleRows < 1000;

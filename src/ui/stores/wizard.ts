@@ -120,6 +120,13 @@ export const useWizardStore = defineStore('wizard', () => {
     const unique = [...new Set(inputs)];
     if (inputsKey(unique) === inputsKey(draft.inputs) && draft.schema) return;
     draft.inputs = unique;
+    const listed = new Map(entries.value.map((entry) => [entry.path, entry.size]));
+    const sizes: Record<string, number> = {};
+    for (const path of unique) {
+      const size = listed.get(path) ?? draft.inputSizes[path];
+      if (size !== undefined) sizes[path] = size;
+    }
+    draft.inputSizes = sizes;
     draft.schema = null;
     draft.schemaFor = null;
     draft.columns = {};
@@ -178,6 +185,7 @@ export const useWizardStore = defineStore('wizard', () => {
       });
       await openFolder(draft.folder);
       draft.inputKind = 'files';
+      draft.inputSizes = { [uploaded.path]: uploaded.size };
       await setInputs([uploaded.path]);
     } catch (error) {
       problems.upload = problemOf(error);

@@ -9,6 +9,9 @@ export interface AwsCall {
 }
 
 const invoking = new AsyncLocalStorage<string>();
+const invocation = new AsyncLocalStorage<string>();
+/** HTTP requests made with fetch inside an invocation (TikTok, the Data API): which invocation, which URL. */
+export const httpCalls: { function: string; invocation?: string; url: string }[] = [];
 export const calls: AwsCall[] = [];
 /** SQS DelaySeconds the functions asked for (the harness sends with 0: see `installAwsCallRecorder`). */
 export const requestedDelays: { function: string; queueUrl: string; delaySeconds: number }[] = [];
@@ -36,6 +39,24 @@ interface SmithyCommand {
   clientCommand?: SmithyCommand;
 }
 
+/**
+ * A crash injected at an AWS call of a function: `once` the call has completed (its effect is real),
+ * the invocation dies with `error` — what a Lambda timeout looks like from the work already done.
+ */
+export interface InjectedCrash {
+  function: string;
+  action: string;
+  /** Crash at the n-th matching call (1-based), or at every one from the n-th on (`every`). */
+  nth: number;
+  every?: boolean;
+  /** Only calls whose input matches. */
+  when?: (input: Record<string, unknown>) => boolean;
+  error: () => Error;
+  seen?: number;
+  fired?: boolean;
+}
+export const crashes: InjectedCrash[] = [];
+
 let installed = false;
 
 /**
@@ -52,6 +73,15 @@ export function installAwsCallRecorder(): void {
   const require = createRequire(import.meta.url);
   const { Client } = require('@smithy/core/client') as {
     Client: { prototype: { send: (this: SmithyClient, command: SmithyCommand, ...rest: unknown[]) => unknown } };
+  };
+  const fetch = globalThis.fetch;
+  globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+    const caller = invoking.getStore();
+    if (caller) {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      httpCalls.push({ function: caller, invocation: invocation.getStore(), url });
+    }
+    return fetch(input, init);
   };
   const send = Client.prototype.send;
   Client.prototype.send = function (this: SmithyClient, command: SmithyCommand, ...rest: unknown[]) {
@@ -70,12 +100,27 @@ export function installAwsCallRecorder(): void {
         command.input.DelaySeconds = 0;
       }
     }
+    const crash = caller
+      ? crashes.find(
+          (c) =>
+            (c.every || !c.fired) &&
+            c.function === caller &&
+            calls.at(-1)?.action === c.action &&
+            (!c.when || c.when(command.input)),
+        )
+      : undefined;
+    if (crash && ((crash.seen = (crash.seen ?? 0) + 1) === crash.nth || (crash.every && crash.seen >= crash.nth))) {
+      crash.fired = true;
+      return (send.call(this, command, ...rest) as Promise<unknown>).then(() => {
+        throw crash.error();
+      });
+    }
     return send.call(this, command, ...rest);
   };
 }
 
 /** Runs `work` as the named function: the AWS calls it makes are recorded under that name. */
-export function runAs<T>(functionName: string, work: () => Promise<T>): Promise<T> {
+export function runAs<T>(functionName: string, work: () => Promise<T>, invocationId?: string): Promise<T> {
   installAwsCallRecorder();
-  return invoking.run(functionName, work);
+  return invoking.run(functionName, () => (invocationId ? invocation.run(invocationId, work) : work()));
 }

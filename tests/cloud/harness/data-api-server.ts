@@ -9,7 +9,6 @@ import {
   buildSchema,
   execute,
   getNamedType,
-  isListType,
   isNonNullType,
   parse,
   validate,
@@ -38,6 +37,9 @@ directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION
 `;
 
 export interface DataApiOperation {
+  /** The access key the request was signed with (the harness gives each function its own). */
+  principal: string;
+  operationType: 'query' | 'mutation';
   operationName: string;
   rootFields: string[];
   variables: Record<string, unknown>;
@@ -104,7 +106,8 @@ export class DataApiServer {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const authorization = String(request.headers.authorization ?? '');
-    if (!/^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/appsync\/aws4_request/.test(authorization)) {
+    const signed = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/[a-z0-9-]+\/appsync\/aws4_request/.exec(authorization);
+    if (!signed) {
       return {
         status: 401,
         body: { errors: [{ errorType: 'UnauthorizedException', message: 'Not SigV4-signed for appsync' }] },
@@ -119,25 +122,27 @@ export class DataApiServer {
       variables?: Record<string, unknown>;
       operationName?: string;
     };
+    const principal = signed[1]!;
     let document: DocumentNode;
     try {
       document = parse(query);
     } catch (error) {
-      return this.#refuse(operationName ?? 'unparsed', [], variables, [(error as Error).message]);
+      return this.#refuse(principal, 'query', operationName ?? 'unparsed', [], variables, [(error as Error).message]);
     }
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
     const name = operation?.name?.value ?? operationName ?? 'anonymous';
     const rootFields = (operation?.selectionSet.selections ?? []).flatMap((s) =>
       s.kind === 'Field' ? [s.name.value] : [],
     );
+    const type = operation?.operation === 'mutation' ? 'mutation' : 'query';
     const invalid = validate(this.schema, document).map((e) => e.message);
-    if (invalid.length) return this.#refuse(name, rootFields, variables, invalid);
+    if (invalid.length) return this.#refuse(principal, type, name, rootFields, variables, invalid);
     const rootType = operation!.operation === 'mutation' ? this.schema.getMutationType()! : this.schema.getQueryType()!;
     const closed = rootFields.filter(
       (field) => !rootType.getFields()[field]!.astNode?.directives?.some((d) => d.name.value === 'aws_iam'),
     );
     if (closed.length) {
-      return this.#refuse(name, rootFields, variables, [
+      return this.#refuse(principal, type, name, rootFields, variables, [
         `Not Authorized to access ${closed.join(', ')} on type ${rootType.name}`,
       ]);
     }
@@ -151,12 +156,26 @@ export class DataApiServer {
       message: e.message,
       errorType: (e.originalError as { errorType?: string } | undefined)?.errorType ?? null,
     }));
-    this.operations.push({ operationName: name, rootFields, variables, errors: errors.map((e) => e.message) });
+    this.operations.push({
+      principal,
+      operationType: type,
+      operationName: name,
+      rootFields,
+      variables,
+      errors: errors.map((e) => e.message),
+    });
     return { status: 200, body: errors.length ? { data: result.data ?? null, errors } : { data: result.data } };
   }
 
-  #refuse(operationName: string, rootFields: string[], variables: Record<string, unknown>, messages: string[]) {
-    this.operations.push({ operationName, rootFields, variables, errors: messages });
+  #refuse(
+    principal: string,
+    operationType: 'query' | 'mutation',
+    operationName: string,
+    rootFields: string[],
+    variables: Record<string, unknown>,
+    messages: string[],
+  ) {
+    this.operations.push({ principal, operationType, operationName, rootFields, variables, errors: messages });
     return { status: 400, body: { errors: messages.map((message) => ({ errorType: 'ValidationError', message })) } };
   }
 
@@ -296,5 +315,3 @@ function matchesField(value: unknown, operators: Item): boolean {
     }
   });
 }
-
-export const isListOutput = isListType;

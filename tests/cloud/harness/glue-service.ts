@@ -2,7 +2,8 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
-import { endpoint } from './aws.ts';
+import { CopyObjectCommand } from '@aws-sdk/client-s3';
+import { endpoint, s3 } from './aws.ts';
 import type { Deployment } from './deploy.ts';
 import { runGlueScript, type ScriptRun } from './glue-runner.ts';
 import { emitGlueStateChange, emitObjectCreated } from './s3-events.ts';
@@ -31,6 +32,12 @@ export class GlueService {
     private readonly deployment: Deployment,
     /** Fault injection: replaces the script's outcome for a run (e.g. a Spark error quoting a row). */
     private readonly failRun?: (args: Record<string, string>) => string | undefined,
+    /**
+     * Spark time is the run's budget: a run whose arguments other than --output equal an earlier run's
+     * gets that run's output copied object by object (manifest last) instead of a second Spark run —
+     * main.py is deterministic, and every object is still one main.py wrote.
+     */
+    private readonly reuseOutputs = false,
   ) {
     const job = deployment.assembly.one('AWS::Glue::Job');
     this.jobName = deployment.assembly.physicalName(job);
@@ -82,9 +89,16 @@ export class GlueService {
       run.Id!,
     ];
     const injected = this.failRun?.(args);
+    const sameWork = (other: Record<string, string>) =>
+      JSON.stringify({ ...other, '--output': '' }) === JSON.stringify({ ...args, '--output': '' });
+    const earlier = this.reuseOutputs
+      ? this.completed.find((c) => c.result.exitCode === 0 && sameWork(c.arguments))
+      : undefined;
     const result = injected
       ? { exitCode: 1, errorMessage: injected, stdout: '', stderr: '', s3Calls: [], seconds: 0 }
-      : await runGlueScript(argv, cwd);
+      : earlier
+        ? await this.#copyOutput(earlier, args['--output']!)
+        : await runGlueScript(argv, cwd);
     this.completed.push({ runId: run.Id!, arguments: args, result });
     if (result.exitCode === 0) {
       for (const call of result.s3Calls) {
@@ -100,6 +114,23 @@ export class GlueService {
           ? 'Job run succeeded'
           : (result.errorMessage ?? `Command failed with exit code ${result.exitCode}`),
     });
+  }
+
+  async #copyOutput(earlier: CompletedRun, output: string): Promise<ScriptRun> {
+    const [from, to] = [earlier.arguments['--output']!, output].map((url) => {
+      const [bucket, ...key] = url.slice('s3://'.length).split('/');
+      return { bucket: bucket!, prefix: key.join('/').replace(/\/?$/, '/') };
+    });
+    const s3Calls: ScriptRun['s3Calls'] = [];
+    for (const call of earlier.result.s3Calls) {
+      if (call.operation !== 'PutObject' || !call.key?.startsWith(from!.prefix)) continue;
+      const key = to!.prefix + call.key.slice(from!.prefix.length);
+      await s3().send(
+        new CopyObjectCommand({ Bucket: to!.bucket, Key: key, CopySource: `${from!.bucket}/${call.key}` }),
+      );
+      s3Calls.push({ operation: 'PutObject', bucket: to!.bucket, key });
+    }
+    return { ...earlier.result, s3Calls, seconds: 0 };
   }
 
   /** A CDK file asset (s3://cdk-…-assets-…/<hash>.<ext>) is cdk.out/asset.<hash>.<ext>. */

@@ -13,6 +13,7 @@ import type { Deployment } from './deploy.ts';
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 export interface Invocation {
+  id: string;
   function: string;
   records: SQSRecord[];
   outcome: 'ok' | 'partial' | 'threw';
@@ -163,7 +164,11 @@ export class LambdaService {
     let outcome: Invocation['outcome'];
     let error: string | undefined;
     try {
-      const response = await runAs(mapping.function, () => handler({ Records: records }, context));
+      const response = await runAs(
+        mapping.function,
+        () => handler({ Records: records }, context),
+        context.awsRequestId,
+      );
       failed = mapping.reportBatchItemFailures ? (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier) : [];
       outcome = failed.length ? 'partial' : 'ok';
     } catch (thrown) {
@@ -171,7 +176,14 @@ export class LambdaService {
       outcome = 'threw';
       error = (thrown as Error).message;
     }
-    this.invocations.push({ function: mapping.function, records, outcome, failedMessageIds: failed, error });
+    this.invocations.push({
+      id: context.awsRequestId,
+      function: mapping.function,
+      records,
+      outcome,
+      failedMessageIds: failed,
+      error,
+    });
     for (const record of records) {
       if (failed.includes(record.messageId)) {
         await sqs().send(

@@ -21,6 +21,7 @@ export const TIKTOK_TOKEN = 'cloud-test-token-7f3a';
 export const ADVERTISER = '7000000000000000001';
 /** The functions the pipeline's queues feed (their SQS event sources are in the template). */
 export const QUEUE_FUNCTIONS = ['audience-uploader', 'audience-status', 'transform-failure'] as const;
+export const ACCESS_KEY_PREFIX = 'fn-';
 const ADMIN = { username: 'admin@example.com', groups: ['Admins'] };
 
 type ResolverHandler = (event: AppSyncResolverEvent<Record<string, unknown>>) => Promise<unknown>;
@@ -52,7 +53,11 @@ export class PipelineWorld {
 
   static async start(
     name: string,
-    options: { tiktok?: Partial<EmulatorOptions>; failRun?: (args: Record<string, string>) => string | undefined } = {},
+    options: {
+      tiktok?: Partial<EmulatorOptions>;
+      failRun?: (args: Record<string, string>) => string | undefined;
+      reuseGlueOutputs?: boolean;
+    } = {},
   ): Promise<PipelineWorld> {
     const cdkOut = inject('cdkOut');
     if (!cdkOut) throw new Error(`The backend did not synthesize:\n${inject('synthError')}`);
@@ -71,7 +76,7 @@ export class PipelineWorld {
       dataApi,
       tiktok,
       new LambdaService(deployment),
-      new GlueService(deployment, options.failRun),
+      new GlueService(deployment, options.failRun, options.reuseGlueOutputs),
     );
     await world.glue.ignoreExistingRuns();
     world.#captureOutput();
@@ -99,6 +104,8 @@ export class PipelineWorld {
     if ('AU_TIKTOK_SECRET_ID' in variables) variables.AU_TIKTOK_BASE_URL = this.tiktok.baseUrl;
     return {
       ...FAKE_AWS,
+      // Its own access key: the Data API server tells the functions' requests apart by the signature.
+      AWS_ACCESS_KEY_ID: `${ACCESS_KEY_PREFIX}${fn}`,
       AWS_ENDPOINT_URL: this.#baseEnv.AWS_ENDPOINT_URL!,
       AWS_LAMBDA_FUNCTION_NAME: fn,
       POWERTOOLS_SERVICE_NAME: fn,
@@ -147,6 +154,31 @@ export class PipelineWorld {
       stash: {},
     } as unknown as AppSyncResolverEvent<Record<string, unknown>>;
     return this.asFunction(fn, () => handler(event));
+  }
+
+  /** Starts a job through job-control's startUpload (as an Admin); returns its id. */
+  async startUpload(plan: object): Promise<string> {
+    const started = (await this.resolve('job-control', 'startUpload', { plan: JSON.stringify(plan) })) as {
+      id: string;
+    };
+    return started.id;
+  }
+
+  /** The Job as the Data API holds it (AWSJSON fields parsed). */
+  job(id: string): {
+    state: string;
+    reason: string | null;
+    resolution: string | null;
+    result: Record<string, unknown> | null;
+  } {
+    const item = this.dataApi.table('Job').get(id);
+    if (!item) throw new Error(`No Job ${id} in the Data API`);
+    return {
+      state: item.state as string,
+      reason: (item.reason as string | null) ?? null,
+      resolution: (item.resolution as string | null) ?? null,
+      result: typeof item.result === 'string' ? (JSON.parse(item.result) as Record<string, unknown>) : null,
+    };
   }
 
   /** Saves the TikTok credentials through the tiktok-account function (as an Admin on the Settings page). */

@@ -5,7 +5,7 @@ import App from '../../../src/ui/App.vue';
 import JobMonitor from '../../../src/ui/components/JobMonitor.vue';
 import { ServiceError } from '../../../src/ui/services/service.ts';
 import { useWizardStore } from '../../../src/ui/stores/wizard.ts';
-import { jobWith, setup, type FakeService } from './fake-service.ts';
+import { EMULATOR, jobWith, setup, type FakeService } from './fake-service.ts';
 
 let world: ReturnType<typeof setup>;
 let service: FakeService;
@@ -125,13 +125,16 @@ describe('steps', () => {
     expect(wizard.mapping).toEqual([{ column: 'e-mail', type: 'EMAIL' }]);
   });
 
-  it('confirm: says what leaves the machine and warns about the simulated destination', async () => {
+  it('confirm: says what is read and what leaves the machine, and warns about the simulated destination', async () => {
     const wizard = useWizardStore();
+    await wizard.openFolder('samples');
     await wizard.setInputs(['samples/people.jsonl']);
     wizard.draft.audience.name = 'Spring';
     const wrapper = await open('/upload/confirm');
     await flushPromises();
+    expect(byTest(wrapper, 'summary').text()).toMatch(/samples\/people\.jsonl\s+— JSON Lines, 2\.0 KB/);
     expect(byTest(wrapper, 'summary').text()).toContain('Only SHA-256 hashes');
+    expect(byTest(wrapper, 'expected-EMAIL').text()).toContain('990 distinct ids in the 1,000-row sample');
     expect(byTest(wrapper, 'summary').text()).toContain('Creates “Spring · EMAIL”');
     expect(byTest(wrapper, 'warnings').text()).toContain('simulated TikTok');
     await byTest(wrapper, 'start').trigger('click');
@@ -258,6 +261,42 @@ describe('pages', () => {
     expect(byTest(wrapper, 'access-token').attributes('aria-invalid')).toBe('true');
     expect(byTest(wrapper, 'problem').text()).toContain('accessToken: An access token is a long string');
     expect((byTest(wrapper, 'access-token').element as HTMLInputElement).value).toBe('');
+  });
+
+  it('settings: says where the token is kept, also for the cloud (Secrets Manager)', async () => {
+    service.credentials.mockResolvedValueOnce({
+      configured: true,
+      source: 'secret',
+      tokenLast4: 'wxyz',
+      advertiserId: '7000000000000000001',
+      destination: EMULATOR,
+    });
+    const wrapper = await open('/settings');
+    expect(wrapper.text()).toContain('saved in AWS Secrets Manager');
+  });
+
+  it('settings: QPS and retention load, save, and a refused value marks its field', async () => {
+    const wrapper = await open('/settings');
+    expect((byTest(wrapper, 'qps').element as HTMLInputElement).value).toBe('10');
+    expect((byTest(wrapper, 'retention-days').element as HTMLInputElement).value).toBe('7');
+    service.saveSettings.mockRejectedValueOnce(
+      new ServiceError({
+        title: 'Invalid request',
+        detail: 'tiktokQps: at most 50',
+        resolution: 'Use 1–50.',
+        field: 'tiktokQps',
+      }),
+    );
+    await byTest(wrapper, 'qps').setValue('80');
+    await wrapper.findAll('form')[1]?.trigger('submit');
+    await flushPromises();
+    expect(byTest(wrapper, 'qps').attributes('aria-invalid')).toBe('true');
+    expect(wrapper.text()).toContain('tiktokQps: at most 50');
+    await byTest(wrapper, 'qps').setValue('20');
+    await wrapper.findAll('form')[1]?.trigger('submit');
+    await flushPromises();
+    expect(service.saveSettings).toHaveBeenLastCalledWith({ tiktokQps: 20, outputRetentionDays: 7 });
+    expect(byTest(wrapper, 'settings-saved').exists()).toBe(true);
   });
 
   it('jobs: deleting asks first, and says the hashed output goes with it', async () => {

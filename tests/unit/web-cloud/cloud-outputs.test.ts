@@ -27,6 +27,8 @@ describe('service mode (cloud-outputs.ts)', () => {
   it('no file, the placeholder, or a file without those sections → local', () => {
     expect(serviceModeOf(null)).toEqual({ mode: 'local', why: 'no amplify_outputs.json in this build' });
     expect(serviceModeOf({ ...deployed, custom: { placeholder: true } }).mode).toBe('local');
+    expect(serviceModeOf({ ...deployed, custom: { audienceUploader: { placeholder: true } } }).mode).toBe('local');
+    expect(serviceModeOf({ ...deployed, custom: { settings: { tiktokQps: 10 } } }).mode).toBe('cloud');
     expect(serviceModeOf(without('auth')).mode).toBe('local');
     expect(serviceModeOf(without('auth', 'user_pool_client_id')).mode).toBe('local');
     expect(serviceModeOf(without('data')).mode).toBe('local');

@@ -62,7 +62,7 @@ class FakeWebSocket {
     const header = protocols.find((p) => p.startsWith('header-'))?.slice('header-'.length);
     const connectHeader = header
       ? (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as Record<string, unknown>)
-      : undefined;
+      : {};
     this.receive = appsync.connect(
       { send: (message) => queueMicrotask(() => this.onmessage?.({ data: message })) },
       connectHeader,

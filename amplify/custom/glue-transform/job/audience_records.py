@@ -447,7 +447,7 @@ def mask_identifier(value: str) -> str:
 
 def spreadsheet_safe(value: str) -> str:
     """rejects-csv.ts spreadsheetSafe: a leading ' before = + - @ tab CR (OWASP CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and value else value
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def iter_records(

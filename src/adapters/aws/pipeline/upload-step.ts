@@ -87,7 +87,8 @@ export async function runUploadStep(
   const jobs = await context.jobs();
   const job = await jobs.get(jobId);
   if (!job) return 'not-found';
-  if (TERMINAL_JOB_STATES.has(job.state)) return 'finished-already';
+  // Processing: everything was sent; the status poller owns the job now (this is a duplicate event).
+  if (TERMINAL_JOB_STATES.has(job.state) || job.state === 'processing') return 'finished-already';
   if (job.cancelRequested) {
     await jobs.setState(jobId, {
       ...jobReasons.cancelled(),
@@ -173,7 +174,24 @@ async function upload(
   now: () => number,
 ): Promise<UploadStepOutcome> {
   const jobs = await context.jobs();
-  const { manifest } = await readManifest(context.s3, context.artifactsBucket, job.id);
+  const found = await readManifest(context.s3, context.artifactsBucket, job.id).catch((error: unknown) => {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  });
+  if (!found) {
+    await jobs.setState(
+      job.id,
+      {
+        state: 'failed',
+        reason: 'The hashed output of this job is gone (it expired or was deleted).',
+        resolution: 'Start a new job with the same file; audiences already updated at TikTok keep what they received.',
+        outputTtlMs: context.outputTtlMs,
+      },
+      fence,
+    );
+    return 'failed';
+  }
+  const { manifest } = found;
   if (!job.result?.transform) await jobs.mergeResult(job.id, { transform: summarizeManifest(manifest) }, fence);
   const totalUnique = Object.values(manifest.types).reduce((sum, counts) => sum + (counts?.unique ?? 0), 0);
   if (totalUnique === 0) {

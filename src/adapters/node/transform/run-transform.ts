@@ -71,6 +71,8 @@ export interface TransformRequest {
   inThreadMaxBytes?: number;
   /** Called with each batch (or JSON Lines chunk) before it is processed (tests use it to make a run fail midway). */
   onBatch?: (batch: { source: string }) => void;
+  /** Called with the worker pool once it exists (tests kill one of its threads mid-run). */
+  onWorkerPool?: (pool: TransformWorkerPool) => void;
   /** Called after each slice of partition writes in the final phase (tests use it to make that phase slow). */
   onFinalSlice?: () => void;
   /** Digests per slice of the final phase (default 65,536; tests make it small). */
@@ -141,6 +143,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
             request.options,
             request.workers ?? defaultWorkerCount(plan, workersParse),
           );
+    if (pool instanceof TransformWorkerPool) request.onWorkerPool?.(pool);
     await checkColumns(request);
     prepareOutputFolder(request.outDir, request.overwrite ?? false);
 

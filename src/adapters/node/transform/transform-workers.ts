@@ -79,6 +79,11 @@ export class TransformWorkerPool {
     });
   }
 
+  /** Stops one worker thread abruptly, as a crash would (tests prove a run then fails cleanly). */
+  async terminateWorker(index = 0): Promise<void> {
+    await this.workers[index % this.workers.length]?.terminate();
+  }
+
   async close(): Promise<void> {
     this.failure ??= new Error('transform worker pool closed');
     await Promise.all(this.workers.map((worker) => worker.terminate()));

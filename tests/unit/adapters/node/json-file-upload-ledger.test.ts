@@ -89,4 +89,16 @@ describe('acquireLockFile', () => {
     await release();
     expect((await readdir(dir)).includes('ledger.lock')).toBe(false);
   });
+
+  it('never removes a lock another process took over after this one found it stale', async () => {
+    const path = join(dir, 'ledger.lock');
+    await writeFile(path, '2147483646\n'); // left by a process that no longer exists
+    // Between this process finding it stale and taking it over, another (live) process takes it over.
+    const outcome = await acquireLockFile(path, 'the ledger', {
+      beforeTakeover: () => writeFile(path, `${process.ppid}\n`),
+    }).catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ code: 'upload_in_progress' });
+    expect((await readFile(path, 'utf8')).trim()).toBe(String(process.ppid));
+    expect((await readdir(dir)).filter((name) => name.includes('takeover'))).toEqual([]);
+  });
 });
