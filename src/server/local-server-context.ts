@@ -4,7 +4,8 @@ import { isUserError, UserError } from '../core/errors.ts';
 import { discoverSchema } from '../core/schema/discover-schema.ts';
 import type { LocalApp } from '../local/local-app.ts';
 import type { TikTokDestination } from '../local/tiktok-destination.ts';
-import { previewSample, readSample } from './preview.ts';
+import { readSample } from '../core/schema/read-sample.ts';
+import { previewSample } from './preview.ts';
 import type { ServerContext } from './server-context.ts';
 import { SettingsStore } from './settings-store.ts';
 

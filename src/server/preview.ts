@@ -2,11 +2,7 @@ import { hash } from 'node:crypto';
 import type { NormalizeOptions } from '../core/identifiers/normalize-options.ts';
 import { REJECT_REASONS, type IdentifierType, type RejectReason } from '../core/identifiers/rules.ts';
 import type { ColumnMapping } from '../core/plan.ts';
-import type { ByteSource } from '../core/readers/byte-source.ts';
-import { detectFormat } from '../core/readers/detect-format.ts';
-import { displayColumnName, type HeaderMode } from '../core/readers/detect-header.ts';
-import { readRecords } from '../core/readers/read-records.ts';
-import { DEFAULT_MAX_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS } from '../core/schema/discover-schema.ts';
+import { displayColumnName } from '../core/readers/detect-header.ts';
 import { DIGEST_BYTES } from '../core/transform/digest-lines.ts';
 import {
   normalizeBatch,
@@ -33,90 +29,12 @@ export interface PreviewResult {
   types: Partial<Record<IdentifierType, PreviewCounts & { unique: number }>>;
 }
 
-/** The rows a preview looks at: the same bounds as GET /api/schema (first rows, first bytes). */
-export interface SampleBounds {
-  sampleRows?: number;
-  maxSampleBytes?: number;
-  /** CSV/TSV: whether the first row is a header (default `auto`, as everywhere). */
-  header?: HeaderMode;
-}
-
 const writer: DigestWriter<Buffer> = {
   allocate: (bytes) => Buffer.alloc(bytes),
   hashInto: (text, target, offset) => {
     target.write(hash('sha256', text, 'binary'), offset, 'latin1');
   },
 };
-
-/**
- * Reads the bounded sample schema discovery reads — the first rows of the first source(s), at most
- * `maxSampleBytes` streamed — and keeps the records. (Mirrors discoverSchema's loop, which does not
- * hand its records out.)
- */
-export async function readSample(
-  sources: ByteSource[],
-  bounds: SampleBounds = {},
-): Promise<{ records: Array<Record<string, unknown>>; malformedRows: number }> {
-  const sampleRows = Math.max(1, bounds.sampleRows ?? DEFAULT_SAMPLE_ROWS);
-  let bytesLeft = Math.max(1, bounds.maxSampleBytes ?? DEFAULT_MAX_SAMPLE_BYTES);
-  const records: Array<Record<string, unknown>> = [];
-  let malformedRows = 0;
-  for (const source of sources) {
-    if (records.length + malformedRows >= sampleRows || bytesLeft <= 0) break;
-    const format = await detectFormat(source, bounds.header ? { header: bounds.header } : {});
-    const limited = format.format === 'parquet' ? undefined : limitStream(source, bytesLeft);
-    const sample: Array<Record<string, unknown> | null> = [];
-    let enough = false;
-    try {
-      for await (const batch of readRecords(limited ?? source, {
-        format,
-        batchSize: 256,
-        limit: sampleRows - records.length - malformedRows,
-      })) {
-        sample.push(...batch.records);
-        if (records.length + malformedRows + sample.length >= sampleRows) {
-          enough = true;
-          break;
-        }
-      }
-    } catch (error) {
-      // A sample cut at the byte limit can end mid-gzip-stream; anything else is a real error.
-      if (!limited?.truncated) throw error;
-    }
-    // The record the byte limit cut through is incomplete: leave it out.
-    if (limited?.truncated && !enough && sample.length > 0) sample.pop();
-    bytesLeft -= limited?.served ?? 0;
-    for (const record of sample.slice(0, sampleRows - records.length - malformedRows)) {
-      if (record === null) malformedRows++;
-      else records.push(record);
-    }
-  }
-  return { records, malformedRows };
-}
-
-function limitStream(source: ByteSource, limit: number): ByteSource & { served: number; truncated: boolean } {
-  const limited = {
-    name: source.name,
-    served: 0,
-    truncated: false,
-    size: () => source.size(),
-    readRange: (start: number, end: number) => source.readRange(start, end),
-    async *stream(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-      for await (const chunk of source.stream(signal)) {
-        const room = limit - limited.served;
-        if (chunk.byteLength > room) {
-          limited.served += room;
-          if (room > 0) yield chunk.subarray(0, room);
-          limited.truncated = true;
-          return;
-        }
-        limited.served += chunk.byteLength;
-        yield chunk;
-      }
-    },
-  };
-  return limited;
-}
 
 const emptyCounts = (): PreviewCounts => ({ valid: 0, prehashed: 0, empty: 0, rejected: {} });
 

@@ -1,13 +1,12 @@
 import type { ByteSource } from '../readers/byte-source.ts';
 import type { DetectedFormat } from '../readers/input-record.ts';
-import { detectFormat } from '../readers/detect-format.ts';
-import { readRecords } from '../readers/read-records.ts';
 import { cleanCell, normalizeIdentifier } from '../identifiers/normalize-identifier.ts';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../identifiers/normalize-options.ts';
 import { maskIdentifier } from '../identifiers/mask-identifier.ts';
 import type { IdentifierType } from '../identifiers/rules.ts';
 import { identifierTypeFromName } from './suggest-identifier-type.ts';
 import { displayColumnName, type HeaderMode } from '../readers/detect-header.ts';
+import { readSample } from './read-sample.ts';
 
 export type ValueKind = 'string' | 'integer' | 'float' | 'boolean' | 'null' | 'object';
 
@@ -50,8 +49,7 @@ export interface DiscoverSchemaOptions {
   maskNames?: boolean;
 }
 
-export const DEFAULT_SAMPLE_ROWS = 1000;
-export const DEFAULT_MAX_SAMPLE_BYTES = 4 * 1024 * 1024;
+export { DEFAULT_MAX_SAMPLE_BYTES, DEFAULT_SAMPLE_ROWS } from './read-sample.ts';
 
 /** A name hint is trusted when at least this share of the values agree with it. */
 const NAME_AGREEMENT = 0.3;
@@ -69,45 +67,11 @@ export async function discoverSchema(
   sources: ByteSource[],
   options: DiscoverSchemaOptions = {},
 ): Promise<DiscoveredSchema> {
-  const sampleRows = Math.max(1, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
-  const maxSampleBytes = Math.max(1, options.maxSampleBytes ?? DEFAULT_MAX_SAMPLE_BYTES);
-  const records: Array<Record<string, unknown>> = [];
-  let malformedRows = 0;
-  let format: DetectedFormat | undefined;
-  let bytesLeft = maxSampleBytes;
-
-  for (const source of sources) {
-    if (records.length + malformedRows >= sampleRows || bytesLeft <= 0) break;
-    const sourceFormat = await detectFormat(source, options.header ? { header: options.header } : {});
-    format ??= sourceFormat;
-    // Parquet is read by range (bounded by `limit` below). Gzip Parquet can only be read whole, once decompressed.
-    const limited = sourceFormat.format === 'parquet' ? undefined : limitStream(source, bytesLeft);
-    const sample: Array<Record<string, unknown> | null> = [];
-    let enough = false;
-    try {
-      for await (const batch of readRecords(limited ?? source, {
-        format: sourceFormat,
-        batchSize: 256,
-        limit: sampleRows - records.length - malformedRows,
-      })) {
-        sample.push(...batch.records);
-        if (records.length + malformedRows + sample.length >= sampleRows) {
-          enough = true;
-          break;
-        }
-      }
-    } catch (error) {
-      // A sample cut at the byte limit can end mid-gzip-stream; anything else is a real error.
-      if (!limited?.truncated) throw error;
-    }
-    // The record the byte limit cut through is incomplete: leave it out.
-    if (limited?.truncated && !enough && sample.length > 0) sample.pop();
-    bytesLeft -= limited?.served ?? 0;
-    for (const record of sample.slice(0, sampleRows - records.length - malformedRows)) {
-      if (record === null) malformedRows++;
-      else records.push(record);
-    }
-  }
+  const { records, malformedRows, format } = await readSample(sources, {
+    ...(options.sampleRows === undefined ? {} : { sampleRows: options.sampleRows }),
+    ...(options.maxSampleBytes === undefined ? {} : { maxSampleBytes: options.maxSampleBytes }),
+    ...(options.header === undefined ? {} : { header: options.header }),
+  });
   const columns = describeColumns(records, options.maskNames ?? true);
   return {
     format: format ?? { format: 'jsonl', compression: 'none' },
@@ -118,31 +82,6 @@ export async function discoverSchema(
       column.suggestedType && !column.maskedName ? [{ column: column.name, type: column.suggestedType }] : [],
     ),
   };
-}
-
-/** Wraps a source so that its stream ends after `limit` bytes (range reads pass through, for Parquet). */
-function limitStream(source: ByteSource, limit: number): ByteSource & { served: number; truncated: boolean } {
-  const limited = {
-    name: source.name,
-    served: 0,
-    truncated: false,
-    size: () => source.size(),
-    readRange: (start: number, end: number) => source.readRange(start, end),
-    async *stream(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-      for await (const chunk of source.stream(signal)) {
-        const room = limit - limited.served;
-        if (chunk.byteLength > room) {
-          limited.served += room;
-          if (room > 0) yield chunk.subarray(0, room);
-          limited.truncated = true;
-          return;
-        }
-        limited.served += chunk.byteLength;
-        yield chunk;
-      }
-    },
-  };
-  return limited;
 }
 
 function kindOf(value: unknown): ValueKind {
