@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
-import { CopyObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { endpoint, s3 } from './aws.ts';
 import type { Deployment } from './deploy.ts';
 import { runGlueScript, type ScriptRun } from './glue-runner.ts';
@@ -101,9 +101,10 @@ export class GlueService {
         : await runGlueScript(argv, cwd);
     this.completed.push({ runId: run.Id!, arguments: args, result });
     if (result.exitCode === 0) {
-      for (const call of result.s3Calls) {
-        if (call.operation === 'PutObject') await emitObjectCreated(call.bucket!, call.key!);
-      }
+      // Every object the run left in its output folder (executors write the part files), manifest last.
+      const { bucket, prefix } = splitUrl(args['--output']!);
+      const keys = await listKeys(bucket, prefix);
+      for (const key of keys) await emitObjectCreated(bucket, key);
     }
     await emitGlueStateChange({
       jobName: this.jobName,
@@ -117,24 +118,36 @@ export class GlueService {
   }
 
   async #copyOutput(earlier: CompletedRun, output: string): Promise<ScriptRun> {
-    const [from, to] = [earlier.arguments['--output']!, output].map((url) => {
-      const [bucket, ...key] = url.slice('s3://'.length).split('/');
-      return { bucket: bucket!, prefix: key.join('/').replace(/\/?$/, '/') };
-    });
-    const s3Calls: ScriptRun['s3Calls'] = [];
-    for (const call of earlier.result.s3Calls) {
-      if (call.operation !== 'PutObject' || !call.key?.startsWith(from!.prefix)) continue;
-      const key = to!.prefix + call.key.slice(from!.prefix.length);
-      await s3().send(
-        new CopyObjectCommand({ Bucket: to!.bucket, Key: key, CopySource: `${from!.bucket}/${call.key}` }),
-      );
-      s3Calls.push({ operation: 'PutObject', bucket: to!.bucket, key });
+    const from = splitUrl(earlier.arguments['--output']!);
+    const to = splitUrl(output);
+    for (const source of await listKeys(from.bucket, from.prefix)) {
+      const key = to.prefix + source.slice(from.prefix.length);
+      await s3().send(new CopyObjectCommand({ Bucket: to.bucket, Key: key, CopySource: `${from.bucket}/${source}` }));
     }
-    return { ...earlier.result, s3Calls, seconds: 0 };
+    return { ...earlier.result, s3Calls: [], seconds: 0 };
   }
 
   /** A CDK file asset (s3://cdk-…-assets-…/<hash>.<ext>) is cdk.out/asset.<hash>.<ext>. */
   #assetFile(url: string): string {
     return join(this.deployment.assembly.cdkOut, `asset.${basename(url)}`);
   }
+}
+
+function splitUrl(url: string): { bucket: string; prefix: string } {
+  const [bucket, ...key] = url.slice('s3://'.length).split('/');
+  return { bucket: bucket!, prefix: key.join('/').replace(/\/?$/, '/') };
+}
+
+/** The keys under a prefix, manifest.json last (it is written last, and its event starts the upload). */
+async function listKeys(bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3().send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    keys.push(...(page.Contents ?? []).map((item) => item.Key!));
+    token = page.NextContinuationToken;
+  } while (token);
+  return [...keys.filter((k) => !k.endsWith('/manifest.json')), ...keys.filter((k) => k.endsWith('/manifest.json'))];
 }

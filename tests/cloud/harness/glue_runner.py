@@ -8,6 +8,7 @@ Maven Central through spark.jars.packages, cached under .venv/ivy2.
 
 Serves HTTP on 127.0.0.1 and a free port (printed as {"port": N} on the first line of stdout):
   POST /runs {"argv": [...], "cwd": "..."} → {"exitCode", "errorMessage", "stdout", "stderr", "s3Calls"}
+(s3Calls: the driver's boto3 calls; part files written by executor tasks use their own clients.)
 Runs are serialized (one Spark session). Ends when standard input closes.
 """
 
@@ -17,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import runpy
 import sys
 import threading
 import time
@@ -90,7 +92,6 @@ def main() -> int:
 
     endpoint = os.environ["AWS_ENDPOINT_URL"]
     spark = start_spark(endpoint)
-    import main as job_main
 
     boto3.setup_default_session()
     recorder = S3CallRecorder()
@@ -127,7 +128,13 @@ def main() -> int:
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 try:
-                    exit_code = job_main.main(request["argv"])
+                    # As Glue runs it: the script as __main__ (so what it ships to executors is pickled by value).
+                    sys.argv = [str(JOB_DIR / "main.py"), *request["argv"]]
+                    try:
+                        runpy.run_path(str(JOB_DIR / "main.py"), run_name="__main__")
+                        exit_code = 0
+                    except SystemExit as exited:
+                        exit_code = exited.code if isinstance(exited.code, int) else (0 if exited.code is None else 1)
                 except Exception as error:  # what Glue reports for a script that raised
                     exit_code = 1
                     error_message = f"{type(error).__name__}: {error}"
