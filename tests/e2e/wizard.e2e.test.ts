@@ -286,13 +286,16 @@ describe('the wizard in Chromium against npm start', () => {
 
   it('(d) a broken file: the error and its resolution appear in the step where it arises', async () => {
     await freshUpload();
-    provokedStatuses.push(409);
+    provokedStatuses.push(422);
     await page.getByLabel('Use broken.parquet').check();
     const problem = page.locator('[data-test="problem"]');
     await problem.waitFor();
     const text = await problem.innerText();
     expect(text).toMatch(/Parquet/);
     expect(text).toContain('What to do:');
+    // The file is named as the data folder names it, never by the server's own path.
+    expect(text).toContain('broken.parquet');
+    expect(text).not.toContain(app.dataDir);
     await capture(page, '1-select-data-broken');
     // The step does not open the next one.
     await page.getByTestId('next').click();
