@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../../src/core/transform/manifest.ts';
+import { jobPlanSchema } from '../../../src/core/plan.ts';
+import type { LocalDestination } from '../../../src/local/local-app.ts';
 import type { JobStages, UploadOutcome } from '../../../src/local/job-stages.ts';
 
 /** Stages that write a small manifest and let each test decide what the upload does. */
@@ -82,3 +84,27 @@ export function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Prom
     tick();
   });
 }
+
+/** A destination for tests that never reach TikTok: the simulated label, no audiences, no credentials. */
+export const fakeDestination: LocalDestination = {
+  current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
+  listAudiences: async () => ({ advertiserId: '1', audiences: [] }),
+  credentialsStatus: async () => ({
+    configured: false,
+    source: 'none',
+    tokenLast4: null,
+    advertiserId: null,
+    destination: { kind: 'emulator', label: 'simulated TikTok' },
+  }),
+  saveCredentials: async () => {
+    throw new Error('not in this test');
+  },
+  close: async () => {},
+};
+
+/** One email column of `in.csv`, created as audience A. */
+export const emailPlan = jobPlanSchema.parse({
+  inputs: ['in.csv'],
+  mapping: [{ column: 'email', type: 'EMAIL' }],
+  audience: { name: 'A', action: 'create' },
+});

@@ -3,31 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.ts';
-import { jobPlanSchema } from '../../../src/core/plan.ts';
-import { openLocalApp, type LocalApp, type LocalDestination } from '../../../src/local/local-app.ts';
+import { openLocalApp, type LocalApp } from '../../../src/local/local-app.ts';
 import type { JobStages, UploadOutcome } from '../../../src/local/job-stages.ts';
-import { completed, fakeStages, waitFor } from './fake-stages.ts';
-
-const destination: LocalDestination = {
-  current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
-  listAudiences: async () => ({ advertiserId: '1', audiences: [] }),
-  credentialsStatus: async () => ({
-    configured: false,
-    source: 'none',
-    tokenLast4: null,
-    advertiserId: null,
-    destination: { kind: 'emulator', label: 'simulated TikTok' },
-  }),
-  saveCredentials: async () => {
-    throw new Error('not in this test');
-  },
-  close: async () => {},
-};
-const plan = jobPlanSchema.parse({
-  inputs: ['in.csv'],
-  mapping: [{ column: 'email', type: 'EMAIL' }],
-  audience: { name: 'A', action: 'create' },
-});
+import { completed, emailPlan, fakeDestination, fakeStages, waitFor } from './fake-stages.ts';
 
 let dataDir: string;
 let app: LocalApp | undefined;
@@ -45,7 +23,7 @@ afterEach(async () => {
 function open(stages: JobStages, options: { maxAttempts?: number; leaseMs?: number } = {}): LocalApp {
   app = openLocalApp({
     dataDir,
-    destination,
+    destination: fakeDestination,
     stages: () => stages,
     worker: { concurrency: 2, pollMs: 20, leaseMs: options.leaseMs ?? 5_000 },
     queue: { maxAttempts: options.maxAttempts ?? 3, backoffBaseMs: 30, backoffMaxMs: 100 },
@@ -62,7 +40,7 @@ describe('LocalWorker + JobRunner', () => {
   it('runs a job through every state to completed, with progress and counts', async () => {
     const a = open(fakeStages(async () => completed));
     a.worker?.start();
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     const done = await waitFor(() => finished(a, job.id));
     expect(done).toMatchObject({
       state: 'completed',
@@ -88,7 +66,7 @@ describe('LocalWorker + JobRunner', () => {
     });
     const a = open(stages);
     a.worker?.start();
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     const done = await waitFor(() => finished(a, job.id));
     expect(done.state).toBe('completed');
     expect(stages.uploads).toBe(3);
@@ -109,7 +87,7 @@ describe('LocalWorker + JobRunner', () => {
       { maxAttempts: 2 },
     );
     a.worker?.start();
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     const done = await waitFor(() => finished(a, job.id));
     expect(done.state).toBe('failed');
     expect(done.reason).toBe('Gave up after 2 attempts: disk on fire');
@@ -129,7 +107,7 @@ describe('LocalWorker + JobRunner', () => {
     });
     const a = open(stages);
     a.worker?.start();
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     const done = await waitFor(() => finished(a, job.id));
     expect(done).toMatchObject({
       state: 'failed',
@@ -141,7 +119,7 @@ describe('LocalWorker + JobRunner', () => {
 
   it('fails a job whose input disappeared, saying so', async () => {
     const a = open(fakeStages(async () => completed));
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     rmSync(join(dataDir, 'in.csv'));
     a.worker?.start();
     const done = await waitFor(() => finished(a, job.id));
@@ -165,7 +143,7 @@ describe('LocalWorker + JobRunner', () => {
     });
     const a = open(stages);
     a.worker?.start();
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     await waitFor(() => (release ? true : undefined));
     a.jobs.cancel(job.id);
     const cancelled = await waitFor(() => finished(a, job.id));
@@ -179,10 +157,10 @@ describe('LocalWorker + JobRunner', () => {
 
   it('cancels a queued job at once; deleting removes the job and its hashed output', async () => {
     const a = open(fakeStages(async () => completed));
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     expect(a.jobs.cancel(job.id).state).toBe('cancelled');
     expect(() => a.jobs.cancel(job.id)).toThrow(/already finished/);
-    const other = a.jobs.create(plan, 'api').job;
+    const other = a.jobs.create(emailPlan, 'api').job;
     a.worker?.start();
     await waitFor(() => finished(a, other.id));
     const out = join(a.jobsDir, other.id, 'out');
@@ -196,7 +174,7 @@ describe('LocalWorker + JobRunner', () => {
   it('expires hashed output after the retention period but keeps the job record', async () => {
     const a = open(fakeStages(async () => completed));
     a.worker?.start();
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     const done = await waitFor(() => finished(a, job.id));
     expect(await a.jobs.expireOutputs(done.outputExpiresAt! - 1)).toEqual([]);
     expect(await a.jobs.expireOutputs(done.outputExpiresAt!)).toEqual([job.id]);
@@ -207,7 +185,7 @@ describe('LocalWorker + JobRunner', () => {
   it('resumes a job left leased by a dead process without waiting for the lease', async () => {
     const first = open(fakeStages(async () => completed));
     // A process that died mid-transform: lease held by a pid that no longer exists, partial output on disk.
-    const { job } = first.jobs.create(plan, 'api', {
+    const { job } = first.jobs.create(emailPlan, 'api', {
       owner: `${(await import('node:os')).hostname()}#999999999#server-dead`,
       leaseMs: 3_600_000,
     });

@@ -2,31 +2,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jobPlanSchema } from '../../../src/core/plan.ts';
-import { openLocalApp, type LocalApp, type LocalDestination } from '../../../src/local/local-app.ts';
+import { openLocalApp, type LocalApp } from '../../../src/local/local-app.ts';
 import type { UploadOutcome } from '../../../src/local/job-stages.ts';
-import { completed, fakeStages, waitFor } from './fake-stages.ts';
+import { completed, emailPlan, fakeDestination, fakeStages, waitFor } from './fake-stages.ts';
 
-const destination: LocalDestination = {
-  current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
-  listAudiences: async () => ({ advertiserId: '1', audiences: [] }),
-  credentialsStatus: async () => ({
-    configured: false,
-    source: 'none',
-    tokenLast4: null,
-    advertiserId: null,
-    destination: { kind: 'emulator', label: 'simulated TikTok' },
-  }),
-  saveCredentials: async () => {
-    throw new Error('not in this test');
-  },
-  close: async () => {},
-};
-const plan = jobPlanSchema.parse({
-  inputs: ['in.csv'],
-  mapping: [{ column: 'email', type: 'EMAIL' }],
-  audience: { name: 'A', action: 'create' },
-});
 const refused: UploadOutcome = { state: 'failed', reason: 'TikTok refused.', resolution: 'Fix it.', summary: {} };
 const TTL_MS = 60_000;
 /** Far past every expiry these tests set. */
@@ -48,7 +27,7 @@ afterEach(async () => {
 function open(upload: (call: number) => Promise<UploadOutcome>): LocalApp {
   app = openLocalApp({
     dataDir,
-    destination,
+    destination: fakeDestination,
     stages: () => fakeStages(upload),
     worker: { concurrency: 1, pollMs: 10 },
     outputTtlMs: TTL_MS,
@@ -70,7 +49,7 @@ describe('retention of hashed output', () => {
       await new Promise<void>((resolve) => (release = resolve));
       return completed;
     });
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     await waitFor(() => inState(a, job.id, 'failed'));
     a.jobs.retry(job.id);
     await waitFor(() => release);
@@ -85,7 +64,7 @@ describe('retention of hashed output', () => {
 
   it('sweeps the new output of a job whose earlier output was swept, once it expires in turn', async () => {
     const a = open(async (call) => (call === 1 ? refused : completed));
-    const { job } = a.jobs.create(plan, 'api');
+    const { job } = a.jobs.create(emailPlan, 'api');
     await waitFor(() => inState(a, job.id, 'failed'));
     expect(await a.jobs.expireOutputs(later())).toEqual([job.id]);
     expect(existsSync(join(a.jobsDir, job.id))).toBe(false);

@@ -3,31 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StaleRunError } from '../../../src/core/jobs/run-fence.ts';
-import { jobPlanSchema } from '../../../src/core/plan.ts';
-import { openLocalApp, type LocalApp, type LocalDestination } from '../../../src/local/local-app.ts';
-import { completed, fakeStages } from './fake-stages.ts';
+import { openLocalApp, type LocalApp } from '../../../src/local/local-app.ts';
+import { completed, emailPlan, fakeDestination, fakeStages } from './fake-stages.ts';
 import { rejectionOf } from '../../helpers/rejection-of.ts';
-
-const destination: LocalDestination = {
-  current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
-  listAudiences: async () => ({ advertiserId: '1', audiences: [] }),
-  credentialsStatus: async () => ({
-    configured: false,
-    source: 'none',
-    tokenLast4: null,
-    advertiserId: null,
-    destination: { kind: 'emulator', label: 'simulated TikTok' },
-  }),
-  saveCredentials: async () => {
-    throw new Error('not in this test');
-  },
-  close: async () => {},
-};
-const plan = jobPlanSchema.parse({
-  inputs: ['in.csv'],
-  mapping: [{ column: 'email', type: 'EMAIL' }],
-  audience: { name: 'A', action: 'create' },
-});
 
 let dataDir: string;
 let app: LocalApp | undefined;
@@ -44,8 +22,8 @@ afterEach(async () => {
 describe('a run whose job was taken over', () => {
   it('stops at its first write and changes nothing: no state, no upload, no output', async () => {
     const stages = fakeStages(async () => completed);
-    app = openLocalApp({ dataDir, destination, stages: () => stages, worker: false });
-    const { job } = app.jobs.create(plan, 'api');
+    app = openLocalApp({ dataDir, destination: fakeDestination, stages: () => stages, worker: false });
+    const { job } = app.jobs.create(emailPlan, 'api');
     const first = app.queue.claim('worker-a', 1);
     expect(first?.generation).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 5)); // worker-a's 1 ms lease has run out

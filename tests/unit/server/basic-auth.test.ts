@@ -7,7 +7,7 @@ import { openLocalApp, type LocalApp } from '../../../src/local/local-app.ts';
 import { isLoopbackHost } from '../../../src/server/basic-auth.ts';
 import { createHttpApp } from '../../../src/server/http-app.ts';
 import { localServerContext } from '../../../src/server/local-server-context.ts';
-import { completed, fakeStages } from '../local/fake-stages.ts';
+import { completed, fakeDestination, fakeStages } from '../local/fake-stages.ts';
 import { closeServer, listenOnLoopback } from '../../helpers/loopback-server.ts';
 
 let dataDir: string;
@@ -21,21 +21,7 @@ beforeAll(async () => {
     dataDir,
     worker: false,
     stages: () => fakeStages(async () => completed),
-    destination: {
-      current: () => ({ kind: 'emulator', label: 'simulated TikTok' }),
-      listAudiences: async () => ({ advertiserId: '1', audiences: [] }),
-      credentialsStatus: async () => ({
-        configured: false,
-        source: 'none',
-        tokenLast4: null,
-        advertiserId: null,
-        destination: { kind: 'emulator', label: 'simulated TikTok' },
-      }),
-      saveCredentials: async () => {
-        throw new Error('unused');
-      },
-      close: async () => {},
-    },
+    destination: fakeDestination,
   });
   server = createHttpApp(localServerContext(app), { authPassword: 'correct horse battery' });
   url = await listenOnLoopback(server);
