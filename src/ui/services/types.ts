@@ -1,5 +1,6 @@
 // What the web app knows about the back end: plain data, the same for the local API and the cloud.
 import type { IdentifierType, RejectReason } from '../../core/identifiers/rules.ts';
+import { JOB_STATES, TERMINAL_JOB_STATES, type JobState } from '../../core/jobs/job-lifecycle.ts';
 
 export type { IdentifierType, RejectReason };
 
@@ -105,18 +106,9 @@ export interface AudienceList {
   audiences: Audience[];
 }
 
-export const JOB_STATES = [
-  'queued',
-  'transforming',
-  'uploading',
-  'processing',
-  'completed',
-  'failed',
-  'partially_failed',
-  'cancelled',
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'partially_failed', 'cancelled'];
+// The job lifecycle is the core's (shared by local mode and the Lambdas); the web app names the same states.
+export { JOB_STATES, type JobState };
+export const FINISHED_STATES: readonly JobState[] = [...TERMINAL_JOB_STATES];
 
 export interface JobProgress {
   stage?: 'transform' | 'upload' | 'processing';
