@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterable, Iterator, Protocol, Sequence
 
-from pyspark import StorageLevel
+from pyspark import RDD, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -449,6 +449,70 @@ def _json_line_rows(
             yield (source_index, index + 1, False) + R.record_cells(record, columns, invisible)
 
 
+def _delimited_line_rows(
+    source_index: int,
+    numbered_lines: Iterable[tuple[str, int]],
+    delimiter: str,
+    header: list[str],
+    skipped: int,
+    columns: list[str],
+    invisible: str,
+) -> Iterator[tuple]:
+    """Rows of the records schema from (line, index among the lines that hold a row): the first
+    `skipped` are the blank rows and the header row before the first record."""
+    malformed_cells = (None, None) * len(columns)
+    for line, index in numbered_lines:
+        if index < skipped:
+            continue
+        record = R.delimited_record(header, next(R.iter_delimited_rows(line, delimiter)))
+        number = index - skipped + 1
+        if record is None:
+            yield (source_index, number, True) + malformed_cells
+        else:
+            yield (source_index, number, False) + R.record_cells(record, columns, invisible)
+
+
+def split_delimited(
+    spark: SparkSession,
+    source_index: int,
+    source: InputFile,
+    store: InputStore,
+    columns: list[str],
+    invisible: str,
+) -> RDD | None:
+    """An uncompressed CSV/TSV read line by line across tasks, with the records, record numbers and
+    malformed records of the one-task reader (R.iter_delimited over the whole text) — or None when
+    the file needs that reader. Delimiter and header mode are the ones detect_input and resolve_headers
+    decided from the file's head. Lines end at "\n" only, like the reader (a lone "\r" is text);
+    Hadoop's line reader drops a leading UTF-8 BOM, as decode_text does."""
+    delimiter = source.delimiter or ("\t" if source.format == "tsv" else ",")
+    lines = spark.read.option("lineSep", "\n").text(store.spark_path(source.path))
+    # Fallbacks, checked in one parallel pass (in the JVM for lines without a quote or U+FFFD):
+    # - a quoted field that runs past its line's end holds a line break: rows no longer follow lines;
+    # - U+FFFD may be an invalid UTF-8 byte, which Java and Python replace differently.
+    suspicious = lines.where(F.col("value").rlike('["\ufffd]')).rdd.map(lambda row: row[0])
+    found = suspicious.mapPartitions(
+        lambda part: [any("\ufffd" in line or not R.line_closes_its_quotes(line, delimiter) for line in part)]
+    )
+    if any(found.collect()):  # one job over all partitions (RDD.isEmpty would scan them a few at a time)
+        return None
+    head = store.read_head(source.path, _SNIFF_BYTES)
+    # - the blank rows and the header (or first) row are found in the head: a file whose first row
+    #   ends beyond it (or that has no row at all) is left to the one-task reader.
+    leading = R.leading_rows(R.decode_text(head), delimiter, len(head) >= source.bytes)
+    if leading is None:
+        return None
+    blank_rows, first_row = leading
+    has_header = source.has_header is not False
+    header = R.delimited_header(first_row, has_header)
+    skipped = blank_rows + (1 if has_header else 0)
+    # Every other line holds exactly one row: number them in file order (zipWithIndex, as for JSON Lines).
+    numbered = lines.where(~F.col("value").isin("", "\r")).rdd.map(lambda row: row[0]).zipWithIndex()
+    return numbered.mapPartitions(
+        lambda rows: _delimited_line_rows(source_index, rows, delimiter, header, skipped, columns, invisible)
+    )
+
+
 def _parquet_rows(
     source_index: int, numbered: Iterable[tuple[Any, int]], present: list[str], columns: list[str], invisible: str
 ) -> Iterator[tuple]:
@@ -458,9 +522,15 @@ def _parquet_rows(
 
 
 def read_records(
-    spark: SparkSession, inputs: Sequence[InputFile], mapping: Sequence[dict], store: InputStore, rules: dict
+    spark: SparkSession,
+    inputs: Sequence[InputFile],
+    mapping: Sequence[dict],
+    store: InputStore,
+    rules: dict,
+    split_csv: bool = True,
 ) -> DataFrame:
-    """All inputs as one records DataFrame (audience_transforms.record_schema), record numbers 1-based per source."""
+    """All inputs as one records DataFrame (audience_transforms.record_schema), record numbers 1-based
+    per source. split_csv=False reads every CSV/TSV in one task (the reference the split read is compared to)."""
     sc = spark.sparkContext
     invisible = rules["invisibleClass"]
     columns = [entry["column"] for entry in mapping]
@@ -486,8 +556,15 @@ def read_records(
             rdds.append(
                 numbered.mapPartitions(lambda rows, i=source_index: _json_line_rows(i, rows, columns, invisible))
             )
+        elif (
+            split_csv
+            and source.format in ("csv", "tsv")
+            and source.compression == "none"
+            and (rows := split_delimited(spark, source_index, source, store, columns, invisible)) is not None
+        ):
+            rdds.append(rows)
         else:
-            # gzip is not splittable and a JSON array / quoted CSV needs its whole text: one task per file.
+            # gzip is not splittable and a JSON array / a CSV with quoted line breaks needs its whole text: one task per file.
             rdds.append(
                 sc.binaryFiles(location, 1).flatMap(
                     lambda item, i=source_index, s=source: _file_rows(i, item[1], s, columns, invisible)
@@ -671,6 +748,7 @@ class JobConfig:
     max_file_bytes: int
     rules: dict
     header: str = "auto"  # CSV/TSV first row: auto | present | absent
+    split_csv: bool = True  # uncompressed CSV/TSV read across tasks when it can be (False: one task per file)
 
 
 def run_transform(spark: SparkSession, config: JobConfig, input_store: InputStore, output: OutputStore) -> dict:
@@ -686,7 +764,9 @@ def run_transform(spark: SparkSession, config: JobConfig, input_store: InputStor
     inputs = list_inputs(config.inputs, input_store)
     resolve_headers(spark, inputs, rules, config.header)
     check_columns(spark, inputs, mapping, input_store, rules)
-    records = read_records(spark, inputs, mapping, input_store, rules).persist(StorageLevel.MEMORY_AND_DISK)
+    records = read_records(spark, inputs, mapping, input_store, rules, config.split_csv).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
     try:
         return _transform_records(spark, records, inputs, mapping, options, config, output)
     finally:

@@ -369,16 +369,67 @@ def is_blank_row(fields: Sequence[str]) -> bool:
     return len(fields) == 1 and js_trim(fields[0]) == ""
 
 
+def delimited_header(first_row: Sequence[str], has_header: bool) -> list[str]:
+    """The column names a file's first (non-blank) row gives: its cells, or column_1, column_2, …"""
+    return header_names(first_row) if has_header else [f"column_{n}" for n in range(1, len(first_row) + 1)]
+
+
+def delimited_record(header: Sequence[str], fields: Sequence[str]) -> dict | None:
+    """A row as a record; another number of fields than the header's is malformed (None)."""
+    return dict(zip(header, fields)) if len(fields) == len(header) else None
+
+
 def iter_delimited(text: str, delimiter: str, has_header: bool = True) -> Iterator[dict | None]:
     header: list[str] | None = None
     for fields in iter_delimited_rows(text, delimiter):
         if header is None:
             if is_blank_row(fields):
                 continue
-            header = header_names(fields) if has_header else [f"column_{n}" for n in range(1, len(fields) + 1)]
+            header = delimited_header(fields, has_header)
             if has_header:
                 continue
-        yield dict(zip(header, fields)) if len(fields) == len(header) else None
+        yield delimited_record(header, fields)
+
+
+def line_closes_its_quotes(line: str, delimiter: str) -> bool:
+    """Whether iter_delimited_rows, starting a row at the start of this line (no "\n" in it), also
+    ends the row at its end — no quoted field left open. Exact, not a count of quotes: a quote opens a
+    field only at the field's start; elsewhere (mid-field, after a closing quote) it is plain text, so
+    `a"b` closes everything while `a"b,"c` (an even count) leaves `"c` open."""
+    length = len(line)
+    index = 0
+    while True:
+        if index < length and line[index] == '"':
+            index += 1
+            while True:
+                closing = line.find('"', index)
+                if closing == -1:
+                    return False
+                if closing + 1 < length and line[closing + 1] == '"':
+                    index = closing + 2
+                else:
+                    index = closing + 1
+                    break
+        delimiter_at = line.find(delimiter, index)
+        if delimiter_at == -1:
+            return True
+        index = delimiter_at + len(delimiter)
+
+
+def leading_rows(head: str, delimiter: str, whole: bool) -> tuple[int, list[str]] | None:
+    """(how many blank rows come first, the first non-blank row) of a file whose lines all close their
+    quotes (so each line is at most one row), from the decoded head of the file; None when the head
+    ends before that row does (`whole`: the head is the entire file)."""
+    lines = head.split("\n")
+    if not whole:
+        lines.pop()  # the head may end inside this line
+    blank_rows = 0
+    for line in lines:
+        for fields in iter_delimited_rows(line, delimiter):
+            if not is_blank_row(fields):
+                return blank_rows, fields
+            blank_rows += 1
+    return None
 
 
 # Rows of the format sniff the header decision looks at (detect-header.ts HEADER_SNIFF_ROWS).
