@@ -449,19 +449,34 @@ def _json_line_rows(
             yield (source_index, index + 1, False) + R.record_cells(record, columns, invisible)
 
 
+def _survey_lines(lines: Iterable[str], delimiter: str) -> tuple[int, bool]:
+    """(how many lines, whether one needs the whole text: a quoted field runs past its end, or it
+    holds U+FFFD — maybe an invalid UTF-8 byte, which Java and Python replace differently)."""
+    count = 0
+    needs_whole_text = False
+    for line in lines:
+        count += 1
+        if not needs_whole_text and (
+            "\ufffd" in line or ('"' in line and not R.line_closes_its_quotes(line, delimiter))
+        ):
+            needs_whole_text = True
+    return count, needs_whole_text
+
+
 def _delimited_line_rows(
     source_index: int,
-    numbered_lines: Iterable[tuple[str, int]],
+    lines: Iterable[str],
+    first_index: int,
     delimiter: str,
     header: list[str],
     skipped: int,
     columns: list[str],
     invisible: str,
 ) -> Iterator[tuple]:
-    """Rows of the records schema from (line, index among the lines that hold a row): the first
-    `skipped` are the blank rows and the header row before the first record."""
+    """Rows of the records schema from lines that hold one row each, the first of them the
+    `first_index`-th of the file; the file's first `skipped` are blank rows and the header row."""
     malformed_cells = (None, None) * len(columns)
-    for line, index in numbered_lines:
+    for index, line in enumerate(lines, start=first_index):
         if index < skipped:
             continue
         record = R.delimited_record(header, next(R.iter_delimited_rows(line, delimiter)))
@@ -482,23 +497,24 @@ def split_delimited(
 ) -> RDD | None:
     """An uncompressed CSV/TSV read line by line across tasks, with the records, record numbers and
     malformed records of the one-task reader (R.iter_delimited over the whole text) — or None when
-    the file needs that reader. Delimiter and header mode are the ones detect_input and resolve_headers
-    decided from the file's head. Lines end at "\n" only, like the reader (a lone "\r" is text);
-    Hadoop's line reader drops a leading UTF-8 BOM, as decode_text does."""
+    the file is better left to that reader. Delimiter and header mode are the ones detect_input and
+    resolve_headers decided from the file's head. Lines end at "\n" only, like the reader (a lone
+    "\r" is text); Hadoop's line reader drops a leading UTF-8 BOM, as decode_text does."""
     delimiter = source.delimiter or ("\t" if source.format == "tsv" else ",")
     lines = spark.read.option("lineSep", "\n").text(store.spark_path(source.path))
-    # Fallbacks, checked in one parallel pass (in the JVM for lines without a quote or U+FFFD):
-    # - a quoted field that runs past its line's end holds a line break: rows no longer follow lines;
-    # - U+FFFD may be an invalid UTF-8 byte, which Java and Python replace differently.
-    suspicious = lines.where(F.col("value").rlike('["\ufffd]')).rdd.map(lambda row: row[0])
-    found = suspicious.mapPartitions(
-        lambda part: [any("\ufffd" in line or not R.line_closes_its_quotes(line, delimiter) for line in part)]
-    )
-    if any(found.collect()):  # one job over all partitions (RDD.isEmpty would scan them a few at a time)
+    # Fallback: a file Spark reads in one split anyway gains nothing from the extra pass below.
+    if lines.rdd.getNumPartitions() < 2:
         return None
+    # Lines that are empty (or a lone "\r") hold no row; every other line holds one, if all close their quotes.
+    row_lines = lines.where(~F.col("value").isin("", "\r")).rdd.map(lambda row: row[0])
+    # One pass counts each partition's lines (for record numbers, as zipWithIndex does) and finds
+    # the lines that need the whole text (fallback: a quoted line break, or a possibly invalid byte).
+    survey = row_lines.mapPartitions(lambda part: [_survey_lines(part, delimiter)]).collect()
+    if any(needs_whole_text for _, needs_whole_text in survey):
+        return None
+    # Fallback: the blank rows and the header (or first) row are read from the file's head; a file
+    # whose first row ends beyond it, or that has no row at all, is left to the one-task reader.
     head = store.read_head(source.path, _SNIFF_BYTES)
-    # - the blank rows and the header (or first) row are found in the head: a file whose first row
-    #   ends beyond it (or that has no row at all) is left to the one-task reader.
     leading = R.leading_rows(R.decode_text(head), delimiter, len(head) >= source.bytes)
     if leading is None:
         return None
@@ -506,10 +522,11 @@ def split_delimited(
     has_header = source.has_header is not False
     header = R.delimited_header(first_row, has_header)
     skipped = blank_rows + (1 if has_header else 0)
-    # Every other line holds exactly one row: number them in file order (zipWithIndex, as for JSON Lines).
-    numbered = lines.where(~F.col("value").isin("", "\r")).rdd.map(lambda row: row[0]).zipWithIndex()
-    return numbered.mapPartitions(
-        lambda rows: _delimited_line_rows(source_index, rows, delimiter, header, skipped, columns, invisible)
+    starts = list(itertools.accumulate((count for count, _ in survey), initial=0))
+    return row_lines.mapPartitionsWithIndex(
+        lambda partition, part: _delimited_line_rows(
+            source_index, part, starts[partition], delimiter, header, skipped, columns, invisible
+        )
     )
 
 
