@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeDigestLines } from '../../../core/transform/digest-lines.ts';
+import { DIGEST_LINE_BYTES, encodeDigestLines } from '../../../core/transform/digest-lines.ts';
 import type { ManifestFile } from '../../../core/transform/manifest.ts';
 import { partitionFileName } from '../../../core/transform/partition-names.ts';
 import { fsyncDirectory } from './output-folder.ts';
@@ -28,18 +28,27 @@ export class PartitionWriter {
     private readonly syncDirectory: (directory: string) => void = fsyncDirectory,
   ) {}
 
-  write(packed: Uint8Array, count: number): void {
+  /** Writes `count` hex lines (DIGEST_LINE_BYTES each, already sorted and encoded). */
+  writeLines(lines: Uint8Array, count: number): void {
     let first = 0;
     while (first < count) {
       if (this.descriptor === null) this.open();
-      const take = Math.min(count - first, this.linesPerFile - this.rows, LINES_PER_WRITE);
-      const lines = encodeDigestLines(packed, first, take);
-      writeAll(this.descriptor as number, lines);
-      this.md5?.update(lines);
+      const take = Math.min(count - first, this.linesPerFile - this.rows);
+      const slice = lines.subarray(first * DIGEST_LINE_BYTES, (first + take) * DIGEST_LINE_BYTES);
+      writeAll(this.descriptor as number, slice);
+      this.md5?.update(slice);
       this.rows += take;
-      this.bytes += lines.byteLength;
+      this.bytes += slice.byteLength;
       first += take;
       if (this.rows === this.linesPerFile) this.closeFile();
+    }
+  }
+
+  /** Writes `count` packed digests as hex lines. */
+  write(packed: Uint8Array, count: number): void {
+    for (let first = 0; first < count; first += LINES_PER_WRITE) {
+      const take = Math.min(LINES_PER_WRITE, count - first);
+      this.writeLines(encodeDigestLines(packed, first, take), take);
     }
   }
 
