@@ -121,6 +121,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   let pool: TransformWorkerPool | InThreadTransform | null = null;
   let spillDir: string | null = null;
   let rejects: RejectsFile | null = null;
+  let writers: PartitionWriter[] = [];
   try {
     const formats: DetectedFormat[] = [];
     const sizes: number[] = [];
@@ -261,7 +262,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     // Each type's digests come out of its store in groups by leading byte; the workers sort and encode
     // several groups at once while this thread writes the finished ones in order. Groups in flight are
     // bounded in bytes too (a group being sorted needs a few times its size).
-    const writers = plan.types.map((type) => new PartitionWriter(request.outDir, outputFolderOf(type), lines));
+    writers = plan.types.map((type) => new PartitionWriter(request.outDir, outputFolderOf(type), lines));
     const unique = plan.types.map(() => 0);
     const maxSortingBytes = budget / 5;
     const sorting: Array<{ typeIndex: number; bytes: number; result: Promise<WorkerSortResult> }> = [];
@@ -273,7 +274,10 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       const writer = writers[typeIndex] as PartitionWriter;
       for (let first = 0; first < sorted.count; first += slice) {
         const count = Math.min(slice, sorted.count - first);
-        writer.writeLines(sorted.lines.subarray(first * DIGEST_LINE_BYTES, (first + count) * DIGEST_LINE_BYTES), count);
+        await writer.writeLines(
+          sorted.lines.subarray(first * DIGEST_LINE_BYTES, (first + count) * DIGEST_LINE_BYTES),
+          count,
+        );
         request.onFinalSlice?.();
         await yielder.maybeYield();
       }
@@ -302,7 +306,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       const columns = request.mapping
         .filter((entry) => entry.type === type)
         .map((entry) => displayColumnName(entry.column));
-      const files = (writers[typeIndex] as PartitionWriter).finish();
+      const files = await (writers[typeIndex] as PartitionWriter).finish();
       types[type] = tally.countsOf(typeIndex, columns, unique[typeIndex] as number, files);
       await yielder.maybeYield();
     }
@@ -338,6 +342,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   } finally {
     await pool?.close();
     rejects?.abandon();
+    await Promise.all(writers.map((writer) => writer.abandon()));
     if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
   }
 }
