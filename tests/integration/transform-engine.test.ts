@@ -324,6 +324,28 @@ describe('partitions, spilling and determinism', () => {
     ]);
   });
 
+  it('sorts a large in-memory type in groups on the workers and writes every distinct digest once, in order, across partitions', async () => {
+    // 150,000 rows, one in ten a repeat: far more digests than one sort group (64 Ki), so the final
+    // phase sends several groups to the two workers at once and writes them back in order.
+    const path = join(root, 'groups.jsonl');
+    const emails: string[] = [];
+    for (let row = 0; row < 150_000; row += 1) emails.push(`person${row % 10 === 9 ? row - 9 : row}@example.com`);
+    writeFileSync(path, emails.map((email) => `${JSON.stringify({ email })}\n`).join(''));
+    const expected = [...new Set(emails.map(sha256))].sort();
+    const { manifest, outDir } = await transform([path], [{ column: 'email', type: 'EMAIL' }], {
+      workers: 2,
+      inThreadMaxBytes: 0,
+      maxFileBytes: 65 * 40_000, // several part files, split across sort groups
+    });
+    expect(manifest.types.EMAIL?.valid).toBe(150_000);
+    expect(manifest.types.EMAIL?.unique).toBe(expected.length);
+    expect(manifest.types.EMAIL?.files.map((file) => file.rows)).toEqual([40_000, 40_000, 40_000, 15_000]);
+    expect(partitionLines(outDir, manifest, 'EMAIL')).toEqual(expected);
+    for (const file of manifest.types.EMAIL?.files ?? []) {
+      expect(file.md5).toBe(md5(readFileSync(join(outDir, file.path))));
+    }
+  });
+
   it('spills to disk under a tiny memory budget and still writes the same bytes; runs are deterministic', async () => {
     const mapping = [
       { column: 'email', type: 'EMAIL' as const },

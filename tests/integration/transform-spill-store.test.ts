@@ -48,6 +48,27 @@ describe('DigestSpillStore', () => {
     expect(readdirSync(join(root, 'big'))).toEqual([]); // bucket files are deleted as they are consumed
   });
 
+  it('hands an in-memory store out in groups of disjoint, ascending leading-byte ranges that hold every digest', () => {
+    const store = new DigestSpillStore(join(root, 'groups'), 64 << 20);
+    const digests = Array.from({ length: 200_000 }, (_unused, index) => digest(`person-${index % 180_000}`));
+    store.add(Buffer.concat(digests), digests.length);
+    const groups = [...store.groups()];
+    expect(groups.length).toBeGreaterThan(1);
+    let previousLast = -1;
+    const seen: string[] = [];
+    for (const group of groups) {
+      const leading = Array.from({ length: group.count }, (_unused, index) => group.packed[index * 32] as number);
+      const [low, high] = [Math.min(...leading), Math.max(...leading)];
+      expect(low).toBeGreaterThan(previousLast);
+      expect(group.commonPrefixBytes).toBe(low === high ? 1 : 0);
+      previousLast = high;
+      for (let index = 0; index < group.count; index += 1)
+        seen.push(Buffer.from(group.packed.subarray(index * 32, index * 32 + 32)).toString('hex'));
+    }
+    expect(seen.sort()).toEqual(digests.map((entry) => entry.toString('hex')).sort());
+    expect(store.spillCount).toBe(0);
+  });
+
   it('settles a bucket of one repeated digest without growing', () => {
     const store = new DigestSpillStore(join(root, 'same'), 1);
     const one = digest('the same person');

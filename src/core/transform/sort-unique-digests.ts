@@ -5,8 +5,9 @@ import { DIGEST_BYTES } from './digest-lines.ts';
  * lines) and drops duplicates. `commonPrefixBytes` leading bytes are known equal (a spill bucket), so
  * the sort key starts after them.
  *
- * Why this shape: an LSD radix sort of (4 key bytes, index) pairs in typed arrays is several times
- * faster than sorting strings or comparing buffers. SHA-256 digests are uniform, so equal keys are
+ * Why this shape: sorting (4 key bytes, index) pairs packed in a Float64Array with the engine's native
+ * sort is several times faster than sorting strings or comparing buffers (and about twice as fast as
+ * an LSD radix sort written in JavaScript). SHA-256 digests are uniform, so equal keys are
  * nearly always true duplicates; those runs are settled with a full byte comparison, which also keeps
  * crafted inputs (pre-hashed values sharing leading bytes) exact.
  */
@@ -19,44 +20,31 @@ export function sortUniqueDigests(
   const packed = input.byteOffset % 4 === 0 ? input : alignedCopy(input, count * DIGEST_BYTES);
   const words = new Uint32Array(packed.buffer, packed.byteOffset, count * WORDS);
   const keyOffset = Math.min(commonPrefixBytes, DIGEST_BYTES - 4);
-  let keys = new Uint32Array(count);
-  let order = new Uint32Array(count);
+  // Each entry is key × 2^indexBits + index, exact in a double (53 bits), so the engine's native
+  // typed-array sort orders them; the key is the 4 bytes after the common prefix, shortened when
+  // the index needs more than 21 bits (ties are settled below either way).
+  const indexBits = Math.max(1, Math.ceil(Math.log2(count + 1)));
+  const keyShift = Math.max(0, indexBits - 21);
+  const scale = 2 ** indexBits;
+  const entries = new Float64Array(count);
   for (let index = 0; index < count; index += 1) {
     const at = index * DIGEST_BYTES + keyOffset;
-    keys[index] =
+    const key =
       (((packed[at] as number) << 24) |
         ((packed[at + 1] as number) << 16) |
         ((packed[at + 2] as number) << 8) |
         (packed[at + 3] as number)) >>>
-      0;
-    order[index] = index;
+      keyShift;
+    entries[index] = key * scale + index;
   }
-  // Four stable counting passes, least significant byte first.
-  let keysSpare = new Uint32Array(count);
-  let orderSpare = new Uint32Array(count);
-  const offsets = new Uint32Array(256);
-  for (let shift = 0; shift < 32; shift += 8) {
-    offsets.fill(0);
-    for (let index = 0; index < count; index += 1) {
-      const digit = ((keys[index] as number) >>> shift) & 0xff;
-      offsets[digit] = (offsets[digit] as number) + 1;
-    }
-    let total = 0;
-    for (let digit = 0; digit < 256; digit += 1) {
-      const size = offsets[digit] as number;
-      offsets[digit] = total;
-      total += size;
-    }
-    for (let index = 0; index < count; index += 1) {
-      const key = keys[index] as number;
-      const digit = (key >>> shift) & 0xff;
-      const to = offsets[digit] as number;
-      offsets[digit] = to + 1;
-      keysSpare[to] = key;
-      orderSpare[to] = order[index] as number;
-    }
-    [keys, keysSpare] = [keysSpare, keys];
-    [order, orderSpare] = [orderSpare, order];
+  entries.sort();
+  const keys = new Uint32Array(count);
+  const order = new Uint32Array(count);
+  for (let position = 0; position < count; position += 1) {
+    const entry = entries[position] as number;
+    const key = Math.floor(entry / scale);
+    keys[position] = key;
+    order[position] = entry - key * scale;
   }
 
   const out = new Uint8Array(count * DIGEST_BYTES);

@@ -5,7 +5,9 @@ import type { SourceRecord } from '../../../core/readers/reader-context.ts';
 import { normalizeBatch, type BatchPlan } from '../../../core/transform/normalize-batch.ts';
 import { nodeDigestWriter } from './node-digest-writer.ts';
 import { splitRecords } from './split-records.ts';
-import type { WorkerBatch, WorkerResult } from './worker-messages.ts';
+import { encodeDigestLines } from '../../../core/transform/digest-lines.ts';
+import { sortUniqueDigests } from '../../../core/transform/sort-unique-digests.ts';
+import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
 
 function cellsResult(
   sequence: number,
@@ -49,6 +51,12 @@ export async function processBatch(
   };
 }
 
+/** Sorts and de-duplicates one group of digests and encodes it as hex lines (the final phase's work). */
+export function sortGroup(request: WorkerSortRequest): WorkerSortResult {
+  const sorted = sortUniqueDigests(request.packed, request.count, request.commonPrefixBytes);
+  return { lines: encodeDigestLines(sorted.digests, 0, sorted.count), count: sorted.count };
+}
+
 /**
  * The worker pool's interface, done in the calling thread. For small inputs: starting worker threads
  * (each loading the TypeScript normalizer) costs more than the whole transform.
@@ -65,6 +73,10 @@ export class InThreadTransform {
 
   submit(batch: WorkerBatch): Promise<WorkerResult> {
     return processBatch(batch, this.plan, this.mapping, this.options);
+  }
+
+  sortDigests(request: WorkerSortRequest): Promise<WorkerSortResult> {
+    return Promise.resolve(sortGroup(request));
   }
 
   close(): Promise<void> {

@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeDigestLines } from '../../../core/transform/digest-lines.ts';
+import { DIGEST_LINE_BYTES, encodeDigestLines } from '../../../core/transform/digest-lines.ts';
 import type { ManifestFile } from '../../../core/transform/manifest.ts';
 import { partitionFileName } from '../../../core/transform/partition-names.ts';
 import { fsyncDirectory } from './output-folder.ts';
@@ -13,10 +14,13 @@ const LINES_PER_WRITE = 64 * 1024;
  * Writes one type's sorted unique digests as `part-00000.csv`, … of at most `linesPerFile` lines,
  * each fsynced, with rows, bytes and MD5 recorded for the manifest. `finish` also fsyncs the folder
  * and the output folder that holds it, so the files' names are durable before the manifest names them.
+ *
+ * Writes and fsyncs run on libuv's thread pool: while a chunk is being written, this thread computes
+ * the MD5 of the same bytes (the two used to take turns, and together bound the final phase).
  */
 export class PartitionWriter {
   readonly files: ManifestFile[] = [];
-  private descriptor: number | null = null;
+  private handle: FileHandle | null = null;
   private md5: Hash | null = null;
   private rows = 0;
   private bytes = 0;
@@ -28,24 +32,34 @@ export class PartitionWriter {
     private readonly syncDirectory: (directory: string) => void = fsyncDirectory,
   ) {}
 
-  write(packed: Uint8Array, count: number): void {
+  /** Writes `count` hex lines (DIGEST_LINE_BYTES each, already sorted and encoded). */
+  async writeLines(lines: Uint8Array, count: number): Promise<void> {
     let first = 0;
     while (first < count) {
-      if (this.descriptor === null) this.open();
-      const take = Math.min(count - first, this.linesPerFile - this.rows, LINES_PER_WRITE);
-      const lines = encodeDigestLines(packed, first, take);
-      writeAll(this.descriptor as number, lines);
-      this.md5?.update(lines);
+      const handle = this.handle ?? (await this.open());
+      const take = Math.min(count - first, this.linesPerFile - this.rows);
+      const slice = lines.subarray(first * DIGEST_LINE_BYTES, (first + take) * DIGEST_LINE_BYTES);
+      const written = writeAllAsync(handle, slice);
+      this.md5?.update(slice);
+      await written;
       this.rows += take;
-      this.bytes += lines.byteLength;
+      this.bytes += slice.byteLength;
       first += take;
-      if (this.rows === this.linesPerFile) this.closeFile();
+      if (this.rows === this.linesPerFile) await this.closeFile();
+    }
+  }
+
+  /** Writes `count` packed digests as hex lines. */
+  async write(packed: Uint8Array, count: number): Promise<void> {
+    for (let first = 0; first < count; first += LINES_PER_WRITE) {
+      const take = Math.min(LINES_PER_WRITE, count - first);
+      await this.writeLines(encodeDigestLines(packed, first, take), take);
     }
   }
 
   /** Closes the last file; returns every file written (none when there was no digest). */
-  finish(): ManifestFile[] {
-    if (this.descriptor !== null) this.closeFile();
+  async finish(): Promise<ManifestFile[]> {
+    if (this.handle !== null) await this.closeFile();
     if (this.files.length > 0) {
       this.syncDirectory(join(this.outDir, this.folder));
       this.syncDirectory(this.outDir);
@@ -53,27 +67,42 @@ export class PartitionWriter {
     return this.files;
   }
 
-  private open(): void {
+  /** On failure: just release the open file. */
+  async abandon(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close();
+  }
+
+  private async open(): Promise<FileHandle> {
     const directory = join(this.outDir, this.folder);
     mkdirSync(directory, { recursive: true });
-    this.descriptor = openSync(join(directory, partitionFileName(this.files.length)), 'w');
+    this.handle = await open(join(directory, partitionFileName(this.files.length)), 'w');
     this.md5 = createHash('md5');
     this.rows = 0;
     this.bytes = 0;
+    return this.handle;
   }
 
-  private closeFile(): void {
-    const descriptor = this.descriptor as number;
-    fsyncSync(descriptor);
-    closeSync(descriptor);
+  private async closeFile(): Promise<void> {
+    const handle = this.handle as FileHandle;
+    this.handle = null;
+    await handle.sync();
+    await handle.close();
     this.files.push({
       path: `${this.folder}/${partitionFileName(this.files.length)}`,
       rows: this.rows,
       bytes: this.bytes,
       md5: (this.md5 as Hash).digest('hex'),
     });
-    this.descriptor = null;
     this.md5 = null;
+  }
+}
+
+async function writeAllAsync(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    offset += (await handle.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
   }
 }
 

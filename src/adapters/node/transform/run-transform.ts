@@ -20,7 +20,7 @@ import { planBatches } from '../../../core/transform/normalize-batch.ts';
 import { linesPerPartition } from '../../../core/transform/partition-names.ts';
 import { formatRejectRow, REJECTS_HEADER } from '../../../core/transform/rejects-csv.ts';
 import { TransformTally } from '../../../core/transform/transform-tally.ts';
-import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
+import { DIGEST_BYTES, DIGEST_LINE_BYTES } from '../../../core/transform/digest-lines.ts';
 import { DigestSpillStore } from './digest-spill-store.ts';
 import { prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
 import { jsonLinesChunks } from './json-lines-chunks.ts';
@@ -28,7 +28,7 @@ import { PartitionWriter, writeAll } from './partition-writer.ts';
 import { splitRecords } from './split-records.ts';
 import { InThreadTransform } from './in-thread-transform.ts';
 import { defaultWorkerCount, TransformWorkerPool } from './transform-workers.ts';
-import type { WorkerResult } from './worker-messages.ts';
+import type { WorkerResult, WorkerSortResult } from './worker-messages.ts';
 
 /** Memory for de-duplication buffers across all types, unless the request says otherwise. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
@@ -121,6 +121,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   let pool: TransformWorkerPool | InThreadTransform | null = null;
   let spillDir: string | null = null;
   let rejects: RejectsFile | null = null;
+  let writers: PartitionWriter[] = [];
   try {
     const formats: DetectedFormat[] = [];
     const sizes: number[] = [];
@@ -250,7 +251,6 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       bytesBefore += sizes[index] as number;
     }
     while (pending.length > 0) await settleOldest();
-    await pool.close();
     rejects.close();
 
     const types: Manifest['types'] = {};
@@ -259,22 +259,55 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     // to the event loop between slices so the lease heartbeat (and a cancel) still get their turn.
     const yielder = new FinalPhaseYielder(request.signal);
     const slice = Math.max(1, request.finalSliceDigests ?? FINAL_SLICE_DIGESTS);
-    for (const [typeIndex, type] of plan.types.entries()) {
-      const writer = new PartitionWriter(request.outDir, outputFolderOf(type), lines);
-      let unique = 0;
-      for (const chunk of (stores[typeIndex] as DigestSpillStore).sortedUnique()) {
-        for (let first = 0; first < chunk.count; first += slice) {
-          const count = Math.min(slice, chunk.count - first);
-          writer.write(chunk.packed.subarray(first * DIGEST_BYTES, (first + count) * DIGEST_BYTES), count);
-          request.onFinalSlice?.();
-          await yielder.maybeYield();
-        }
-        unique += chunk.count;
+    // Each type's digests come out of its store in groups by leading byte; the workers sort and encode
+    // several groups at once while this thread writes the finished ones in order. Groups in flight are
+    // bounded in bytes too (a group being sorted needs a few times its size).
+    writers = plan.types.map((type) => new PartitionWriter(request.outDir, outputFolderOf(type), lines));
+    const unique = plan.types.map(() => 0);
+    const maxSortingBytes = budget / 5;
+    const sorting: Array<{ typeIndex: number; bytes: number; result: Promise<WorkerSortResult> }> = [];
+    let sortingBytes = 0;
+    const writeOldest = async (): Promise<void> => {
+      const { typeIndex, bytes, result } = sorting.shift() as (typeof sorting)[number];
+      sortingBytes -= bytes;
+      const sorted = await result;
+      const writer = writers[typeIndex] as PartitionWriter;
+      for (let first = 0; first < sorted.count; first += slice) {
+        const count = Math.min(slice, sorted.count - first);
+        await writer.writeLines(
+          sorted.lines.subarray(first * DIGEST_LINE_BYTES, (first + count) * DIGEST_LINE_BYTES),
+          count,
+        );
+        request.onFinalSlice?.();
+        await yielder.maybeYield();
       }
+      unique[typeIndex] = (unique[typeIndex] as number) + sorted.count;
+    };
+    for (const [typeIndex, store] of stores.entries()) {
+      for (const group of store.groups()) {
+        // A copy with its own buffer (Buffer#slice would share it), so transferring it to a worker
+        // detaches nothing else.
+        const packed = new Uint8Array(group.packed.subarray(0, group.count * DIGEST_BYTES));
+        const result = pool.sortDigests({
+          kind: 'sort',
+          packed,
+          count: group.count,
+          commonPrefixBytes: group.commonPrefixBytes,
+        });
+        result.catch(() => undefined);
+        sorting.push({ typeIndex, bytes: packed.byteLength, result });
+        sortingBytes += packed.byteLength;
+        while (sorting.length >= pool.capacity || sortingBytes > maxSortingBytes) await writeOldest();
+      }
+    }
+    while (sorting.length > 0) await writeOldest();
+    await pool.close();
+    for (const [typeIndex, type] of plan.types.entries()) {
       const columns = request.mapping
         .filter((entry) => entry.type === type)
         .map((entry) => displayColumnName(entry.column));
-      types[type] = tally.countsOf(typeIndex, columns, unique, writer.finish());
+      const files = await (writers[typeIndex] as PartitionWriter).finish();
+      types[type] = tally.countsOf(typeIndex, columns, unique[typeIndex] as number, files);
       await yielder.maybeYield();
     }
 
@@ -309,6 +342,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   } finally {
     await pool?.close();
     rejects?.abandon();
+    await Promise.all(writers.map((writer) => writer.abandon()));
     if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
   }
 }

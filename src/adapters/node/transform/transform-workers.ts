@@ -7,7 +7,13 @@ import { Worker } from 'node:worker_threads';
 import type { NormalizeOptions } from '../../../core/identifiers/index.ts';
 import type { ColumnMapping } from '../../../core/plan.ts';
 import type { BatchPlan } from '../../../core/transform/normalize-batch.ts';
-import type { WorkerBatch, WorkerResult } from './worker-messages.ts';
+import type {
+  WorkerBatch,
+  WorkerEnvelope,
+  WorkerResult,
+  WorkerSortRequest,
+  WorkerSortResult,
+} from './worker-messages.ts';
 
 // The worker is TypeScript: it registers tsx's loader (a runtime dependency) before importing it.
 // (Node 20 does not apply a parent's `--import` loader hooks inside worker threads.)
@@ -26,12 +32,10 @@ const IN_FLIGHT_PER_WORKER = 3;
  */
 export class TransformWorkerPool {
   private readonly workers: Worker[];
-  private readonly waiting = new Map<
-    number,
-    { resolve: (result: WorkerResult) => void; reject: (error: unknown) => void }
-  >();
+  private readonly waiting = new Map<number, { resolve: (result: never) => void; reject: (error: unknown) => void }>();
   private failure: unknown = null;
   private next = 0;
+  private nextId = 0;
 
   /** The workers parse JSON Lines chunks themselves (WorkerJsonLinesBatch). */
   readonly parsesJsonLines = true;
@@ -51,9 +55,9 @@ export class TransformWorkerPool {
           ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TRANSFORM_WORKER_CPU_PROF}`]
           : [],
       });
-      worker.on('message', (result: WorkerResult) => {
-        const waiter = this.waiting.get(result.sequence);
-        this.waiting.delete(result.sequence);
+      worker.on('message', ({ id, result }: { id: number; result: never }) => {
+        const waiter = this.waiting.get(id);
+        this.waiting.delete(id);
         waiter?.resolve(result);
       });
       worker.on('error', (error) => this.fail(error));
@@ -70,12 +74,23 @@ export class TransformWorkerPool {
 
   /** Sends a batch to the next worker (round robin); resolves with its result. */
   submit(batch: WorkerBatch): Promise<WorkerResult> {
+    return this.post(batch, batch.kind === 'jsonl' ? [batch.bytes.buffer as ArrayBuffer] : []);
+  }
+
+  /** Final phase: one group of digests sorted, de-duplicated and hex-encoded by the next worker. */
+  sortDigests(request: WorkerSortRequest): Promise<WorkerSortResult> {
+    return this.post(request, [request.packed.buffer as ArrayBuffer]);
+  }
+
+  private post<T>(message: WorkerEnvelope['message'], transfer: ArrayBuffer[]): Promise<T> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const worker = this.workers[this.next % this.workers.length] as Worker;
     this.next += 1;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(batch.sequence, { resolve, reject });
-      worker.postMessage(batch, batch.kind === 'jsonl' ? [batch.bytes.buffer as ArrayBuffer] : []);
+    const id = this.nextId;
+    this.nextId += 1;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (result: never) => void, reject });
+      worker.postMessage({ id, message } satisfies WorkerEnvelope, transfer);
     });
   }
 

@@ -20,6 +20,27 @@ export interface WorkerJsonLinesBatch {
 
 export type WorkerBatch = WorkerCellsBatch | WorkerJsonLinesBatch;
 
+/** Main thread → worker, in the final phase: one group of a type's digests to sort, de-duplicate and encode. */
+export interface WorkerSortRequest {
+  kind: 'sort';
+  /** Packed 32-byte digests (transferred), their leading bytes in one range. */
+  packed: Uint8Array;
+  count: number;
+  commonPrefixBytes: number;
+}
+
+/** Worker → main thread: the group's distinct digests, ascending, as hex lines (transferred). */
+export interface WorkerSortResult {
+  lines: Uint8Array;
+  count: number;
+}
+
+/** What the pool posts: a message and the id its answer comes back with. */
+export interface WorkerEnvelope {
+  id: number;
+  message: WorkerBatch | WorkerSortRequest;
+}
+
 /** Worker → main thread. */
 export interface WorkerResult {
   sequence: number;

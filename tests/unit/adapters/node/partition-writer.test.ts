@@ -10,25 +10,27 @@ afterEach(() => {
 });
 
 describe('PartitionWriter durability', () => {
-  it('fsyncs the part-file folder and the output folder once every part file is closed', () => {
+  it('fsyncs the part-file folder and the output folder once every part file is closed', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'partition-writer-'));
     roots.push(outDir);
     const events: string[] = [];
     const writer = new PartitionWriter(outDir, 'email_sha256', 2, (directory) =>
       events.push(`sync ${directory} (${readdirSync(join(outDir, 'email_sha256')).length} files)`),
     );
-    writer.write(new Uint8Array(32 * 3).fill(7), 3);
+    await writer.write(new Uint8Array(32 * 3).fill(7), 3);
     expect(events).toEqual([]);
-    const files = writer.finish();
+    const files = await writer.finish();
     expect(files.map((file) => file.rows)).toEqual([2, 1]);
     expect(events).toEqual([`sync ${join(outDir, 'email_sha256')} (2 files)`, `sync ${outDir} (2 files)`]);
   });
 
-  it('syncs nothing when no digest was written (no folder was created)', () => {
+  it('syncs nothing when no digest was written (no folder was created)', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'partition-writer-'));
     roots.push(outDir);
     const events: string[] = [];
-    expect(new PartitionWriter(outDir, 'phone_sha256', 10, (directory) => events.push(directory)).finish()).toEqual([]);
+    expect(
+      await new PartitionWriter(outDir, 'phone_sha256', 10, (directory) => events.push(directory)).finish(),
+    ).toEqual([]);
     expect(events).toEqual([]);
   });
 });
