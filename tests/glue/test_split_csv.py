@@ -117,6 +117,7 @@ def awkward_csv(rng: random.Random, rows: int, delimiter: str = ",") -> str:
         "(415) 555-2671",
         "not an email",
         "élodie@exämple.fr",
+        "😀@example.com",
         f'"a{delimiter}b"',
         '"say ""hi"""',
         '"quoted"tail',
