@@ -1,6 +1,6 @@
 """Local-Spark throughput of the Glue job, for `npm run bench` (bench/run.ts runs it next to the engine).
 
-  .venv/bin/python bench/glue_bench.py <input...> --map col=TYPE [--map ...] --out <dir> [--cores N]
+  .venv/bin/python bench/glue_bench.py <input...> --map col=TYPE [--map ...] --out <dir> [--cores N] [--single-task-csv]
 
 Prints ONE JSON line: {"rows": records read, "seconds": wall time of the job itself} (the SparkSession
 start-up, a fixed cost that Glue pays once per job, is left out).
@@ -30,6 +30,7 @@ def main() -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--rules-path", default=str(ROOT / "src" / "core" / "identifiers" / "rules.json"))
+    parser.add_argument("--single-task-csv", action="store_true", help="read each CSV/TSV in one task (no split read)")
     arguments = parser.parse_args()
     mapping = []
     for entry in arguments.map:
@@ -47,6 +48,7 @@ def main() -> int:
         options={},
         max_file_bytes=audience_job.DEFAULT_MAX_FILE_BYTES,
         rules=audience_transforms.load_rules(arguments.rules_path),
+        split_csv=not arguments.single_task_csv,
     )
     started = time.perf_counter()
     manifest = audience_job.run_transform(
