@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import csv
-import io
 import json
 import random
 from pathlib import Path
@@ -142,8 +140,10 @@ def awkward_csv(rng: random.Random, rows: int, delimiter: str = ",") -> str:
 CASES = {
     # name → (bytes, whether the split read can take it)
     "a-bom-crlf.csv": (
-        b'\xef\xbb\xbf\r\n\r\nemail,phone,note\r\nalice@example.com,+1 613 555 0123,"a,b"\r\n'
-        b'\r\n"bob@example.org","(415) 555-2671","say ""hi"""\r\n  \r\nmid"quote,x,y\r\nshort\r\n',
+        (
+            b'\xef\xbb\xbf\r\n\r\nemail,phone,note\r\nalice@example.com,+1 613 555 0123,"a,b"\r\n'
+            b'\r\n"bob@example.org","(415) 555-2671","say ""hi"""\r\n  \r\nmid"quote,x,y\r\nshort\r\n'
+        ),
         True,
     ),
     "b-headerless.csv": (b"alice@example.com,+1 613 555 0123\nbob@example.org,bad\n\ncarol@example.net,\n", True),
