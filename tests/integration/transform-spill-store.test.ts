@@ -4,17 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DigestSpillStore } from '../../src/adapters/node/transform/digest-spill-store.ts';
+import { sortUniqueDigests } from '../../src/core/transform/sort-unique-digests.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'spill-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
+/** Every distinct digest in order: each group sorted on its own, as the final phase does. */
 function drain(store: DigestSpillStore): string[] {
   const lines: string[] = [];
-  for (const { packed, count } of store.sortedUnique()) {
+  for (const group of store.groups()) {
+    const { digests, count } = sortUniqueDigests(group.packed, group.count, group.commonPrefixBytes);
     for (let index = 0; index < count; index += 1)
-      lines.push(Buffer.from(packed.subarray(index * 32, index * 32 + 32)).toString('hex'));
+      lines.push(Buffer.from(digests.subarray(index * 32, index * 32 + 32)).toString('hex'));
   }
   return lines;
 }

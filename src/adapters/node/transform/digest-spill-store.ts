@@ -1,7 +1,6 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
-import { sortUniqueDigests } from '../../../core/transform/sort-unique-digests.ts';
 
 /** Smallest useful buffer: the spill files are split by leading byte, so a few digests per bucket. */
 const MIN_CAPACITY_BYTES = 256 * DIGEST_BYTES;
@@ -94,14 +93,6 @@ export class DigestSpillStore {
     if (this.used > 0) this.spill();
     this.release();
     for (let byte = 0; byte < 256; byte += 1) yield* this.bucketGroups(this.bucketPath(byte), 1);
-  }
-
-  /** Every distinct digest, ascending, sorted in this thread (tests, and callers without workers). */
-  *sortedUnique(): Generator<{ packed: Uint8Array; count: number }> {
-    for (const group of this.groups()) {
-      const sorted = sortUniqueDigests(group.packed, group.count, group.commonPrefixBytes);
-      if (sorted.count > 0) yield { packed: sorted.digests, count: sorted.count };
-    }
   }
 
   private grow(): void {

@@ -2,23 +2,16 @@ import type { NormalizeOptions } from '../../../core/identifiers/normalize-optio
 import type { ColumnMapping } from '../../../core/plan.ts';
 import { readJsonLines } from '../../../core/readers/read-json-lines.ts';
 import type { SourceRecord } from '../../../core/readers/reader-context.ts';
+import { encodeDigestLines } from '../../../core/transform/digest-lines.ts';
 import { normalizeBatch, type BatchPlan } from '../../../core/transform/normalize-batch.ts';
+import { sortUniqueDigests } from '../../../core/transform/sort-unique-digests.ts';
 import { nodeDigestWriter } from './node-digest-writer.ts';
 import { splitRecords } from './split-records.ts';
-import { encodeDigestLines } from '../../../core/transform/digest-lines.ts';
-import { sortUniqueDigests } from '../../../core/transform/sort-unique-digests.ts';
 import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
 
-function cellsResult(
-  sequence: number,
-  columns: unknown[][],
-  rowCount: number,
-  plan: BatchPlan,
-  options: NormalizeOptions,
-): WorkerResult {
+function cellsResult(columns: unknown[][], rowCount: number, plan: BatchPlan, options: NormalizeOptions): WorkerResult {
   const result = normalizeBatch(columns, rowCount, plan, options, nodeDigestWriter);
   return {
-    sequence,
     digests: result.digests.map(({ packed, count }) => ({ buffer: packed.buffer as ArrayBuffer, count })),
     tallies: result.tallies,
     rejects: result.rejects,
@@ -35,7 +28,7 @@ export async function processBatch(
   mapping: readonly ColumnMapping[],
   options: NormalizeOptions,
 ): Promise<WorkerResult> {
-  if (batch.kind === 'cells') return cellsResult(batch.sequence, batch.columns, batch.rowCount, plan, options);
+  if (batch.kind === 'cells') return cellsResult(batch.columns, batch.rowCount, plan, options);
   // (The main thread never starts a later chunk with a byte-order mark, which the reader's decoder
   // would drop: in one stream only the file's first one is dropped.)
   let records: SourceRecord[] = [];
@@ -46,7 +39,7 @@ export async function processBatch(
   for await (const parsed of readJsonLines(chunks, context)) records = records.concat(parsed.records);
   const split = splitRecords(records, mapping);
   return {
-    ...cellsResult(batch.sequence, split.columns, split.rowCount, plan, options),
+    ...cellsResult(split.columns, split.rowCount, plan, options),
     records: { count: records.length, malformed: split.malformed, rowRecord: split.rowRecord },
   };
 }

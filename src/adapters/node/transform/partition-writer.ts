@@ -2,13 +2,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DIGEST_LINE_BYTES, encodeDigestLines } from '../../../core/transform/digest-lines.ts';
+import { DIGEST_LINE_BYTES } from '../../../core/transform/digest-lines.ts';
 import type { ManifestFile } from '../../../core/transform/manifest.ts';
 import { partitionFileName } from '../../../core/transform/partition-names.ts';
 import { fsyncDirectory } from './output-folder.ts';
-
-/** Digests encoded per write: bounds the line buffer (65 bytes each) to about 4 MiB. */
-const LINES_PER_WRITE = 64 * 1024;
 
 /**
  * Writes one type's sorted unique digests as `part-00000.csv`, … of at most `linesPerFile` lines,
@@ -46,14 +43,6 @@ export class PartitionWriter {
       this.bytes += slice.byteLength;
       first += take;
       if (this.rows === this.linesPerFile) await this.closeFile();
-    }
-  }
-
-  /** Writes `count` packed digests as hex lines. */
-  async write(packed: Uint8Array, count: number): Promise<void> {
-    for (let first = 0; first < count; first += LINES_PER_WRITE) {
-      const take = Math.min(LINES_PER_WRITE, count - first);
-      await this.writeLines(encodeDigestLines(packed, first, take), take);
     }
   }
 

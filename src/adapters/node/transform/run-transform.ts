@@ -160,7 +160,6 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
     let bytesBefore = 0;
     const pending: PendingBatch[] = [];
-    let sequence = 0;
     const settleOldest = async (): Promise<void> => {
       const oldest = pending.shift() as PendingBatch;
       const result = oldest.result ? await oldest.result : null;
@@ -195,10 +194,9 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
         for await (const bytes of chunks) {
           request.signal?.throwIfAborted();
           request.onBatch?.({ source: source.name });
-          const result = pool.submit({ kind: 'jsonl', sequence, bytes, first });
+          const result = pool.submit({ kind: 'jsonl', bytes, first });
           result.catch(() => undefined);
           first = false;
-          sequence += 1;
           pending.push({
             source: source.name,
             firstRecordNumber: 0,
@@ -238,11 +236,10 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
           result: null,
         };
         if (split.rowCount > 0) {
-          const result = pool.submit({ kind: 'cells', sequence, rowCount: split.rowCount, columns: split.columns });
+          const result = pool.submit({ kind: 'cells', rowCount: split.rowCount, columns: split.columns });
           // Awaited in order later; a worker failure must not surface as an unhandled rejection first.
           result.catch(() => undefined);
           entry.result = result;
-          sequence += 1;
         }
         pending.push(entry);
         while (pending.length >= pool.capacity) await settleOldest();

@@ -1,5 +1,6 @@
 // Worker thread: normalizes and hashes batches sent by run-transform: cells the main thread parsed,
-// or raw JSON Lines chunks it parses itself; in the final phase it sorts groups of digests. Results go back with their digest buffers transferred, not copied.
+// or raw JSON Lines chunks it parses itself; in the final phase it sorts groups of digests.
+// Results go back with their buffers transferred, not copied.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NormalizeOptions } from '../../../core/identifiers/normalize-options.ts';
 import type { ColumnMapping } from '../../../core/plan.ts';

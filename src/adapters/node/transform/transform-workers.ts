@@ -34,8 +34,8 @@ export class TransformWorkerPool {
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (result: never) => void; reject: (error: unknown) => void }>();
   private failure: unknown = null;
+  /** Id of the next message; also picks its worker, round robin. */
   private next = 0;
-  private nextId = 0;
 
   /** The workers parse JSON Lines chunks themselves (WorkerJsonLinesBatch). */
   readonly parsesJsonLines = true;
@@ -84,10 +84,9 @@ export class TransformWorkerPool {
 
   private post<T>(message: WorkerEnvelope['message'], transfer: ArrayBuffer[]): Promise<T> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    const worker = this.workers[this.next % this.workers.length] as Worker;
+    const id = this.next;
     this.next += 1;
-    const id = this.nextId;
-    this.nextId += 1;
+    const worker = this.workers[id % this.workers.length] as Worker;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (result: never) => void, reject });
       worker.postMessage({ id, message } satisfies WorkerEnvelope, transfer);

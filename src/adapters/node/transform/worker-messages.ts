@@ -1,7 +1,6 @@
 /** Main thread → worker: the mapped cells of one batch's readable records (parsed on the main thread). */
 export interface WorkerCellsBatch {
   kind: 'cells';
-  sequence: number;
   rowCount: number;
   /** columns[m][row]: the cell of mapping entry m. */
   columns: unknown[][];
@@ -13,7 +12,6 @@ export interface WorkerCellsBatch {
  */
 export interface WorkerJsonLinesBatch {
   kind: 'jsonl';
-  sequence: number;
   bytes: Uint8Array;
   first: boolean;
 }
@@ -43,7 +41,6 @@ export interface WorkerEnvelope {
 
 /** Worker → main thread. */
 export interface WorkerResult {
-  sequence: number;
   /** Per type: packed 32-byte digests (transferred). */
   digests: Array<{ buffer: ArrayBuffer; count: number }>;
   tallies: number[][];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PartitionWriter } from '../../../../src/adapters/node/transform/partition-writer.ts';
+import { encodeDigestLines } from '../../../../src/core/transform/digest-lines.ts';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -17,7 +18,7 @@ describe('PartitionWriter durability', () => {
     const writer = new PartitionWriter(outDir, 'email_sha256', 2, (directory) =>
       events.push(`sync ${directory} (${readdirSync(join(outDir, 'email_sha256')).length} files)`),
     );
-    await writer.write(new Uint8Array(32 * 3).fill(7), 3);
+    await writer.writeLines(encodeDigestLines(new Uint8Array(32 * 3).fill(7), 0, 3), 3);
     expect(events).toEqual([]);
     const files = await writer.finish();
     expect(files.map((file) => file.rows)).toEqual([2, 1]);
