@@ -3,6 +3,7 @@ prefix listing with the engine's skip rules, ranged reads, part-file uploads and
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import types
 
@@ -88,12 +89,16 @@ def test_ranged_read_and_format_detection(fake_s3):
 
 def test_output_store_uploads_parts_and_manifest(fake_s3):
     output = job_main.S3OutputStore("s3://b/out/run-1/")
-    digests = iter(["0" * 64, "1" * 64, "2" * 64])
-    files = audience_job.write_digest_parts(digests, "email_sha256", 65 * 2, output)
-    assert [f["path"] for f in files] == ["email_sha256/part-00000.csv", "email_sha256/part-00001.csv"]
-    assert (
-        fake_s3.objects[("b", "out/run-1/email_sha256/part-00000.csv")] == ("0" * 64 + "\n" + "1" * 64 + "\n").encode()
-    )
+    first = ("0" * 64 + "\n" + "1" * 64 + "\n").encode()
+    entry = audience_job.write_part_file("email_sha256/part-00000.csv", iter(["0" * 64, "1" * 64]), output)
+    audience_job.write_part_file("email_sha256/part-00001.csv", iter(["2" * 64]), output)
+    assert entry == {
+        "path": "email_sha256/part-00000.csv",
+        "rows": 2,
+        "bytes": 130,
+        "md5": hashlib.md5(first).hexdigest(),
+    }
+    assert fake_s3.objects[("b", "out/run-1/email_sha256/part-00000.csv")] == first
     assert output.list("email_sha256") == ["email_sha256/part-00000.csv", "email_sha256/part-00001.csv"]
     output.write_atomically("manifest.json", b"{}\n")
     assert fake_s3.puts[-1] == "out/run-1/manifest.json"

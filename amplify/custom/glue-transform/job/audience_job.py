@@ -604,48 +604,6 @@ def _csv_field(value: Any) -> str:
     return text
 
 
-def write_digest_parts(digests: Iterator[str], folder: str, max_file_bytes: int, output: OutputStore) -> list[dict]:
-    """Sorted digests into `<folder>/part-NNNNN.csv`, each at most max_file_bytes (whole lines)."""
-    rows_per_file = max(1, max_file_bytes // DIGEST_LINE_BYTES)
-    files: list[dict] = []
-    handle: BinaryIO | None = None
-    md5 = hashlib.md5()
-    rows = 0
-    buffer: list[bytes] = []
-
-    def close_current() -> None:
-        nonlocal handle, rows, md5, buffer
-        if handle is None:
-            return
-        if buffer:
-            chunk = b"".join(buffer)
-            handle.write(chunk)
-            md5.update(chunk)
-            buffer = []
-        handle.close()
-        files[-1].update(rows=rows, bytes=rows * DIGEST_LINE_BYTES, md5=md5.hexdigest())
-        handle = None
-
-    for digest in digests:
-        if handle is None:
-            path = f"{folder}/part-{len(files):05d}.csv"
-            files.append({"path": path})
-            handle = output.open_write(path)
-            md5 = hashlib.md5()
-            rows = 0
-        buffer.append(digest.encode("ascii") + b"\n")
-        rows += 1
-        if len(buffer) >= 8192:
-            chunk = b"".join(buffer)
-            handle.write(chunk)
-            md5.update(chunk)
-            buffer = []
-        if rows == rows_per_file:
-            close_current()
-    close_current()
-    return [{"path": f["path"], "rows": f["rows"], "bytes": f["bytes"], "md5": f["md5"]} for f in files]
-
-
 def write_part_file(path: str, digests: Iterable[str], output: OutputStore) -> dict:
     """One part file of sorted digests, one per line; its manifest entry (rows, bytes, MD5)."""
     md5 = hashlib.md5()
