@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, Protocol, Sequence
 from pyspark import RDD, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import IntegerType
 
 import audience_records as R
 import audience_transforms as T
@@ -436,17 +437,24 @@ def _file_rows(
 
 
 def _json_line_rows(
-    source_index: int, numbered_lines: Iterable[tuple[str, int]], columns: list[str], invisible: str
+    source_index: int, chunk: int, first_split: bool, lines: Iterable[str], columns: list[str], invisible: str
 ) -> Iterator[tuple]:
+    """Rows of the records schema from one split of a JSON Lines file, numbered within the split
+    (number_records adds the splits before it); `chunk` names the split."""
     malformed_cells = (None, None) * len(columns)
-    for line, index in numbered_lines:
-        if index == 0 and line.startswith("\ufeff"):
+    number = 0
+    for line in lines:
+        if R.is_blank_line(line):
+            continue
+        # The file's first record (Hadoop drops a BOM at the very start; this is one after blank lines).
+        if number == 0 and first_split and line.startswith("\ufeff"):
             line = line[1:]
+        number += 1
         record = R.json_line_record(line)
         if record is None:
-            yield (source_index, index + 1, True) + malformed_cells
+            yield (source_index, number, True) + malformed_cells + (chunk,)
         else:
-            yield (source_index, index + 1, False) + R.record_cells(record, columns, invisible)
+            yield (source_index, number, False) + R.record_cells(record, columns, invisible) + (chunk,)
 
 
 def _survey_lines(lines: Iterable[str], delimiter: str) -> tuple[int, bool]:
@@ -551,8 +559,13 @@ def read_records(
     sc = spark.sparkContext
     invisible = rules["invisibleClass"]
     columns = [entry["column"] for entry in mapping]
-    schema = T.record_schema(len(columns))
+    schema = T.record_schema(len(columns)).add("chunk", IntegerType(), False)
     rdds = []
+    chunks = 0  # splits of JSON Lines files numbered so far (the others are numbered by their reader)
+
+    def whole(rows: RDD) -> RDD:
+        return rows.map(lambda row: row + (-1,))
+
     for source_index, source in enumerate(inputs):
         location = store.spark_path(source.path)
         if source.bytes == 0:
@@ -562,35 +575,74 @@ def read_records(
             present = [column for column in dict.fromkeys(columns) if column in frame.columns]
             selected = frame.select(*[F.col("`" + column.replace("`", "``") + "`") for column in present])
             rdds.append(
-                selected.rdd.map(tuple)
-                .zipWithIndex()
-                .mapPartitions(lambda rows, i=source_index, p=present: _parquet_rows(i, rows, p, columns, invisible))
+                whole(
+                    selected.rdd.map(tuple)
+                    .zipWithIndex()
+                    .mapPartitions(
+                        lambda rows, i=source_index, p=present: _parquet_rows(i, rows, p, columns, invisible)
+                    )
+                )
             )
         elif source.format == "jsonl" and source.compression == "none":
-            # Splittable: lines end at "\n" only (like the engine); zipWithIndex numbers records in file order.
+            # Splittable: lines end at "\n" only (like the engine); each split numbers its own records
+            # and number_records adds the counts of the splits before it (no counting pass of its own).
             lines = spark.read.option("lineSep", "\n").text(location).rdd.map(lambda row: row[0])
-            numbered = lines.filter(lambda line: not R.is_blank_line(line)).zipWithIndex()
             rdds.append(
-                numbered.mapPartitions(lambda rows, i=source_index: _json_line_rows(i, rows, columns, invisible))
+                lines.mapPartitionsWithIndex(
+                    lambda split, part, i=source_index, first=chunks: _json_line_rows(
+                        i, first + split, split == 0, part, columns, invisible
+                    )
+                )
             )
+            chunks += lines.getNumPartitions()
         elif (
             split_csv
             and source.format in ("csv", "tsv")
             and source.compression == "none"
             and (rows := split_delimited(spark, source_index, source, store, columns, invisible)) is not None
         ):
-            rdds.append(rows)
+            rdds.append(whole(rows))
         else:
             # gzip is not splittable and a JSON array / a CSV with quoted line breaks needs its whole text: one task per file.
             rdds.append(
-                sc.binaryFiles(location, 1).flatMap(
-                    lambda item, i=source_index, s=source: _file_rows(i, item[1], s, columns, invisible)
+                whole(
+                    sc.binaryFiles(location, 1).flatMap(
+                        lambda item, i=source_index, s=source: _file_rows(i, item[1], s, columns, invisible)
+                    )
                 )
             )
     if not rdds:
         return spark.createDataFrame([], schema)
     # Rows are built to the schema by our own parsers: skip the per-row Python type check.
     return spark.createDataFrame(sc.union(rdds) if len(rdds) > 1 else rdds[0], schema, verifySchema=False)
+
+
+def number_records(records: DataFrame) -> tuple[DataFrame, int, int]:
+    """(records with their record numbers in the file, records read, malformed records), from one
+    aggregate over the records: the rows of a JSON Lines split (chunk ≥ 0) are numbered within it,
+    and the splits before it in the same file hold the records that come first."""
+    tallies = records.groupBy("source_index", "chunk", "malformed").count().collect()
+    records_read = sum(row["count"] for row in tallies)
+    malformed = sum(row["count"] for row in tallies if row["malformed"])
+    sizes: dict[int, tuple[int, int]] = {}  # chunk → (source, records)
+    for row in tallies:
+        if row["chunk"] >= 0:
+            source, size = sizes.get(row["chunk"], (row["source_index"], 0))
+            sizes[row["chunk"]] = (source, size + row["count"])
+    if not sizes:
+        return records.drop("chunk"), records_read, malformed
+    offsets: list[int] = []
+    previous_source, total = None, 0
+    for chunk in range(max(sizes) + 1):
+        source, size = sizes.get(chunk, (previous_source, 0))  # an empty split adds nothing
+        if source != previous_source:
+            previous_source, total = source, 0
+        offsets.append(total)
+        total += size
+    chunk = F.col("chunk")
+    offset = F.element_at(F.array(*[F.lit(value) for value in offsets]), chunk + 1)
+    number = F.when(chunk >= 0, F.col("record_number") + offset).otherwise(F.col("record_number"))
+    return records.withColumn("record_number", number).drop("chunk"), records_read, malformed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,22 +658,31 @@ def _csv_field(value: Any) -> str:
 
 def write_part_file(path: str, digests: Iterable[str], output: OutputStore) -> dict:
     """One part file of sorted digests, one per line; its manifest entry (rows, bytes, MD5)."""
+    chunks = (("".join(f"{digest}\n" for digest in batch).encode("ascii"), len(batch)) for batch in _batched(digests))
+    return write_part_chunks(path, chunks, output)
+
+
+def _batched(items: Iterable[str], size: int = 8192) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def write_part_chunks(path: str, chunks: Iterable[tuple[bytes, int]], output: OutputStore) -> dict:
+    """A part file from (digest lines as bytes, how many lines) chunks; its manifest entry."""
     md5 = hashlib.md5()
     rows = 0
-    buffer: list[bytes] = []
     with output.open_write(path) as handle:
-        for digest in digests:
-            buffer.append(digest.encode("ascii") + b"\n")
-            rows += 1
-            if len(buffer) >= 8192:
-                chunk = b"".join(buffer)
-                handle.write(chunk)
-                md5.update(chunk)
-                buffer = []
-        chunk = b"".join(buffer)
-        handle.write(chunk)
-        md5.update(chunk)
+        for chunk, lines in chunks:
+            handle.write(chunk)
+            md5.update(chunk)
+            rows += lines
     return {"path": path, "rows": rows, "bytes": rows * DIGEST_LINE_BYTES, "md5": md5.hexdigest()}
+
+
+def _digest_lines(digests: Any) -> bytes:
+    """A pyarrow string array of digests as their lines, "\\n"-terminated."""
+    return ("\n".join(digests.to_pylist()) + "\n").encode("ascii")
 
 
 def write_parts_in_parallel(
@@ -630,46 +691,85 @@ def write_parts_in_parallel(
     """Each type's sorted distinct digests as `<folder>/part-NNNNN.csv`, written by the executors.
 
     The same files as the engine's, byte for byte: `pairs` is sorted by (type, digest) — a range
-    partitioning — and numbered in that order (zipWithIndex); from the per-type counts the driver
-    knows which global numbers make up each part file (at most max_file_bytes of whole lines), so each
-    file is one task that receives exactly its digests, sorted by number, and writes them. The
-    manifest entries come back from the tasks; no digest goes through the driver.
+    partitioning — and cached; one aggregate counts each partition's digests per type, from which
+    the driver knows every digest's global number (its partition's start + its place in the
+    partition) and so the part file it belongs to (at most max_file_bytes of whole lines). The
+    digests are then range-partitioned by file, sorted, and each task writes its files. The manifest
+    entries come back from the tasks; no digest goes through the driver or a Python row object.
     """
     rows_per_file = max(1, max_file_bytes // DIGEST_LINE_BYTES)
     pairs = pairs.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        counts = {row["identifier_type"]: row["count"] for row in pairs.groupBy("identifier_type").count().collect()}
-        # Plan: files in (type, digest) order; type_bounds[i] = (first global number, first file index).
+        partition = F.spark_partition_id()
+        tallies = pairs.groupBy(partition.alias("partition"), "identifier_type").count().collect()
+        counts: dict[str, int] = {}
+        partition_sizes: dict[int, int] = {}
+        for row in tallies:
+            counts[row["identifier_type"]] = counts.get(row["identifier_type"], 0) + row["count"]
+            partition_sizes[row["partition"]] = partition_sizes.get(row["partition"], 0) + row["count"]
+        # Plan: files in (type, digest) order; per type its first global number and first file index.
         files: list[tuple[str, int]] = []
-        type_bounds: list[tuple[int, int]] = []
+        type_bounds: dict[str, tuple[int, int]] = {}
         position = 0
         for identifier_type in sorted(counts):  # Spark's string order for these ASCII names
-            type_bounds.append((position, len(files)))
+            type_bounds[identifier_type] = (position, len(files))
             file_count = -(-counts[identifier_type] // rows_per_file)
             files.extend((identifier_type, number) for number in range(file_count))
             position += counts[identifier_type]
         if not files:
             return {}
-        starts = [start for start, _ in type_bounds]
-
-        def file_of(number: int) -> int:
-            kind = bisect.bisect_right(starts, number) - 1
-            start, first_file = type_bounds[kind]
-            return first_file + (number - start) // rows_per_file
-
+        partition_count = max(partition_sizes) + 1
+        starts = list(itertools.accumulate((partition_sizes.get(p, 0) for p in range(partition_count)), initial=0))
+        # monotonically_increasing_id is (partition << 33) + the row's place in its partition. It counts
+        # the rows it is evaluated on: one projection of its own evaluates it exactly once per row.
+        place = F.monotonically_increasing_id().bitwiseAND((1 << 33) - 1)
+        number = F.element_at(F.array(*[F.lit(start) for start in starts[:-1]]), partition + 1) + place
+        numbered = pairs.select("identifier_type", "digest", number.alias("number"))
+        kinds = sorted(type_bounds)
+        kind = F.create_map(*[F.lit(value) for index, t in enumerate(kinds) for value in (t, index + 1)])[
+            F.col("identifier_type")
+        ]
+        type_start = F.element_at(F.array(*[F.lit(type_bounds[t][0]) for t in kinds]), kind)
+        first_file = F.element_at(F.array(*[F.lit(type_bounds[t][1]) for t in kinds]), kind)
+        # A double holds these whole numbers exactly (below 2**53).
+        file_index = first_file + F.floor((F.col("number") - type_start) / F.lit(rows_per_file)).cast("int")
         folders = {t: rules["identifierTypes"][t]["outputFolder"] for t in counts}
 
-        def write_partition(index: int, numbered: Iterator[tuple[int, str]]) -> Iterator[tuple[int, dict]]:
-            identifier_type, number = files[index]
-            path = f"{folders[identifier_type]}/part-{number:05d}.csv"
-            yield index, write_part_file(path, (digest for _, digest in numbered), output)
+        def write_files(batches: Iterator[Any]) -> Iterator[Any]:
+            import pyarrow as pa
 
-        numbered = pairs.rdd.map(lambda row: row["digest"]).zipWithIndex().map(lambda pair: (pair[1], pair[0]))
-        written = dict(
-            numbered.repartitionAndSortWithinPartitions(len(files), file_of)
-            .mapPartitionsWithIndex(write_partition)
+            current: int | None = None
+            chunks: list[tuple[bytes, int]] = []
+
+            def finish() -> Any:
+                identifier_type, part = files[current]
+                path = f"{folders[identifier_type]}/part-{part:05d}.csv"
+                entry = write_part_chunks(path, chunks, output)
+                return pa.RecordBatch.from_pylist([{"file": current, "entry": json.dumps(entry)}])
+
+            for batch in batches:
+                indexes = batch.column(0).to_pylist()
+                digests = batch.column(1)
+                start = 0
+                while start < len(indexes):  # the batch is sorted by file: runs of one file each
+                    end = bisect.bisect_right(indexes, indexes[start], lo=start)
+                    if indexes[start] != current:
+                        if current is not None:
+                            yield finish()
+                        current, chunks = indexes[start], []
+                    chunks.append((_digest_lines(digests.slice(start, end - start)), end - start))
+                    start = end
+            if current is not None:
+                yield finish()
+
+        written = {
+            row["file"]: json.loads(row["entry"])
+            for row in numbered.select(file_index.alias("file"), "digest")
+            .repartitionByRange(len(files), "file")
+            .sortWithinPartitions("file", "digest")
+            .mapInArrow(write_files, "file long, entry string")
             .collect()
-        )
+        }
     finally:
         pairs.unpersist()
     by_type: dict[str, list[dict]] = {}
@@ -679,35 +779,46 @@ def write_parts_in_parallel(
 
 
 def write_rejects(
-    rows: Iterator[Any],
+    rows: DataFrame,
     inputs: Sequence[InputFile],
     mapping: Sequence[dict],
     output: OutputStore,
     shown: dict[str, str] | None = None,
 ) -> int:
-    """rejects.csv: record number, source, column, type and reason — never the raw value (a column
-    named like an identifier is masked, `shown`); file and column names guarded against spreadsheet formulas."""
+    """rejects.csv from the reject rows (source_index, record_number, mapping_index, reason; -1: the
+    whole record): record number, source, column, type and reason — never the raw value (a column
+    named like an identifier is masked, `shown`); file and column names guarded against spreadsheet
+    formulas. The executors format and sort the lines; the driver only appends their bytes."""
     shown = shown or {}
+    sources = [F.lit("," + _csv_field(R.spreadsheet_safe(source.path)) + ",") for source in inputs]
+    # Per mapping index, -1 (a malformed record: no column, no type) first.
+    cells = [F.lit(",")] + [
+        F.lit(
+            _csv_field(R.spreadsheet_safe(shown.get(entry["column"], entry["column"])))
+            + ","
+            + _csv_field(entry["type"])
+        )
+        for entry in mapping
+    ]
+    line = F.concat(
+        F.col("record_number").cast("string"),
+        F.element_at(F.array(*sources), F.col("source_index") + 1),
+        F.element_at(F.array(*cells), F.col("mapping_index") + 2),
+        F.lit(","),
+        F.col("reason"),  # a rules.json reason key (snake_case): nothing to quote
+    )
+    lines = rows.orderBy("source_index", "record_number", "mapping_index").select(line.alias("line"))
+
+    def chunks(part: Iterator[Any]) -> Iterator[tuple[bytes, int]]:
+        for batch in _batched(row[0] for row in part):
+            yield ("\n".join(batch) + "\n").encode("utf-8"), len(batch)
+
     count = 0
     with output.open_write(REJECTS_FILE) as handle:
         handle.write(REJECTS_HEADER.encode("utf-8"))
-        lines: list[str] = []
-        for row in rows:
-            index = row["mapping_index"]
-            column, identifier_type = (mapping[index]["column"], mapping[index]["type"]) if index >= 0 else ("", "")
-            fields = [
-                str(row["record_number"]),
-                R.spreadsheet_safe(inputs[row["source_index"]].path),
-                R.spreadsheet_safe(shown.get(column, column)),
-                identifier_type,
-                row["reason"],
-            ]
-            lines.append(",".join(_csv_field(field) for field in fields) + "\n")
-            count += 1
-            if len(lines) >= 8192:
-                handle.write("".join(lines).encode("utf-8"))
-                lines = []
-        handle.write("".join(lines).encode("utf-8"))
+        for chunk, size in lines.rdd.mapPartitions(chunks).toLocalIterator(prefetchPartitions=True):
+            handle.write(chunk)
+            count += size
     return count
 
 
@@ -751,9 +862,7 @@ def run_transform(spark: SparkSession, config: JobConfig, input_store: InputStor
 def _transform_records(spark, records, inputs, mapping, options, config, output) -> dict:
     rules = config.rules
     shown = display_columns(spark, [entry["column"] for entry in mapping], rules)
-    tallies = records.groupBy("malformed").count().collect()
-    malformed_count = sum(row["count"] for row in tallies if row["malformed"])
-    records_read = sum(row["count"] for row in tallies)
+    records, records_read, malformed_count = number_records(records)
 
     results = T.normalize_cells(T.records_to_cells(records, mapping), rules, options).persist(
         StorageLevel.MEMORY_AND_DISK
@@ -798,8 +907,7 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
         cell_rejects = results.where(F.col("status") == T.STATUS_REJECTED).select(
             "source_index", "record_number", "mapping_index", "reason"
         )
-        reject_rows = malformed_rows.unionByName(cell_rejects).orderBy("source_index", "record_number", "mapping_index")
-        rejects_count = write_rejects(reject_rows.toLocalIterator(), inputs, mapping, output, shown)
+        rejects_count = write_rejects(malformed_rows.unionByName(cell_rejects), inputs, mapping, output, shown)
     finally:
         results.unpersist()
 
