@@ -864,9 +864,7 @@ def _transform_records(spark, records, inputs, mapping, options, config, output)
     shown = display_columns(spark, [entry["column"] for entry in mapping], rules)
     records, records_read, malformed_count = number_records(records)
 
-    results = T.normalize_cells(T.records_to_cells(records, mapping), rules, options).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
+    results = T.normalize_records(records, mapping, rules, options).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         outcomes = T.count_outcomes(results)
         prepare_output(output, rules)

@@ -159,15 +159,21 @@ def phone_udf(region: str, phone_format: str):
     return normalize_phones
 
 
-def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
+DEVICE_TYPES = ("IDFA", "GAID", "MAID")
+
+
+def normalize_cells(cells: DataFrame, rules: dict, options: dict, types: Sequence[str] | None = None) -> DataFrame:
     """Adds `status`, `reason`, `normalized` and `digest` to cells (`identifier_type`, `text`, `kind`).
 
     Mirrors normalize-identifier.ts. `digest` is the lowercase hex SHA-256 of the UTF-8 normalized
     value (Spark's sha2), or the lowercased pre-hashed value itself (step 4); null for empty or
     rejected cells. Patterns come from rules.json (valid Java regex, used by rlike/regexp_replace).
     Each step is its own column so Spark evaluates a regex once per cell (it does not inline a
-    costly expression used twice), and each type's work only runs on that type's cells.
+    costly expression used twice), and each type's work only runs on that type's cells. `types`:
+    the identifier types the cells can hold (default all) — only their steps are planned, so a
+    frame of emails never ships its cells to the phone step's Python worker.
     """
+    types = set(rules["identifierTypes"] if types is None else types)
     white_space = rules["whiteSpaceClass"]
     # \\z, not $: Java's $ also matches before a final line terminator.
     edge_white_space = f"^{white_space}+|{white_space}+\\z"
@@ -186,83 +192,106 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
     )
     shared = F.col("shared")
     typed = shared.isNull()
+    # Per type present: (its cells, status, reason, normalized value) once the shared steps left it typed.
+    steps = []
 
-    # EMAIL: white space removed, then lowercased. Spark's lower() is Java's, whose final-sigma rule
-    # differs from JavaScript's (Σ → ς/σ); non-ASCII addresses are lowercased by Python, as JS does.
-    staged = staged.withColumn(
-        "email_spaced", F.when(typed & (identifier_type == "EMAIL"), F.regexp_replace(cleaned, f"{white_space}+", ""))
-    )
-    spaced = F.col("email_spaced")
-    staged = staged.withColumn("email_unicode", unicode_lower_udf(F.when(spaced.rlike("[^\\x00-\\x7F]"), spaced)))
-    staged = staged.withColumn("email", F.coalesce(F.col("email_unicode"), F.lower(spaced)))
-    staged = staged.withColumn("email_valid", F.col("email").rlike(rules["emailPattern"]))
-    email = F.col("email")
-    local = F.substring_index(F.substring_index(email, "@", 1), "+", 1)
-    domain = F.substring_index(email, "@", -1)
-    if options["emailDots"] == "strip-all":
-        local = F.regexp_replace(local, r"\.", "")
-    elif options["emailDots"] == "strip-gmail":
-        local = F.when(domain.isin(*rules["gmailDomains"]), F.regexp_replace(local, r"\.", "")).otherwise(local)
-    staged = staged.withColumn("email_local", F.when(F.col("email_valid"), local))
-    email_ok = F.col("email_valid") & (F.col("email_local") != "")
-    email_normalized = F.concat(F.col("email_local"), F.lit("@"), domain)
+    if "EMAIL" in types:
+        # EMAIL: white space removed, then lowercased. Spark's lower() is Java's, whose final-sigma rule
+        # differs from JavaScript's (Σ → ς/σ); non-ASCII addresses are lowercased by Python, as JS does.
+        is_email = identifier_type == "EMAIL"
+        staged = staged.withColumn(
+            "email_spaced", F.when(typed & is_email, F.regexp_replace(cleaned, f"{white_space}+", ""))
+        )
+        spaced = F.col("email_spaced")
+        staged = staged.withColumn("email_unicode", unicode_lower_udf(F.when(spaced.rlike("[^\\x00-\\x7F]"), spaced)))
+        staged = staged.withColumn("email", F.coalesce(F.col("email_unicode"), F.lower(spaced)))
+        staged = staged.withColumn("email_valid", F.col("email").rlike(rules["emailPattern"]))
+        email = F.col("email")
+        local = F.substring_index(F.substring_index(email, "@", 1), "+", 1)
+        domain = F.substring_index(email, "@", -1)
+        if options["emailDots"] == "strip-all":
+            local = F.regexp_replace(local, r"\.", "")
+        elif options["emailDots"] == "strip-gmail":
+            local = F.when(domain.isin(*rules["gmailDomains"]), F.regexp_replace(local, r"\.", "")).otherwise(local)
+        staged = staged.withColumn("email_local", F.when(F.col("email_valid"), local))
+        email_ok = F.col("email_valid") & (F.col("email_local") != "")
+        email_normalized = F.concat(F.col("email_local"), F.lit("@"), domain)
+        steps.append(
+            (
+                is_email,
+                F.when(email_ok, STATUS_OK).otherwise(STATUS_REJECTED),
+                F.when(~email_ok, "invalid_email"),
+                F.when(email_ok, email_normalized),
+            )
+        )
 
-    # PHONE: only the cells that reach the phone step are sent to Python (vectorized, phonenumbers).
-    phone_input = F.when(typed & (identifier_type == "PHONE"), cleaned)
-    staged = staged.withColumn("phone", phone_udf(options["phoneRegion"], options["phoneFormat"])(phone_input))
-    phone = F.col("phone")
+    if "PHONE" in types:
+        # PHONE: only the cells that reach the phone step are sent to Python (vectorized, phonenumbers).
+        is_phone = identifier_type == "PHONE"
+        phone_input = F.when(typed & is_phone, cleaned)
+        staged = staged.withColumn("phone", phone_udf(options["phoneRegion"], options["phoneFormat"])(phone_input))
+        phone = F.col("phone")
+        steps.append(
+            (
+                is_phone,
+                F.when(phone.isNotNull(), STATUS_OK).otherwise(STATUS_REJECTED),
+                F.when(phone.isNull(), "invalid_phone"),
+                phone,
+            )
+        )
 
-    # IDFA / GAID / MAID
-    device = F.when(typed & identifier_type.isin("IDFA", "GAID", "MAID"), F.lower(cleaned))
-    staged = staged.withColumn("device_lower", device)
-    device = F.col("device_lower")
-    device = F.when(
-        device.rlike(rules["deviceIdCompactPattern"]),
-        F.concat_ws(
-            "-",
-            F.substring(device, 1, 8),
-            F.substring(device, 9, 4),
-            F.substring(device, 13, 4),
-            F.substring(device, 17, 4),
-            F.substring(device, 21, 12),
-        ),
-    ).otherwise(device)
-    staged = staged.withColumn("device", device)
-    device = F.col("device")
-    staged = staged.withColumn(
-        "device_problem",
-        F.when(~device.rlike(rules["deviceIdPattern"]), "invalid_device_id").when(
-            device == F.lit(rules["zeroDeviceId"]), "zero_device_id"
-        ),
-    )
-    device_ok = F.col("device_problem").isNull()
+    if types & set(DEVICE_TYPES):
+        # IDFA / GAID / MAID
+        is_device = identifier_type.isin(*DEVICE_TYPES)
+        staged = staged.withColumn("device_lower", F.when(typed & is_device, F.lower(cleaned)))
+        device = F.col("device_lower")
+        device = F.when(
+            device.rlike(rules["deviceIdCompactPattern"]),
+            F.concat_ws(
+                "-",
+                F.substring(device, 1, 8),
+                F.substring(device, 9, 4),
+                F.substring(device, 13, 4),
+                F.substring(device, 17, 4),
+                F.substring(device, 21, 12),
+            ),
+        ).otherwise(device)
+        staged = staged.withColumn("device", device)
+        device = F.col("device")
+        staged = staged.withColumn(
+            "device_problem",
+            F.when(~device.rlike(rules["deviceIdPattern"]), "invalid_device_id").when(
+                device == F.lit(rules["zeroDeviceId"]), "zero_device_id"
+            ),
+        )
+        device_ok = F.col("device_problem").isNull()
+        steps.append(
+            (
+                is_device,
+                F.when(device_ok, STATUS_OK).otherwise(STATUS_REJECTED),
+                F.col("device_problem"),
+                F.when(device_ok, device),
+            )
+        )
 
     reject_prehashed = options["prehashed"] == "reject"
-    is_email = identifier_type == "EMAIL"
-    is_phone = identifier_type == "PHONE"
     status = (
         F.when(shared == "not_text", STATUS_REJECTED)
         .when(shared == "empty", STATUS_EMPTY)
         .when(shared == "prehashed", STATUS_REJECTED if reject_prehashed else STATUS_PREHASHED)
-        .when(is_email, F.when(email_ok, STATUS_OK).otherwise(STATUS_REJECTED))
-        .when(is_phone, F.when(phone.isNotNull(), STATUS_OK).otherwise(STATUS_REJECTED))
-        .otherwise(F.when(device_ok, STATUS_OK).otherwise(STATUS_REJECTED))
     )
     reason = (
         F.when(shared == "not_text", "not_text")
         .when(shared == "empty", F.lit(None))
         .when(shared == "prehashed", F.lit("prehashed_not_allowed") if reject_prehashed else F.lit(None))
-        .when(is_email, F.when(~email_ok, "invalid_email"))
-        .when(is_phone, F.when(phone.isNull(), "invalid_phone"))
-        .otherwise(F.col("device_problem"))
     )
-    normalized = (
-        F.when(shared.isin("not_text", "empty"), F.lit(None))
-        .when(shared == "prehashed", F.lit(None) if reject_prehashed else F.lower(cleaned))
-        .when(is_email, F.when(email_ok, email_normalized))
-        .when(is_phone, phone)
-        .otherwise(F.when(device_ok, device))
+    normalized = F.when(shared.isin("not_text", "empty"), F.lit(None)).when(
+        shared == "prehashed", F.lit(None) if reject_prehashed else F.lower(cleaned)
     )
+    for is_type, type_status, type_reason, type_normalized in steps:
+        status = status.when(is_type, type_status)
+        reason = reason.when(is_type, type_reason)
+        normalized = normalized.when(is_type, type_normalized)
     staged = (
         staged.withColumn("status", status)
         .withColumn("reason", reason.cast(StringType()))
@@ -286,10 +315,10 @@ def normalize_cells(cells: DataFrame, rules: dict, options: dict) -> DataFrame:
     )
 
 
-def records_to_cells(records: DataFrame, mapping: Sequence[dict]) -> DataFrame:
-    """One row per (well-formed record, mapped column): the long form normalization runs on."""
+def cell_parts(records: DataFrame, mapping: Sequence[dict]) -> list[DataFrame]:
+    """Per mapped column, one row per well-formed record: the long form normalization runs on."""
     well_formed = records.where(~F.col("malformed"))
-    parts = [
+    return [
         well_formed.select(
             "source_index",
             "record_number",
@@ -300,10 +329,18 @@ def records_to_cells(records: DataFrame, mapping: Sequence[dict]) -> DataFrame:
         )
         for index, entry in enumerate(mapping)
     ]
-    cells = parts[0]
-    for part in parts[1:]:
-        cells = cells.unionByName(part)
-    return cells
+
+
+def records_to_cells(records: DataFrame, mapping: Sequence[dict]) -> DataFrame:
+    """One row per (well-formed record, mapped column)."""
+    return functools.reduce(DataFrame.unionByName, cell_parts(records, mapping))
+
+
+def normalize_records(records: DataFrame, mapping: Sequence[dict], rules: dict, options: dict) -> DataFrame:
+    """normalize_cells over every mapped column, each planned with only its own type's steps."""
+    parts = cell_parts(records, mapping)
+    normalized = [normalize_cells(part, rules, options, [entry["type"]]) for part, entry in zip(parts, mapping)]
+    return functools.reduce(DataFrame.unionByName, normalized)
 
 
 def count_outcomes(results: DataFrame) -> dict[tuple[str, str, str | None], int]:
