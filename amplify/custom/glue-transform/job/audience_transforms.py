@@ -339,7 +339,9 @@ def records_to_cells(records: DataFrame, mapping: Sequence[dict]) -> DataFrame:
 def normalize_records(records: DataFrame, mapping: Sequence[dict], rules: dict, options: dict) -> DataFrame:
     """normalize_cells over every mapped column, each planned with only its own type's steps."""
     parts = cell_parts(records, mapping)
-    normalized = [normalize_cells(part, rules, options, [entry["type"]]) for part, entry in zip(parts, mapping)]
+    normalized = [
+        normalize_cells(part, rules, options, [entry["type"]]) for part, entry in zip(parts, mapping, strict=True)
+    ]
     return functools.reduce(DataFrame.unionByName, normalized)
 
 
