@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DigestSpillStore } from '../../src/adapters/node/transform/digest-spill-store.ts';
-import { sortUniqueDigests } from '../../src/core/transform/sort-unique-digests.ts';
+import { sortUniqueDigestLines } from '../../src/core/transform/sort-unique-digests.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'spill-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -15,9 +15,9 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 function drain(store: DigestSpillStore): string[] {
   const lines: string[] = [];
   for (const group of store.groups()) {
-    const { digests, count } = sortUniqueDigests(group.packed, group.count, group.commonPrefixBytes);
-    for (let index = 0; index < count; index += 1)
-      lines.push(Buffer.from(digests.subarray(index * 32, index * 32 + 32)).toString('hex'));
+    const sorted = sortUniqueDigestLines(group.packed, group.count, group.commonPrefixBytes);
+    const text = Buffer.from(sorted.lines).toString('latin1');
+    if (sorted.count > 0) lines.push(...text.slice(0, -1).split('\n'));
   }
   return lines;
 }

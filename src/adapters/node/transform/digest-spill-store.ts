@@ -1,6 +1,10 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
+import * as digestLines from '../../../core/transform/digest-lines.ts';
+
+// A module-local copy for the loops below (see sort-unique-digests.ts: an imported binding is
+// re-checked on every read).
+const DIGEST_BYTES = digestLines.DIGEST_BYTES;
 
 /** Smallest useful buffer: the spill files are split by leading byte, so a few digests per bucket. */
 const MIN_CAPACITY_BYTES = 256 * DIGEST_BYTES;

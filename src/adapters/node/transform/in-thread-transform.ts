@@ -2,9 +2,8 @@ import type { NormalizeOptions } from '../../../core/identifiers/normalize-optio
 import type { ColumnMapping } from '../../../core/plan.ts';
 import { readJsonLines } from '../../../core/readers/read-json-lines.ts';
 import type { SourceRecord } from '../../../core/readers/reader-context.ts';
-import { encodeDigestLines } from '../../../core/transform/digest-lines.ts';
 import { normalizeBatch, type BatchPlan } from '../../../core/transform/normalize-batch.ts';
-import { sortUniqueDigests } from '../../../core/transform/sort-unique-digests.ts';
+import { sortUniqueDigestLines } from '../../../core/transform/sort-unique-digests.ts';
 import { nodeDigestWriter } from './node-digest-writer.ts';
 import { splitRecords } from './split-records.ts';
 import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
@@ -46,8 +45,7 @@ export async function processBatch(
 
 /** Sorts and de-duplicates one group of digests and encodes it as hex lines (the final phase's work). */
 export function sortGroup(request: WorkerSortRequest): WorkerSortResult {
-  const sorted = sortUniqueDigests(request.packed, request.count, request.commonPrefixBytes);
-  return { lines: encodeDigestLines(sorted.digests, 0, sorted.count), count: sorted.count };
+  return sortUniqueDigestLines(request.packed, request.count, request.commonPrefixBytes);
 }
 
 /**
