@@ -14,30 +14,50 @@ const INSERTION_RUN = 16;
  * lines), drops duplicates and encodes the rest as hex lines (`count × 65` bytes at most).
  * `commonPrefixBytes` leading bytes are known equal (a spill bucket), so the sort key starts after them.
  *
- * Why this shape: SHA-256 digests are uniform, so a counting sort on the 16 bits after the common
- * prefix (about one digest per bucket for the groups the final phase sorts) puts nearly every digest
- * in place in two passes; a bucket holding more than one is settled by full byte comparisons — which
- * also keeps crafted inputs (pre-hashed values sharing leading bytes) exact, if slower. The lines are
- * written straight from the input in sorted order, with no sorted copy of the digests in between.
+ * Why this shape: SHA-256 digests are uniform, so a counting sort into about one bucket per digest
+ * (at most 65,536) puts nearly every digest in place in a few passes; a bucket holding more than
+ * one is settled by full byte comparisons — which also keeps crafted inputs (pre-hashed values
+ * sharing leading bytes) exact, if slower. The lines are written straight from the input in sorted
+ * order, with no sorted copy of the digests in between.
  */
 export function sortUniqueDigestLines(
   packed: Uint8Array,
   count: number,
   commonPrefixBytes = 0,
 ): { lines: Uint8Array; count: number } {
-  const keyAt = Math.min(commonPrefixBytes, DIGEST_BYTES - 2);
-  const bucketOf = new Uint16Array(count);
-  // Bucket b's digests go to order[starts[b]] … order[starts[b + 1] - 1].
-  const starts = new Uint32Array(65537);
+  // The sort key: the 4 bytes after the common prefix. The buckets split the range of keys the
+  // group actually holds (a group can span a few leading bytes) into at most 65,536 equal parts.
+  const keyAt = Math.min(commonPrefixBytes, DIGEST_BYTES - 4);
+  const keys = new Uint32Array(count);
+  let lowest = 0xffffffff;
+  let highest = 0;
   for (let index = 0; index < count; index += 1) {
     const at = index * DIGEST_BYTES + keyAt;
-    const bucket = ((packed[at] as number) << 8) | (packed[at + 1] as number);
+    const key =
+      (((packed[at] as number) << 24) |
+        ((packed[at + 1] as number) << 16) |
+        ((packed[at + 2] as number) << 8) |
+        (packed[at + 3] as number)) >>>
+      0;
+    keys[index] = key;
+    if (key < lowest) lowest = key;
+    if (key > highest) highest = key;
+  }
+  const bucketBits = Math.min(16, Math.max(4, Math.ceil(Math.log2(count + 1))));
+  const rangeBits = count === 0 ? 0 : 32 - Math.clz32(highest - lowest);
+  const shift = Math.max(0, rangeBits - bucketBits);
+  const bucketCount = 2 ** bucketBits;
+  const bucketOf = new Uint16Array(count);
+  // Bucket b's digests go to order[starts[b]] … order[starts[b + 1] - 1].
+  const starts = new Uint32Array(bucketCount + 1);
+  for (let index = 0; index < count; index += 1) {
+    const bucket = ((keys[index] as number) - lowest) >>> shift;
     bucketOf[index] = bucket;
     starts[bucket + 1] = (starts[bucket + 1] as number) + 1;
   }
-  for (let bucket = 1; bucket <= 65536; bucket += 1)
+  for (let bucket = 1; bucket <= bucketCount; bucket += 1)
     starts[bucket] = (starts[bucket] as number) + (starts[bucket - 1] as number);
-  const next = starts.slice(0, 65536);
+  const next = starts.slice(0, bucketCount);
   const order = new Uint32Array(count);
   for (let index = 0; index < count; index += 1) {
     const bucket = bucketOf[index] as number;
