@@ -3,7 +3,7 @@ import { CfnUserPoolUser, CfnUserPoolUserToGroupAttachment } from 'aws-cdk-lib/a
 import type { AuthResources } from '@aws-amplify/plugin-types';
 import { ADMINS } from './groups.ts';
 
-/** Settings defineAuth does not expose: invited users only, a strong password policy, the first admin. */
+/** Settings defineAuth does not expose: invited users only, no guest identities, a strong password policy, the first admin. */
 export function hardenUserPool(resources: AuthResources, options: { adminEmail?: string | undefined }): void {
   const userPool = resources.cfnResources.cfnUserPool;
   userPool.adminCreateUserConfig = { allowAdminCreateUserOnly: true };
@@ -17,6 +17,8 @@ export function hardenUserPool(resources: AuthResources, options: { adminEmail?:
       temporaryPasswordValidityDays: 3,
     },
   };
+  // Nothing is open to signed-out visitors: the identity pool hands credentials to members only.
+  resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = false;
   // Cognito's advanced security (compromised-credential checks) is a paid feature: left to the operator.
   if (options.adminEmail === undefined) return;
   const scope = Stack.of(userPool);
