@@ -32,7 +32,7 @@ describe('DigestSpillStore', () => {
     expect(existsSync(join(root, 'small'))).toBe(false);
   });
 
-  it('spills runs to leading-byte buckets, re-splits a bucket still too big, and returns every distinct digest in order', () => {
+  it('spills runs to leading-byte buckets, re-splits a bucket still too big, and returns every distinct digest in order', async () => {
     const store = new DigestSpillStore(join(root, 'big'), 1); // the smallest buffer: 256 digests
     const expected = new Set<string>();
     // Half of the digests start with 0x00 so that bucket outgrows the buffer and is split again.
@@ -48,7 +48,9 @@ describe('DigestSpillStore', () => {
     }
     expect(store.spillCount).toBeGreaterThan(10);
     expect(drain(store)).toEqual([...expected].sort());
-    expect(readdirSync(join(root, 'big'))).toEqual([]); // bucket files are deleted as they are consumed
+    // Bucket files are deleted as they are consumed (in the background: removed() waits for it).
+    await store.removed();
+    expect(readdirSync(join(root, 'big'))).toEqual([]);
   });
 
   it('hands an in-memory store out in groups of disjoint, ascending leading-byte ranges that hold every digest', () => {
