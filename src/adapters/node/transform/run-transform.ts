@@ -283,9 +283,13 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     };
     for (const [typeIndex, store] of stores.entries()) {
       for (const group of store.groups()) {
-        // A copy with its own buffer (Buffer#slice would share it), so transferring it to a worker
-        // detaches nothing else.
-        const packed = new Uint8Array(group.packed.subarray(0, group.count * DIGEST_BYTES));
+        // Transferred to a worker: a group that is not its buffer's only view is copied first, so
+        // the transfer detaches nothing else.
+        const bytes = group.count * DIGEST_BYTES;
+        const packed =
+          group.packed.byteOffset === 0 && group.packed.byteLength === bytes && group.packed.buffer.byteLength === bytes
+            ? group.packed
+            : new Uint8Array(group.packed.subarray(0, bytes));
         const result = pool.sortDigests({
           kind: 'sort',
           packed,
