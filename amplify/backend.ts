@@ -13,7 +13,7 @@ import { transformFailure } from './functions/transform-failure/resource.ts';
 import { ArtifactsBucket } from './custom/artifacts-bucket/resource.ts';
 import { GlueTransform } from './custom/glue-transform/resource.ts';
 import { UploadPipeline } from './custom/upload-pipeline/resource.ts';
-import { readDeploySettings } from './settings.ts';
+import { publishedSettings, readDeploySettings } from './settings.ts';
 
 const settings = readDeploySettings();
 // An existing data bucket (the Clean Rooms results bucket) replaces Amplify storage.
@@ -34,16 +34,7 @@ export const backend = defineBackend({
 hardenUserPool(backend.auth.resources, { adminEmail: settings.adminEmail });
 
 // What the web app shows of the deploy-time settings (amplify_outputs.json → custom.settings).
-backend.addOutput({
-  custom: {
-    settings: {
-      targetPlatform: settings.targetPlatform,
-      tiktokQps: settings.tiktokQps,
-      outputRetentionDays: settings.artifactsRetentionDays,
-      existingDataBucket: useExistingBucket,
-    },
-  },
-});
+backend.addOutput({ custom: { settings: publishedSettings(settings) } });
 
 // One stack for the destination's pipeline (target platform: tiktok — the only one today).
 const pipelineStack = backend.createStack(`${settings.targetPlatform}-pipeline`);

@@ -61,6 +61,16 @@ export const deploySettingsSchema = z.object({
 
 export type DeploySettings = z.output<typeof deploySettingsSchema>;
 
+/** What the web app shows of the settings: amplify_outputs.json → custom.settings (backend.ts, scripts/amplify-outputs.ts). */
+export function publishedSettings(settings: DeploySettings) {
+  return {
+    targetPlatform: settings.targetPlatform,
+    tiktokQps: settings.tiktokQps,
+    outputRetentionDays: settings.artifactsRetentionDays,
+    existingDataBucket: settings.dataBucketName !== undefined,
+  };
+}
+
 export class DeploySettingsError extends Error {
   constructor(readonly problems: string[]) {
     super(

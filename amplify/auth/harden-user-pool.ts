@@ -2,21 +2,15 @@ import { Stack } from 'aws-cdk-lib';
 import { CfnUserPoolUser, CfnUserPoolUserToGroupAttachment } from 'aws-cdk-lib/aws-cognito';
 import type { AuthResources } from '@aws-amplify/plugin-types';
 import { ADMINS } from './groups.ts';
+import { PASSWORD_POLICY } from './password-policy.ts';
 
-/** Settings defineAuth does not expose: invited users only, a strong password policy, the first admin. */
+/** Settings defineAuth does not expose: invited users only, no guest identities, a strong password policy, the first admin. */
 export function hardenUserPool(resources: AuthResources, options: { adminEmail?: string | undefined }): void {
   const userPool = resources.cfnResources.cfnUserPool;
   userPool.adminCreateUserConfig = { allowAdminCreateUserOnly: true };
-  userPool.policies = {
-    passwordPolicy: {
-      minimumLength: 14,
-      requireLowercase: true,
-      requireUppercase: true,
-      requireNumbers: true,
-      requireSymbols: true,
-      temporaryPasswordValidityDays: 3,
-    },
-  };
+  userPool.policies = { passwordPolicy: { ...PASSWORD_POLICY } };
+  // Nothing is open to signed-out visitors: the identity pool hands credentials to members only.
+  resources.cfnResources.cfnIdentityPool.allowUnauthenticatedIdentities = false;
   // Cognito's advanced security (compromised-credential checks) is a paid feature: left to the operator.
   if (options.adminEmail === undefined) return;
   const scope = Stack.of(userPool);

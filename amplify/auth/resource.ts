@@ -1,5 +1,5 @@
 import { defineAuth } from '@aws-amplify/backend';
-import { ADMINS, UPLOADERS } from './groups.ts';
+import { ADMINS, GROUPS, UPLOADERS } from './groups.ts';
 
 export { ADMINS, UPLOADERS };
 
@@ -11,5 +11,5 @@ export const auth = defineAuth({
   loginWith: { email: true },
   multifactor: { mode: 'OPTIONAL', totp: true },
   accountRecovery: 'EMAIL_ONLY',
-  groups: [ADMINS, UPLOADERS],
+  groups: GROUPS,
 });

@@ -53,7 +53,7 @@ const FUNCTIONS = [
 ];
 
 describe('auth', () => {
-  it('invites users only, with a strong password policy and TOTP MFA available', () => {
+  it('invites users only, with a strong password policy, TOTP MFA available and no guests', () => {
     template(STACKS.auth).hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       Policies: {
@@ -67,6 +67,10 @@ describe('auth', () => {
       },
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: Match.arrayWith(['SOFTWARE_TOKEN_MFA']),
+    });
+    // No guest identities: signed-out visitors get no AWS credentials.
+    template(STACKS.auth).hasResourceProperties('AWS::Cognito::IdentityPool', {
+      AllowUnauthenticatedIdentities: false,
     });
   });
 

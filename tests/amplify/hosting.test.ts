@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cdkOut } from './assembly.ts';
+import { cdkOut, templateJson } from './assembly.ts';
 
 /** amplify.yml parsed by a real YAML parser (PyYAML, from the pinned Python tools). */
 function loadYaml(file: string): Record<string, unknown> {
@@ -95,7 +95,57 @@ describe('placeholder amplify_outputs.json', () => {
     expect(outputs.custom.placeholder).toBe(true);
     expect(outputs.custom.settings).toMatchObject({ tiktokQps: 10, outputRetentionDays: 7 });
     // Run again: a placeholder may be refreshed.
+    const again = run(out);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('Wrote placeholder');
+  });
+
+  it('says what the synthesized backend publishes for a deployment’s amplify_outputs.json (auth, Data API, storage, settings)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'au-outputs-')), 'amplify_outputs.json');
     expect(run(out).status).toBe(0);
+    const placeholder = JSON.parse(readFileSync(out, 'utf8')) as {
+      auth: Record<string, unknown>;
+      data: Record<string, unknown>;
+      storage: { buckets: Array<{ name: string; paths: unknown }> };
+      custom: { settings: unknown };
+    };
+    // The stack outputs Amplify's client-config turns into amplify_outputs.json (version 1.4).
+    const root = templateJson(/amplify-local-dev-sandbox-[0-9a-f]+\.template\.json$/) as unknown as {
+      Outputs: Record<string, { Value: unknown }>;
+    };
+    const output = (name: string) => root.Outputs[name]?.Value as string;
+    const list = (name: string) => JSON.parse(output(name)) as string[];
+    const requirements = list('passwordPolicyRequirements');
+    expect(placeholder.auth).toMatchObject({
+      password_policy: {
+        min_length: Number(output('passwordPolicyMinLength')),
+        require_lowercase: requirements.includes('REQUIRES_LOWERCASE'),
+        require_numbers: requirements.includes('REQUIRES_NUMBERS'),
+        require_symbols: requirements.includes('REQUIRES_SYMBOLS'),
+        require_uppercase: requirements.includes('REQUIRES_UPPERCASE'),
+      },
+      mfa_configuration: output('mfaConfiguration'),
+      mfa_methods: list('mfaTypes'),
+      standard_required_attributes: list('signupAttributes'),
+      username_attributes: list('usernameAttributes'),
+      user_verification_types: list('verificationMechanisms'),
+      groups: JSON.parse(output('groups')),
+      unauthenticated_identities_enabled: output('allowUnauthenticatedIdentities') === 'true',
+    });
+    expect(placeholder.data).toMatchObject({
+      default_authorization_type: output('awsAppsyncAuthenticationType'),
+      authorization_types: output('awsAppsyncAdditionalAuthenticationTypes').split(','),
+    });
+    // `buckets` is a JSON list of JSON objects joined around the bucket's name and region (tokens).
+    const joined = root.Outputs.buckets?.Value as { 'Fn::Join': [string, unknown[]] };
+    const buckets = (
+      JSON.parse(joined['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'token')).join('')) as string[]
+    ).map((bucket) => JSON.parse(bucket) as { name: string; paths: unknown });
+    expect(placeholder.storage.buckets.map(({ name, paths }) => ({ name, paths }))).toEqual(
+      buckets.map(({ name, paths }) => ({ name, paths })),
+    );
+    const custom = JSON.parse(output('customOutputs')) as { custom: { settings: unknown } };
+    expect(placeholder.custom.settings).toEqual(custom.custom.settings);
   });
 
   it('never overwrites a real deployment’s outputs', () => {

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { CfnUserPool, CfnUserPoolGroup } from 'aws-cdk-lib/aws-cognito';
+import { CfnIdentityPool, CfnUserPool, CfnUserPoolGroup } from 'aws-cdk-lib/aws-cognito';
 import { describe, expect, it } from 'vitest';
 import { hardenUserPool } from '../../amplify/auth/harden-user-pool.ts';
 import { glueAdditionalPythonModules } from '../../amplify/custom/glue-transform/resource.ts';
@@ -88,10 +88,15 @@ describe('hardenUserPool', () => {
   it('invites the first admin into Admins when an email is set', () => {
     const stack = new Stack(new App(), 'Auth');
     const pool = new CfnUserPool(stack, 'Pool', {});
+    const identities = new CfnIdentityPool(stack, 'Identities', { allowUnauthenticatedIdentities: true });
     const group = new CfnUserPoolGroup(stack, 'Admins', { userPoolId: pool.ref, groupName: 'Admins' });
-    hardenUserPool({ cfnResources: { cfnUserPool: pool }, groups: { Admins: { cfnUserGroup: group } } } as never, {
-      adminEmail: 'ops@example.com',
-    });
+    hardenUserPool(
+      {
+        cfnResources: { cfnUserPool: pool, cfnIdentityPool: identities },
+        groups: { Admins: { cfnUserGroup: group } },
+      } as never,
+      { adminEmail: 'ops@example.com' },
+    );
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Cognito::UserPoolUser', {
       Username: 'ops@example.com',
@@ -108,6 +113,7 @@ describe('hardenUserPool', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
     });
+    template.hasResourceProperties('AWS::Cognito::IdentityPool', { AllowUnauthenticatedIdentities: false });
   });
 });
 

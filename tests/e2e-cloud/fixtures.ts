@@ -1,41 +1,29 @@
 // Shared by the unit tests of the cloud service and the Chromium test: an amplify_outputs.json of a
 // pretend deployment, job records as the Data API returns them, and resolvers over a tiny data bucket.
+import { amplifyOutputs, type OutputsInputs } from '../../scripts/amplify-outputs.ts';
 import type { Caller, Resolver } from './fake-appsync.ts';
 import { AppSyncError } from './fake-appsync.ts';
 
 export const POOL = { userPoolId: 'eu-west-1_TestPool1', clientId: 'testclient1234567890abcdef', region: 'eu-west-1' };
 
-/** amplify_outputs.json (version 1.4) of a deployment whose Data API is at `dataUrl`. */
+/** Amplify storage's bucket of the pretend deployment (the Chromium test plays S3 at its address). */
+export const DATA_BUCKET = 'audience-data-test-bucket';
+
+/** amplify_outputs.json of a deployment whose Data API is at `dataUrl` (the placeholder's builder, with this pool). */
 export function outputsFor(dataUrl: string, modelIntrospection: Record<string, unknown>): Record<string, unknown> {
+  return amplifyOutputs(deploymentOf(dataUrl, modelIntrospection));
+}
+
+/** The inputs of outputsFor, for tests that build the same outputs another way. */
+export function deploymentOf(dataUrl: string, modelIntrospection: Record<string, unknown>): OutputsInputs {
   return {
-    version: '1.4',
-    auth: {
-      aws_region: POOL.region,
-      user_pool_id: POOL.userPoolId,
-      user_pool_client_id: POOL.clientId,
-      identity_pool_id: `${POOL.region}:00000000-0000-4000-8000-000000000001`,
-      mfa_methods: ['TOTP'],
-      standard_required_attributes: ['email'],
-      username_attributes: ['email'],
-      user_verification_types: ['email'],
-      groups: [{ Admins: { precedence: 0 } }, { Uploaders: { precedence: 1 } }],
-      mfa_configuration: 'OPTIONAL',
-      password_policy: {
-        min_length: 12,
-        require_lowercase: true,
-        require_numbers: true,
-        require_symbols: true,
-        require_uppercase: true,
-      },
-      unauthenticated_identities_enabled: false,
-    },
-    data: {
-      url: dataUrl,
-      aws_region: POOL.region,
-      default_authorization_type: 'AMAZON_COGNITO_USER_POOLS',
-      authorization_types: ['AWS_IAM'],
-      model_introspection: modelIntrospection,
-    },
+    region: POOL.region,
+    userPoolId: POOL.userPoolId,
+    userPoolClientId: POOL.clientId,
+    identityPoolId: `${POOL.region}:00000000-0000-4000-8000-000000000001`,
+    dataUrl,
+    modelIntrospection,
+    bucketName: DATA_BUCKET,
   };
 }
 

@@ -29,12 +29,11 @@ import { collectConsole, launchChromium } from '../e2e/app-under-test.ts';
 import { appSyncSchema, readFixtureData, repoRoot, synthesizeData, type SynthesizedData } from './data-schema.ts';
 import { AppSyncError, FakeAppSync, type Caller, type RealtimeSocket } from './fake-appsync.ts';
 import { claimsOf, FakeCognito, type User } from './fake-cognito.ts';
-import { DESTINATION, guarded, jobRow, outputsFor, POOL, type JobRow } from './fixtures.ts';
+import { DATA_BUCKET, DESTINATION, guarded, jobRow, outputsFor, POOL, type JobRow } from './fixtures.ts';
 
 const SAMPLE = join(repoRoot, 'tests', 'fixtures', 'clean-rooms-sample.jsonl');
 const SAMPLE_KEY = 'samples/clean-rooms-sample.jsonl';
 const UPLOADED_KEY = 'samples/uploaded-audience.jsonl';
-const BUCKET = 'audience-data-test-bucket';
 const SCREENSHOTS = join(repoRoot, 'test-results', 'e2e-cloud');
 const USER: User = {
   email: 'ada@example.org',
@@ -255,7 +254,7 @@ async function routeAws(target: Page): Promise<void> {
     }),
   );
   // S3 (Storage list and uploadData, signed with the identity pool's credentials), virtual-hosted style.
-  await target.context().route(`https://${BUCKET}.s3.${POOL.region}.amazonaws.com/**`, async (route) => {
+  await target.context().route(`https://${DATA_BUCKET}.s3.${POOL.region}.amazonaws.com/**`, async (route) => {
     const request = route.request();
     const headers = {
       'access-control-allow-origin': '*',
@@ -285,7 +284,7 @@ async function routeAws(target: Page): Promise<void> {
             `<Contents><Key>${k}</Key><LastModified>2026-11-30T12:00:00.000Z</LastModified><ETag>"e"</ETag><Size>${bucket.get(k)!.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
         )
         .join('');
-      const body = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${BUCKET}</Name><Prefix>${prefix}</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`;
+      const body = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${DATA_BUCKET}</Name><Prefix>${prefix}</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`;
       return route.fulfill({ status: 200, headers: { ...headers, 'content-type': 'application/xml' }, body });
     }
     // PutObject (`?x-id=PutObject`): a small file is one request, not a multipart upload.
@@ -320,21 +319,7 @@ beforeAll(async () => {
   const dist = join(scratch, 'dist');
   origin = await startServer(() => dist);
   const outputsFile = join(scratch, 'amplify_outputs.json');
-  const outputs = {
-    ...outputsFor(`${origin}/graphql`, synthesized.modelIntrospection),
-    storage: {
-      aws_region: POOL.region,
-      bucket_name: BUCKET,
-      buckets: [
-        {
-          name: 'audienceData',
-          bucket_name: BUCKET,
-          aws_region: POOL.region,
-          paths: { 'uploads/*': { groupsUploaders: ['get', 'list', 'write', 'delete'] } },
-        },
-      ],
-    },
-  };
+  const outputs = outputsFor(`${origin}/graphql`, synthesized.modelIntrospection);
   writeFileSync(outputsFile, JSON.stringify(outputs, null, 2));
   await build(outputsFile, dist);
   browser = await launchChromium();
@@ -360,7 +345,10 @@ describe('the web app in cloud mode (built, in Chromium) against Cognito and App
     const out = join(scratch, 'placeholder-outputs.json');
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/synth-outputs.ts', '--cdk-out', join(scratch, 'cdk.out'), '--out', out],
+      [
+        ...['--import', 'tsx', 'scripts/synth-outputs.ts', '--cdk-out', join(scratch, 'cdk.out'), '--out', out],
+        ...['--region', POOL.region, '--data-url', `${origin}/graphql`],
+      ],
       {
         cwd: repoRoot,
         encoding: 'utf8',
@@ -371,6 +359,17 @@ describe('the web app in cloud mode (built, in Chromium) against Cognito and App
     expect(serviceModeOf(placeholder)).toEqual({ mode: 'local', why: 'amplify_outputs.json is the placeholder' });
     // …while the same file without its mark would be taken for a deployment.
     expect(serviceModeOf({ ...placeholder, custom: {} }).mode).toBe('cloud');
+    // Apart from its ids and its mark, it is the outputs this test builds the app with: one builder.
+    const fixture = outputsFor(`${origin}/graphql`, synthesized.modelIntrospection);
+    const idsOf = (o: Record<string, unknown>) => {
+      const { auth, storage } = o as { auth: Record<string, string>; storage: { bucket_name: string } };
+      return [auth.identity_pool_id, auth.user_pool_id, auth.user_pool_client_id, storage.bucket_name] as string[];
+    };
+    const anonymous = (o: Record<string, unknown>) =>
+      JSON.parse(idsOf(o).reduce((text, id, i) => text.replaceAll(id, `<id ${i}>`), JSON.stringify(o))) as unknown;
+    const { placeholder: mark, ...custom } = placeholder.custom as Record<string, unknown>;
+    expect(mark).toBe(true);
+    expect(anonymous({ ...placeholder, custom })).toEqual(anonymous(fixture));
   });
 
   it('signs in (invited users only: no sign-up), takes the sample through the five steps and follows the job live', async () => {

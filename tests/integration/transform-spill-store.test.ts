@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DigestSpillStore } from '../../src/adapters/node/transform/digest-spill-store.ts';
-import { sortUniqueDigests } from '../../src/core/transform/sort-unique-digests.ts';
+import { sortUniqueDigestLines } from '../../src/core/transform/sort-unique-digests.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'spill-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -15,9 +15,9 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 function drain(store: DigestSpillStore): string[] {
   const lines: string[] = [];
   for (const group of store.groups()) {
-    const { digests, count } = sortUniqueDigests(group.packed, group.count, group.commonPrefixBytes);
-    for (let index = 0; index < count; index += 1)
-      lines.push(Buffer.from(digests.subarray(index * 32, index * 32 + 32)).toString('hex'));
+    const sorted = sortUniqueDigestLines(group.packed, group.count, group.commonPrefixBytes);
+    const text = Buffer.from(sorted.lines).toString('latin1');
+    if (sorted.count > 0) lines.push(...text.slice(0, -1).split('\n'));
   }
   return lines;
 }
@@ -32,7 +32,7 @@ describe('DigestSpillStore', () => {
     expect(existsSync(join(root, 'small'))).toBe(false);
   });
 
-  it('spills runs to leading-byte buckets, re-splits a bucket still too big, and returns every distinct digest in order', () => {
+  it('spills runs to leading-byte buckets, re-splits a bucket still too big, and returns every distinct digest in order', async () => {
     const store = new DigestSpillStore(join(root, 'big'), 1); // the smallest buffer: 256 digests
     const expected = new Set<string>();
     // Half of the digests start with 0x00 so that bucket outgrows the buffer and is split again.
@@ -48,7 +48,9 @@ describe('DigestSpillStore', () => {
     }
     expect(store.spillCount).toBeGreaterThan(10);
     expect(drain(store)).toEqual([...expected].sort());
-    expect(readdirSync(join(root, 'big'))).toEqual([]); // bucket files are deleted as they are consumed
+    // Bucket files are deleted as they are consumed (in the background: removed() waits for it).
+    await store.removed();
+    expect(readdirSync(join(root, 'big'))).toEqual([]);
   });
 
   it('hands an in-memory store out in groups of disjoint, ascending leading-byte ranges that hold every digest', () => {

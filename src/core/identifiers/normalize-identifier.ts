@@ -84,10 +84,11 @@ function normalizePhone(text: string, options: NormalizeOptions): NormalizeResul
 
 function normalizeDeviceId(text: string): NormalizeResult {
   let id = text.toLowerCase();
-  if (DEVICE_ID_COMPACT.test(id)) {
+  // The usual dashed form first: an id that has it cannot be the compact form (no dashes).
+  if (!DEVICE_ID.test(id)) {
+    if (!DEVICE_ID_COMPACT.test(id)) return rejected('invalid_device_id');
     id = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
   }
-  if (!DEVICE_ID.test(id)) return rejected('invalid_device_id');
   if (id === rules.zeroDeviceId) return rejected('zero_device_id');
   return { status: 'ok', normalized: id };
 }

@@ -9,21 +9,30 @@ for (let value = 0; value < 256; value += 1) {
   HEX_PAIRS[value] = (HEX.charCodeAt(value >> 4) << 8) | HEX.charCodeAt(value & 15);
 }
 
+// Two bytes (high << 8 | low) → their four hex character codes, as a big-endian 32-bit word: a line
+// is written in 16 unaligned 32-bit stores (a DataView), several times faster than byte by byte.
+export const HEX_QUADS = new Uint32Array(65536);
+for (let value = 0; value < 65536; value += 1) {
+  HEX_QUADS[value] = (((HEX_PAIRS[value >> 8] as number) << 16) | (HEX_PAIRS[value & 0xff] as number)) >>> 0;
+}
+
+/** Writes the digest at byte `from` of `packed` as one hex line at byte `at` of the view's buffer. */
+export function writeDigestLine(packed: Uint8Array, from: number, target: DataView, at: number): void {
+  for (let pair = 0; pair < DIGEST_BYTES; pair += 2) {
+    target.setUint32(
+      at + pair * 2,
+      HEX_QUADS[((packed[from + pair] as number) << 8) | (packed[from + pair + 1] as number)] as number,
+    );
+  }
+  target.setUint8(at + 64, 0x0a);
+}
+
 /** Encodes `count` packed digests starting at digest `first` as hex lines (`count × 65` bytes). */
 export function encodeDigestLines(packed: Uint8Array, first: number, count: number): Uint8Array {
   const out = new Uint8Array(count * DIGEST_LINE_BYTES);
-  let read = first * DIGEST_BYTES;
-  let write = 0;
+  const view = new DataView(out.buffer);
   for (let line = 0; line < count; line += 1) {
-    for (let byte = 0; byte < DIGEST_BYTES; byte += 1) {
-      const pair = HEX_PAIRS[packed[read] as number] as number;
-      out[write] = pair >> 8;
-      out[write + 1] = pair & 0xff;
-      read += 1;
-      write += 2;
-    }
-    out[write] = 0x0a;
-    write += 1;
+    writeDigestLine(packed, (first + line) * DIGEST_BYTES, view, line * DIGEST_LINE_BYTES);
   }
   return out;
 }

@@ -1,7 +1,12 @@
 import { normalizeIdentifier } from '../identifiers/normalize-identifier.ts';
 import type { NormalizeOptions } from '../identifiers/normalize-options.ts';
 import { REJECT_REASONS, type IdentifierType, type RejectReason } from '../identifiers/rules.ts';
-import { DIGEST_BYTES, writeHexDigest } from './digest-lines.ts';
+import * as digestLines from './digest-lines.ts';
+
+// A module-local copy for the per-cell loop (see sort-unique-digests.ts: an imported binding is
+// re-checked on every read).
+const DIGEST_BYTES = digestLines.DIGEST_BYTES;
+const writeHexDigest = digestLines.writeHexDigest;
 
 /** Which identifier type each mapped column feeds; `types` lists each type once, in output order. */
 export interface BatchPlan {

@@ -27,12 +27,16 @@ const record = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 const text = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 
+/** The placeholder's mark; scripts/synth-outputs.ts also uses it to tell its own file from a deployment's. */
+export function isPlaceholder(outputs: unknown): boolean {
+  const custom = record(record(outputs)?.custom);
+  return custom?.placeholder === true || record(custom?.audienceUploader)?.placeholder === true;
+}
+
 export function serviceModeOf(outputs: unknown): ServiceMode {
   const file = record(outputs);
   if (!file) return { mode: 'local', why: 'no amplify_outputs.json in this build' };
-  const custom = record(file.custom);
-  if (custom?.placeholder === true || record(custom?.audienceUploader)?.placeholder === true)
-    return { mode: 'local', why: 'amplify_outputs.json is the placeholder' };
+  if (isPlaceholder(file)) return { mode: 'local', why: 'amplify_outputs.json is the placeholder' };
   const auth = record(file.auth);
   const data = record(file.data);
   if (!auth || !text(auth.user_pool_id) || !text(auth.user_pool_client_id))

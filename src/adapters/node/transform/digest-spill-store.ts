@@ -1,9 +1,14 @@
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
+import * as digestLines from '../../../core/transform/digest-lines.ts';
+
+// A module-local copy for the loops below (see sort-unique-digests.ts: an imported binding is
+// re-checked on every read).
+const DIGEST_BYTES = digestLines.DIGEST_BYTES;
 
 /** Smallest useful buffer: the spill files are split by leading byte, so a few digests per bucket. */
-const MIN_CAPACITY_BYTES = 256 * DIGEST_BYTES;
+const MIN_CAPACITY_DIGESTS = 256;
 /** An in-memory store is handed out in groups of about this many digests (so several threads can sort them). */
 const GROUP_DIGESTS = 64 * 1024;
 const WORDS = DIGEST_BYTES / 4;
@@ -20,25 +25,27 @@ export interface DigestGroup {
 }
 
 /**
- * Exact de-duplication of one identifier type's digests in bounded memory. Digests collect in one
- * buffer of `capacityBytes`; when it is full its digests are appended to 256 bucket files by leading
- * byte (not sorted: each digest is sorted once, at the end, in its bucket). At the end the buckets
+ * Exact de-duplication of one identifier type's digests in bounded memory. Digests collect in memory
+ * up to `capacityBytes`; then they are appended to 256 bucket files by leading byte (not sorted:
+ * each digest is sorted once, at the end, in its bucket). At the end the buckets
  * come out as groups in leading-byte order (a bucket still larger than the buffer is re-split by its
  * next byte) for the caller to sort, in parallel if it likes. Small inputs never touch the disk.
  */
 export class DigestSpillStore {
+  /** Digests held in memory before a spill. */
   private readonly capacity: number;
-  private buffer: Buffer;
+  /** The digests added since the last spill: the callers' own buffers (views of them), not copies. */
+  private chunks: Uint8Array[] = [];
   private used = 0;
   private spills = 0;
+  /** Bucket files already read, being deleted on libuv's thread pool (see `removed`). */
+  private readonly removals: Array<Promise<void>> = [];
 
   constructor(
     private readonly directory: string,
     capacityBytes: number,
   ) {
-    this.capacity = Math.max(MIN_CAPACITY_BYTES, Math.floor(capacityBytes / DIGEST_BYTES) * DIGEST_BYTES);
-    // Grows up to capacity, so a small job does not reserve the whole budget.
-    this.buffer = Buffer.allocUnsafeSlow(Math.min(this.capacity, 64 * 1024 * DIGEST_BYTES));
+    this.capacity = Math.max(MIN_CAPACITY_DIGESTS, Math.floor(capacityBytes / DIGEST_BYTES));
   }
 
   /** How many times the buffer went to disk (for tests and the benchmark). */
@@ -46,18 +53,19 @@ export class DigestSpillStore {
     return this.spills;
   }
 
+  /**
+   * Takes `count` packed digests. The store keeps the bytes themselves (a worker's transferred
+   * buffer: copying each batch cost the main thread more than anything else it did with it), so the
+   * caller hands them over and must not change them afterwards.
+   */
   add(packed: Uint8Array, count: number): void {
-    let offset = 0;
-    const end = count * DIGEST_BYTES;
-    while (offset < end) {
-      if (this.used === this.buffer.byteLength) {
-        if (this.buffer.byteLength < this.capacity) this.grow();
-        else this.spill();
-      }
-      const take = Math.min(end - offset, this.buffer.byteLength - this.used);
-      this.buffer.set(packed.subarray(offset, offset + take), this.used);
+    let first = 0;
+    while (first < count) {
+      if (this.used === this.capacity) this.spill();
+      const take = Math.min(count - first, this.capacity - this.used);
+      this.chunks.push(packed.subarray(first * DIGEST_BYTES, (first + take) * DIGEST_BYTES));
       this.used += take;
-      offset += take;
+      first += take;
     }
   }
 
@@ -67,26 +75,36 @@ export class DigestSpillStore {
    */
   *groups(): Generator<DigestGroup> {
     if (this.spills === 0) {
-      const count = this.used / DIGEST_BYTES;
-      const { grouped, counts } = groupByByte(this.buffer, count, 0);
-      this.release();
-      let start = 0;
+      // Groups of consecutive leading bytes, about GROUP_DIGESTS digests each, each in a buffer of its
+      // own (the caller can transfer it to a worker as it is).
+      const counts = countByByte(this.chunks, 0);
+      const groupOf = new Uint8Array(256);
+      const sizes: number[] = [];
+      const prefixes: number[] = [];
       let size = 0;
       let first = 0;
       for (let byte = 0; byte < 256; byte += 1) {
         if (size === 0) first = byte;
+        groupOf[byte] = sizes.length;
         size += counts[byte] as number;
         if (size < GROUP_DIGESTS && byte < 255) continue;
-        if (size > 0) {
-          yield {
-            packed: grouped.subarray(start * DIGEST_BYTES, (start + size) * DIGEST_BYTES),
-            count: size,
-            // One leading byte in the whole group: the sort key can start after it.
-            commonPrefixBytes: first === byte ? 1 : 0,
-          };
-        }
-        start += size;
+        sizes.push(size);
+        // One leading byte in the whole group: the sort key can start after it.
+        prefixes.push(first === byte ? 1 : 0);
         size = 0;
+      }
+      const targets = sizes.map((digests) => Buffer.allocUnsafeSlow(digests * DIGEST_BYTES));
+      const next = new Uint32Array(256);
+      for (let byte = 1; byte < 256; byte += 1) {
+        next[byte] =
+          groupOf[byte] === groupOf[byte - 1] ? (next[byte - 1] as number) + (counts[byte - 1] as number) : 0;
+      }
+      scatterByByte(this.chunks, 0, (byte) => targets[groupOf[byte] as number] as Buffer, next);
+      this.release();
+      for (const [index, target] of targets.entries()) {
+        if (target.byteLength > 0) {
+          yield { packed: target, count: sizes[index] as number, commonPrefixBytes: prefixes[index] as number };
+        }
       }
       return;
     }
@@ -95,14 +113,22 @@ export class DigestSpillStore {
     for (let byte = 0; byte < 256; byte += 1) yield* this.bucketGroups(this.bucketPath(byte), 1);
   }
 
-  private grow(): void {
-    const larger = Buffer.allocUnsafeSlow(Math.min(this.capacity, this.buffer.byteLength * 2));
-    larger.set(this.buffer.subarray(0, this.used));
-    this.buffer = larger;
+  /**
+   * Resolves once the bucket files `groups()` has read are deleted. They are deleted in the
+   * background: on a busy disk an unlink can wait behind the partition writes' fsyncs (2.3 s of
+   * this thread's time at 10M rows when it was synchronous).
+   */
+  async removed(): Promise<void> {
+    await Promise.all(this.removals);
+  }
+
+  private remove(path: string): void {
+    // A failure here leaves the file to the removal of the whole spill folder at the end.
+    this.removals.push(rm(path, { force: true }).catch(() => undefined));
   }
 
   private release(): void {
-    this.buffer = Buffer.alloc(0);
+    this.chunks = [];
     this.used = 0;
   }
 
@@ -114,8 +140,8 @@ export class DigestSpillStore {
   private spill(): void {
     if (this.spills === 0) mkdirSync(this.directory, { recursive: true });
     this.spills += 1;
-    appendByByte(this.buffer, this.used / DIGEST_BYTES, 0, (byte) => this.bucketPath(byte));
-    this.used = 0;
+    appendByByte(this.chunks, 0, (byte) => this.bucketPath(byte));
+    this.release();
   }
 
   private *bucketGroups(path: string, depth: number): Generator<DigestGroup> {
@@ -134,68 +160,91 @@ export class DigestSpillStore {
       } finally {
         closeSync(descriptor);
       }
-      rmSync(path);
+      this.remove(path);
       yield { packed: one, count: 1, commonPrefixBytes: DIGEST_BYTES };
       return;
     }
-    if (size > this.capacity) {
+    if (size > this.capacity * DIGEST_BYTES) {
       // Still too big for memory: split by the next byte, reading it a buffer at a time.
       const descriptor = openSync(path, 'r');
-      const chunk = Buffer.allocUnsafeSlow(this.capacity);
+      const chunk = Buffer.allocUnsafeSlow(this.capacity * DIGEST_BYTES);
       try {
         for (
           let read = readSync(descriptor, chunk, 0, chunk.byteLength, null);
           read > 0;
           read = readSync(descriptor, chunk, 0, chunk.byteLength, null)
         ) {
-          appendByByte(chunk, read / DIGEST_BYTES, depth, (byte) => `${path}-${byte.toString(16).padStart(2, '0')}`);
+          appendByByte([chunk.subarray(0, read)], depth, (byte) => `${path}-${byte.toString(16).padStart(2, '0')}`);
         }
       } finally {
         closeSync(descriptor);
       }
-      rmSync(path);
+      this.remove(path);
       for (let byte = 0; byte < 256; byte += 1)
         yield* this.bucketGroups(`${path}-${byte.toString(16).padStart(2, '0')}`, depth + 1);
       return;
     }
     const bytes = readFileSync(path);
-    rmSync(path);
+    this.remove(path);
     yield { packed: bytes, count: bytes.byteLength / DIGEST_BYTES, commonPrefixBytes: depth };
   }
 }
 
-/** Groups digests by their byte at `depth` (a counting pass, then one copy each), in byte order. */
-function groupByByte(packed: Uint8Array, count: number, depth: number): { grouped: Buffer; counts: Uint32Array } {
+/** How many of the digests in `chunks` have each value of the byte at `depth`. */
+function countByByte(chunks: readonly Uint8Array[], depth: number): Uint32Array {
   const counts = new Uint32Array(256);
-  for (let index = 0; index < count; index += 1) {
-    const byte = packed[index * DIGEST_BYTES + depth] as number;
-    counts[byte] = (counts[byte] as number) + 1;
+  for (const chunk of chunks) {
+    for (let at = depth; at < chunk.byteLength; at += DIGEST_BYTES) {
+      const byte = chunk[at] as number;
+      counts[byte] = (counts[byte] as number) + 1;
+    }
   }
-  const next = new Uint32Array(256);
-  for (let byte = 1; byte < 256; byte += 1) next[byte] = (next[byte - 1] as number) + (counts[byte - 1] as number);
-  const grouped = Buffer.allocUnsafeSlow(count * DIGEST_BYTES);
-  // Moved as 32-bit words (several times faster than a subarray copy per digest): needs 4-byte alignment.
-  const source = packed.byteOffset % 4 === 0 ? packed : Uint8Array.from(packed.subarray(0, count * DIGEST_BYTES));
-  const from = new Uint32Array(source.buffer, source.byteOffset, count * WORDS);
-  const to = new Uint32Array(grouped.buffer, grouped.byteOffset, count * WORDS);
-  for (let index = 0; index < count; index += 1) {
-    const byte = source[index * DIGEST_BYTES + depth] as number;
-    const target = (next[byte] as number) * WORDS;
-    next[byte] = (next[byte] as number) + 1;
-    const at = index * WORDS;
-    for (let word = 0; word < WORDS; word += 1) to[target + word] = from[at + word] as number;
-  }
-  return { grouped, counts };
+  return counts;
 }
 
-/** Appends digests to the file of their byte at `depth`: one write per file. */
-function appendByByte(packed: Uint8Array, count: number, depth: number, pathOf: (byte: number) => string): void {
-  const { grouped, counts } = groupByByte(packed, count, depth);
-  let start = 0;
+/**
+ * Copies each digest of `chunks` to `targetOf(its byte at depth)` at digest `next[byte]` (which it
+ * advances). Digests move as 32-bit words (several times faster than a subarray copy each), which
+ * needs 4-byte alignment: a chunk that has none is copied first.
+ */
+function scatterByByte(
+  chunks: readonly Uint8Array[],
+  depth: number,
+  targetOf: (byte: number) => Buffer,
+  next: Uint32Array,
+): void {
+  const words = Array.from({ length: 256 }, (_unused, byte) => {
+    const target = targetOf(byte);
+    return new Uint32Array(target.buffer, target.byteOffset, Math.floor(target.byteLength / 4));
+  });
+  for (const chunk of chunks) {
+    const source = chunk.byteOffset % 4 === 0 ? chunk : Uint8Array.from(chunk);
+    const from = new Uint32Array(source.buffer, source.byteOffset, source.byteLength / 4);
+    const count = source.byteLength / DIGEST_BYTES;
+    for (let index = 0; index < count; index += 1) {
+      const byte = source[index * DIGEST_BYTES + depth] as number;
+      const to = words[byte] as Uint32Array;
+      const target = (next[byte] as number) * WORDS;
+      next[byte] = (next[byte] as number) + 1;
+      const at = index * WORDS;
+      for (let word = 0; word < WORDS; word += 1) to[target + word] = from[at + word] as number;
+    }
+  }
+}
+
+/** Appends the digests of `chunks` to the file of their byte at `depth`: one write per file. */
+function appendByByte(chunks: readonly Uint8Array[], depth: number, pathOf: (byte: number) => string): void {
+  const counts = countByByte(chunks, depth);
+  const next = new Uint32Array(256);
+  for (let byte = 1; byte < 256; byte += 1) next[byte] = (next[byte - 1] as number) + (counts[byte - 1] as number);
+  const starts = next.slice();
+  const total = (next[255] as number) + (counts[255] as number);
+  const grouped = Buffer.allocUnsafeSlow(total * DIGEST_BYTES);
+  scatterByByte(chunks, depth, () => grouped, next);
   for (let byte = 0; byte < 256; byte += 1) {
     const bucketCount = counts[byte] as number;
     if (bucketCount === 0) continue;
+    const start = starts[byte] as number;
     appendFileSync(pathOf(byte), grouped.subarray(start * DIGEST_BYTES, (start + bucketCount) * DIGEST_BYTES));
-    start += bucketCount;
   }
 }

@@ -122,6 +122,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
   let spillDir: string | null = null;
   let rejects: RejectsFile | null = null;
   let writers: PartitionWriter[] = [];
+  let stores: DigestSpillStore[] = [];
   try {
     const formats: DetectedFormat[] = [];
     const sizes: number[] = [];
@@ -151,7 +152,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     spillDir = mkdtempSync(join(request.tempDir ?? request.outDir, SPILL_FOLDER_PREFIX));
     const budget = request.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
     // Sorting a full buffer needs about 2.5× its size (keys, indexes and the sorted copy).
-    const stores = plan.types.map(
+    stores = plan.types.map(
       (type) =>
         new DigestSpillStore(join(spillDir as string, outputFolderOf(type)), budget / (2.5 * plan.types.length)),
     );
@@ -282,9 +283,13 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     };
     for (const [typeIndex, store] of stores.entries()) {
       for (const group of store.groups()) {
-        // A copy with its own buffer (Buffer#slice would share it), so transferring it to a worker
-        // detaches nothing else.
-        const packed = new Uint8Array(group.packed.subarray(0, group.count * DIGEST_BYTES));
+        // Transferred to a worker: a group that is not its buffer's only view is copied first, so
+        // the transfer detaches nothing else.
+        const bytes = group.count * DIGEST_BYTES;
+        const packed =
+          group.packed.byteOffset === 0 && group.packed.byteLength === bytes && group.packed.buffer.byteLength === bytes
+            ? group.packed
+            : new Uint8Array(group.packed.subarray(0, bytes));
         const result = pool.sortDigests({
           kind: 'sort',
           packed,
@@ -340,6 +345,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     await pool?.close();
     rejects?.abandon();
     await Promise.all(writers.map((writer) => writer.abandon()));
+    await Promise.all(stores.map((store) => store.removed()));
     if (spillDir !== null) rmSync(spillDir, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sortUniqueDigests } from '../../../../src/core/transform/sort-unique-digests.ts';
+import { sortUniqueDigestLines } from '../../../../src/core/transform/sort-unique-digests.ts';
 
 const pack = (digests: Buffer[]): Uint8Array => new Uint8Array(Buffer.concat(digests));
-const hexLines = (packed: Uint8Array, count: number): string[] =>
-  Array.from({ length: count }, (_unused, index) =>
-    Buffer.from(packed.subarray(index * 32, index * 32 + 32)).toString('hex'),
-  );
+/** The lines written, as strings (each must be 64 hex characters and a newline). */
+const hexLines = (lines: Uint8Array, count: number): string[] => {
+  const text = Buffer.from(lines).toString('latin1');
+  expect(text.length).toBe(count * 65);
+  return text === '' ? [] : text.slice(0, -1).split('\n');
+};
 /** The reference: distinct hex strings, sorted as strings (byte order for lowercase hex). */
 const reference = (digests: Buffer[]): string[] => [...new Set(digests.map((digest) => digest.toString('hex')))].sort();
 
-describe('sortUniqueDigests', () => {
+describe('sortUniqueDigestLines', () => {
   it('sorts ascending and drops exact duplicates, like a set of hex strings sorted', () => {
     const distinct = Array.from({ length: 5000 }, (_unused, index) =>
       createHash('sha256').update(`person-${index}`).digest(),
@@ -21,9 +23,9 @@ describe('sortUniqueDigests', () => {
       ...distinct.slice(3000, 3100),
       ...distinct.slice(0, 7),
     ];
-    const sorted = sortUniqueDigests(pack(withRepeats), withRepeats.length);
+    const sorted = sortUniqueDigestLines(pack(withRepeats), withRepeats.length);
     expect(sorted.count).toBe(5000);
-    expect(hexLines(sorted.digests, sorted.count)).toEqual(reference(withRepeats));
+    expect(hexLines(sorted.lines, sorted.count)).toEqual(reference(withRepeats));
   });
 
   it('orders digests that share their leading bytes by the bytes after them (crafted, e.g. pre-hashed input)', () => {
@@ -38,27 +40,28 @@ describe('sortUniqueDigests', () => {
       Buffer.alloc(32, 0xff),
       Buffer.alloc(32, 0),
     ];
-    const sorted = sortUniqueDigests(pack(input), input.length);
-    expect(hexLines(sorted.digests, sorted.count)).toEqual(reference(input));
+    const sorted = sortUniqueDigestLines(pack(input), input.length);
+    expect(hexLines(sorted.lines, sorted.count)).toEqual(reference(input));
   });
 
   it('handles a spill bucket whose first byte is common, and the empty case', () => {
     const bucket = Array.from({ length: 2000 }, () => Buffer.concat([Buffer.from([0xab]), randomBytes(31)]));
     const input = [...bucket, ...bucket.slice(0, 300)];
-    const sorted = sortUniqueDigests(pack(input), input.length, 1);
-    expect(hexLines(sorted.digests, sorted.count)).toEqual(reference(input));
-    expect(sortUniqueDigests(new Uint8Array(0), 0).count).toBe(0);
-    // A view at an odd offset (digests are moved as 32-bit words internally).
+    const sorted = sortUniqueDigestLines(pack(input), input.length, 1);
+    expect(hexLines(sorted.lines, sorted.count)).toEqual(reference(input));
+    expect(sortUniqueDigestLines(new Uint8Array(0), 0).count).toBe(0);
+    // A view at an odd offset.
     const shifted = new Uint8Array(input.length * 32 + 1);
     shifted.set(pack(input), 1);
-    const fromShifted = sortUniqueDigests(shifted.subarray(1), input.length, 1);
-    expect(hexLines(fromShifted.digests, fromShifted.count)).toEqual(reference(input));
+    const fromShifted = sortUniqueDigestLines(shifted.subarray(1), input.length, 1);
+    expect(hexLines(fromShifted.lines, fromShifted.count)).toEqual(reference(input));
   });
 
-  it('stays exact past 2^21 digests, where the sort key gives up bits to the index', () => {
-    // 2,200,000 digests (2^21 = 2,097,152) from a fixed-seed xorshift generator, one in eleven a
-    // repeat of an earlier one. Checked without a second sort: strictly ascending, the right count,
-    // and the same XOR of all distinct digests as the input's.
+  it('stays exact with tens of digests per bucket (2.2M digests, far more than the 65,536 buckets)', () => {
+    // 2,200,000 digests from a fixed-seed xorshift generator, one in eleven a repeat of an earlier
+    // one: buckets hold ≈ 34 digests, so both the insertion and the Array#sort paths run. Checked
+    // without a second sort: strictly ascending, the right count, and the same XOR of all distinct
+    // digests as the input's.
     const count = 2_200_000;
     const packed = new Uint8Array(count * 32);
     const words = new Uint32Array(packed.buffer);
@@ -77,10 +80,17 @@ describe('sortUniqueDigests', () => {
         expectedXor[word] = (expectedXor[word] as number) ^ (state >>> 0);
       }
     }
-    const sorted = sortUniqueDigests(packed, count);
+    const sorted = sortUniqueDigestLines(packed, count);
     expect(sorted.count).toBe(count - Math.floor(count / 11));
-    const out = Buffer.from(sorted.digests.buffer, sorted.digests.byteOffset, sorted.count * 32);
-    const outWords = new Uint32Array(sorted.digests.buffer, sorted.digests.byteOffset, sorted.count * 8);
+    // Back to bytes, a slice of lines at a time (each line: 64 hex characters and a newline).
+    const out = Buffer.alloc(sorted.count * 32);
+    const text = Buffer.from(sorted.lines.buffer, sorted.lines.byteOffset, sorted.lines.byteLength);
+    for (let first = 0; first < sorted.count; first += 65536) {
+      const lines = text.toString('latin1', first * 65, Math.min(sorted.count, first + 65536) * 65);
+      expect(lines).toMatch(/^(?:[0-9a-f]{64}\n)+$/);
+      out.set(Buffer.from(lines.replaceAll('\n', ''), 'hex'), first * 32);
+    }
+    const outWords = new Uint32Array(out.buffer, out.byteOffset, sorted.count * 8);
     const xor = new Uint32Array(8);
     let ascending = true;
     for (let index = 0; index < sorted.count; index += 1) {
