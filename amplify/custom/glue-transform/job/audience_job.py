@@ -539,11 +539,12 @@ def split_delimited(
 
 
 def _parquet_rows(
-    source_index: int, numbered: Iterable[tuple[Any, int]], present: list[str], columns: list[str], invisible: str
+    source_index: int, chunk: int, rows: Iterable[Any], present: list[str], columns: list[str], invisible: str
 ) -> Iterator[tuple]:
-    for row, index in numbered:
-        record = dict(zip(present, row))
-        yield (source_index, index + 1, False) + R.record_cells(record, columns, invisible, exact_integers=True)
+    """Rows of the records schema from one split of a Parquet file, numbered within the split (as JSON Lines)."""
+    for number, row in enumerate(rows, start=1):
+        record = dict(zip(present, row, strict=True))
+        yield (source_index, number, False) + R.record_cells(record, columns, invisible, exact_integers=True) + (chunk,)
 
 
 def read_records(
@@ -561,7 +562,7 @@ def read_records(
     columns = [entry["column"] for entry in mapping]
     schema = T.record_schema(len(columns)).add("chunk", IntegerType(), False)
     rdds = []
-    chunks = 0  # splits of JSON Lines files numbered so far (the others are numbered by their reader)
+    chunks = 0  # splits of JSON Lines and Parquet files so far (the other readers number their records)
 
     def whole(rows: RDD) -> RDD:
         return rows.map(lambda row: row + (-1,))
@@ -573,24 +574,23 @@ def read_records(
         if source.format == "parquet" and source.compression == "none":
             frame = read_parquet_frame(spark, location)
             present = [column for column in dict.fromkeys(columns) if column in frame.columns]
-            selected = frame.select(*[F.col("`" + column.replace("`", "``") + "`") for column in present])
+            selected = frame.select(*[F.col("`" + column.replace("`", "``") + "`") for column in present]).rdd
             rdds.append(
-                whole(
-                    selected.rdd.map(tuple)
-                    .zipWithIndex()
-                    .mapPartitions(
-                        lambda rows, i=source_index, p=present: _parquet_rows(i, rows, p, columns, invisible)
+                selected.mapPartitionsWithIndex(
+                    lambda split, rows, i=source_index, p=present, first=chunks: _parquet_rows(
+                        i, first + split, rows, p, columns, invisible
                     )
                 )
             )
+            chunks += selected.getNumPartitions()
         elif source.format == "jsonl" and source.compression == "none":
             # Splittable: lines end at "\n" only (like the engine); each split numbers its own records
             # and number_records adds the counts of the splits before it (no counting pass of its own).
-            lines = spark.read.option("lineSep", "\n").text(location).rdd.map(lambda row: row[0])
+            lines = spark.read.option("lineSep", "\n").text(location).rdd
             rdds.append(
                 lines.mapPartitionsWithIndex(
                     lambda split, part, i=source_index, first=chunks: _json_line_rows(
-                        i, first + split, split == 0, part, columns, invisible
+                        i, first + split, split == 0, (row[0] for row in part), columns, invisible
                     )
                 )
             )
