@@ -8,7 +8,6 @@ import type { HeaderMode } from './detect-header.ts';
 import { readJsonLines } from './read-json-lines.ts';
 import { readJsonArray } from './read-json-array.ts';
 import { readDelimitedText } from './read-delimited-text.ts';
-import { readParquet } from './read-parquet.ts';
 
 export const DEFAULT_BATCH_SIZE = 8192;
 
@@ -55,6 +54,8 @@ async function* readAllRecords(source: ByteSource, options: ReadRecordsOptions):
     ...(options.maxRecordChars ? { maxRecordChars: options.maxRecordChars } : {}),
   };
   if (format.format === 'parquet') {
+    // Loaded on first use: the Parquet reader and its codecs are ≈ 50 ms of every start-up otherwise.
+    const { readParquet } = await import('./read-parquet.ts');
     if (format.compression === 'none') {
       yield* readParquet(source, context, options.limit);
       return;

@@ -21,7 +21,12 @@ function reachableImports(entry: string): { files: string[]; packages: string[] 
     if (files.has(file)) return;
     files.add(file);
     const source = readFileSync(file, 'utf8');
-    for (const match of source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gmu)) {
+    // Static imports and exports, and dynamic import('…') (a reader loaded on first use).
+    const specifiers = [
+      ...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gmu),
+      ...source.matchAll(/\bimport\(\s*'([^']+)'\s*\)/gu),
+    ];
+    for (const match of specifiers) {
       const specifier = match[1] as string;
       if (specifier.startsWith('.')) {
         if (!specifier.endsWith('.json')) visit(path.resolve(path.dirname(file), specifier));
