@@ -11,12 +11,12 @@ for (let value = 0; value < 256; value += 1) {
 
 // Two bytes (high << 8 | low) → their four hex character codes, as a big-endian 32-bit word: a line
 // is written in 16 unaligned 32-bit stores (a DataView), several times faster than byte by byte.
-export const HEX_QUADS = new Uint32Array(65536);
+const HEX_QUADS = new Uint32Array(65536);
 for (let value = 0; value < 65536; value += 1) {
   HEX_QUADS[value] = (((HEX_PAIRS[value >> 8] as number) << 16) | (HEX_PAIRS[value & 0xff] as number)) >>> 0;
 }
 
-/** Writes the digest at byte `from` of `packed` as one hex line at byte `at` of the view's buffer. */
+/** Writes the digest at byte `from` of `packed` as one hex line (65 bytes) at byte `at` of the view's buffer. */
 export function writeDigestLine(packed: Uint8Array, from: number, target: DataView, at: number): void {
   for (let pair = 0; pair < DIGEST_BYTES; pair += 2) {
     target.setUint32(
@@ -25,16 +25,6 @@ export function writeDigestLine(packed: Uint8Array, from: number, target: DataVi
     );
   }
   target.setUint8(at + 64, 0x0a);
-}
-
-/** Encodes `count` packed digests starting at digest `first` as hex lines (`count × 65` bytes). */
-export function encodeDigestLines(packed: Uint8Array, first: number, count: number): Uint8Array {
-  const out = new Uint8Array(count * DIGEST_LINE_BYTES);
-  const view = new DataView(out.buffer);
-  for (let line = 0; line < count; line += 1) {
-    writeDigestLine(packed, (first + line) * DIGEST_BYTES, view, line * DIGEST_LINE_BYTES);
-  }
-  return out;
 }
 
 /** Writes a 64-character hex digest (either case) as 32 bytes at `offset`. The caller has validated it. */

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PartitionWriter } from '../../../../src/adapters/node/transform/partition-writer.ts';
-import { encodeDigestLines } from '../../../../src/core/transform/digest-lines.ts';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -18,7 +17,7 @@ describe('PartitionWriter durability', () => {
     const writer = new PartitionWriter(outDir, 'email_sha256', 2, (directory) =>
       events.push(`sync ${directory} (${readdirSync(join(outDir, 'email_sha256')).length} files)`),
     );
-    await writer.writeLines(encodeDigestLines(new Uint8Array(32 * 3).fill(7), 0, 3), 3);
+    await writer.writeLines(Buffer.from(`${'07'.repeat(32)}\n`.repeat(3), 'latin1'), 3);
     expect(events).toEqual([]);
     const files = await writer.finish();
     expect(files.map((file) => file.rows)).toEqual([2, 1]);

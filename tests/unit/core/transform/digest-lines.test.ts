@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeDigestLines, writeHexDigest } from '../../../../src/core/transform/digest-lines.ts';
+import { writeDigestLine, writeHexDigest } from '../../../../src/core/transform/digest-lines.ts';
 import { linesPerPartition, partitionFileName } from '../../../../src/core/transform/partition-names.ts';
 import { csvField, formatRejectRow, REJECTS_HEADER } from '../../../../src/core/transform/rejects-csv.ts';
 
 describe('digest lines', () => {
   it('writes each digest as 64 lowercase hex characters and \\n', () => {
     const digests = ['a', 'b', 'c'].map((text) => createHash('sha256').update(text).digest());
-    const lines = Buffer.from(encodeDigestLines(new Uint8Array(Buffer.concat(digests)), 1, 2)).toString('latin1');
+    const packed = new Uint8Array(Buffer.concat(digests));
+    // Two lines from digests 1 and 2, the second at an odd offset (the stores are unaligned).
+    const out = new Uint8Array(2 * 65);
+    const view = new DataView(out.buffer);
+    writeDigestLine(packed, 32, view, 0);
+    writeDigestLine(packed, 64, view, 65);
+    const lines = Buffer.from(out).toString('latin1');
     expect(lines).toBe(`${digests[1]?.toString('hex')}\n${digests[2]?.toString('hex')}\n`);
   });
 
