@@ -151,7 +151,8 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
 
     spillDir = mkdtempSync(join(request.tempDir ?? request.outDir, SPILL_FOLDER_PREFIX));
     const budget = request.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-    // Sorting a full buffer needs about 2.5× its size (keys, indexes and the sorted copy).
+    // A full buffer is copied once more when it is grouped by leading byte (a spill, or the final
+    // phase's groups), and a bucket read back is sorted with keys, indexes and its hex lines beside it.
     stores = plan.types.map(
       (type) =>
         new DigestSpillStore(join(spillDir as string, outputFolderOf(type)), budget / (2.5 * plan.types.length)),
