@@ -90,8 +90,8 @@ def test_ranged_read_and_format_detection(fake_s3):
 def test_output_store_uploads_parts_and_manifest(fake_s3):
     output = job_main.S3OutputStore("s3://b/out/run-1/")
     first = ("0" * 64 + "\n" + "1" * 64 + "\n").encode()
-    entry = audience_job.write_part_file("email_sha256/part-00000.csv", iter(["0" * 64, "1" * 64]), output)
-    audience_job.write_part_file("email_sha256/part-00001.csv", iter(["2" * 64]), output)
+    entry = audience_job.write_part_chunks("email_sha256/part-00000.csv", [(first[:65], 1), (first[65:], 1)], output)
+    audience_job.write_part_chunks("email_sha256/part-00001.csv", [(("2" * 64 + "\n").encode(), 1)], output)
     assert entry == {
         "path": "email_sha256/part-00000.csv",
         "rows": 2,

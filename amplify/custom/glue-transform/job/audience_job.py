@@ -656,12 +656,6 @@ def _csv_field(value: Any) -> str:
     return text
 
 
-def write_part_file(path: str, digests: Iterable[str], output: OutputStore) -> dict:
-    """One part file of sorted digests, one per line; its manifest entry (rows, bytes, MD5)."""
-    chunks = (("".join(f"{digest}\n" for digest in batch).encode("ascii"), len(batch)) for batch in _batched(digests))
-    return write_part_chunks(path, chunks, output)
-
-
 def _batched(items: Iterable[str], size: int = 8192) -> Iterator[list[str]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):

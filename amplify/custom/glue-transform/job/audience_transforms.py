@@ -331,11 +331,6 @@ def cell_parts(records: DataFrame, mapping: Sequence[dict]) -> list[DataFrame]:
     ]
 
 
-def records_to_cells(records: DataFrame, mapping: Sequence[dict]) -> DataFrame:
-    """One row per (well-formed record, mapped column)."""
-    return functools.reduce(DataFrame.unionByName, cell_parts(records, mapping))
-
-
 def normalize_records(records: DataFrame, mapping: Sequence[dict], rules: dict, options: dict) -> DataFrame:
     """normalize_cells over every mapped column, each planned with only its own type's steps."""
     parts = cell_parts(records, mapping)
