@@ -1,13 +1,23 @@
 #!/usr/bin/env node
-// The installed command: runs the TypeScript CLI through tsx (a runtime dependency).
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+// The installed command (and `npm run cli`): runs the CLI bundled by esbuild, rebuilt first whenever a
+// source changed (scripts/cli-bundle.mjs), in this process. If it cannot be bundled, tsx runs the
+// TypeScript instead. AUDIENCE_UPLOADER_TSX=1 always uses tsx.
+import { pathToFileURL } from 'node:url';
+import { cliBundle } from '../scripts/cli-bundle.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
-const result = spawnSync(process.execPath, [tsxCli, join(root, 'src/cli/main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+const bundle =
+  process.env.AUDIENCE_UPLOADER_TSX === '1'
+    ? null
+    : await cliBundle({
+        onBuildError: (error) =>
+          process.stderr.write(
+            `Note: could not bundle the CLI (${String(error?.message ?? error).split('\n')[0]}); running it through tsx.\n`,
+          ),
+      });
+if (bundle !== null) {
+  await import(pathToFileURL(bundle).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

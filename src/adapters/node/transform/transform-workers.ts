@@ -15,9 +15,13 @@ import type {
   WorkerSortResult,
 } from './worker-messages.ts';
 
-// The worker is TypeScript: it registers tsx's loader (a runtime dependency) before importing it.
+/** In the bundled CLI (scripts/cli-bundle.mjs defines it): the URL of the bundled worker. Undeclared under tsx. */
+declare const AUDIENCE_UPLOADER_BUNDLED_WORKER: string | undefined;
+const BUNDLED_WORKER = typeof AUDIENCE_UPLOADER_BUNDLED_WORKER === 'string' ? AUDIENCE_UPLOADER_BUNDLED_WORKER : null;
+
+// Under tsx the worker is TypeScript: it registers tsx's loader (a runtime dependency) before importing it.
 // (Node 20 does not apply a parent's `--import` loader hooks inside worker threads.)
-const WORKER_BOOTSTRAP = `(async () => {
+const tsxWorkerBootstrap = () => `(async () => {
   const { register } = await import(${JSON.stringify(tsxEsmApiUrl())});
   register();
   await import(${JSON.stringify(new URL('./transform-worker.ts', import.meta.url).href)});
@@ -47,8 +51,9 @@ export class TransformWorkerPool {
     size = defaultWorkerCount(plan, false),
   ) {
     this.workers = Array.from({ length: Math.max(1, size) }, () => {
-      const worker = new Worker(WORKER_BOOTSTRAP, {
-        eval: true,
+      // Bundled: the worker's own file, plain JavaScript. Under tsx: a bootstrap that loads the TypeScript.
+      const worker = new Worker(BUNDLED_WORKER === null ? tsxWorkerBootstrap() : new URL(BUNDLED_WORKER), {
+        eval: BUNDLED_WORKER === null,
         workerData: { plan, mapping, options },
         // TRANSFORM_WORKER_CPU_PROF=<dir>: CPU profiles of the workers too (the bench's profiling).
         execArgv: process.env.TRANSFORM_WORKER_CPU_PROF
