@@ -54,6 +54,7 @@ export async function buildCliBundle({ root = ROOT, cacheDir = defaultCacheDir(r
     bundle: true,
     platform: 'node',
     format: 'esm',
+    splitting: true, // the commands' lazy imports stay lazy: `--help` loads no sqlite, a JSON Lines run no Parquet reader
     target: 'node20',
     packages: 'external', // npm packages load from node_modules, as under tsx
     write: false,

@@ -126,10 +126,9 @@ describe('the bundled CLI writes what the tsx CLI writes', () => {
     );
     expect(outputFiles(bundled)).toEqual(want);
     expect(builds()).toHaveLength(1);
-    expect(readdirSync(path.join(cacheDir, builds()[0] as string)).sort()).toEqual([
-      'main.mjs',
-      'transform-worker.mjs',
-    ]);
+    expect(readdirSync(path.join(cacheDir, builds()[0] as string))).toEqual(
+      expect.arrayContaining(['main.mjs', 'transform-worker.mjs']),
+    );
   });
 
   it('on a 9 MiB file, which runs in worker threads (started from the bundled worker file)', async () => {
@@ -173,7 +172,9 @@ describe('the bundled CLI writes what the tsx CLI writes', () => {
     ).toBe(true);
     const bundledFiles = profiledUrls(bundledProfiles).filter((url) => url.startsWith('file:'));
     expect(bundledFiles.filter((url) => url.endsWith('.ts') || url.includes('/tsx/'))).toEqual([]);
-    expect(bundledFiles).toContain(`file://${path.join(cacheDir, builds()[0] as string, 'transform-worker.mjs')}`);
+    const buildUrl = `file://${path.join(cacheDir, builds()[0] as string)}/`;
+    expect(bundledFiles.filter((url) => url.startsWith(buildUrl)).length).toBeGreaterThan(0);
+    expect(bundledFiles.filter((url) => !url.startsWith(buildUrl) && !url.includes('/node_modules/'))).toEqual([]);
   });
 });
 
