@@ -32,7 +32,8 @@ export function freshCliBundle({ root = ROOT, cacheDir = defaultCacheDir(root) }
   } catch {
     return null;
   }
-  if (pointer.format !== FORMAT || pointer.root !== root || typeof pointer.build !== 'string') return null;
+  if (pointer?.format !== FORMAT || pointer.root !== root || typeof pointer.build !== 'string') return null;
+  if (typeof pointer.inputs !== 'object' || pointer.inputs === null) return null;
   for (const [file, stamp] of Object.entries(pointer.inputs)) {
     if (!sameStamp(stampOf(join(root, file)), stamp)) return null;
   }
