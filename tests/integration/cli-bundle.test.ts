@@ -20,6 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { people } from '../../bench/generate-audience-files.ts';
 import { REPO_ROOT, runCliProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
@@ -114,8 +115,8 @@ describe('the bundled CLI writes what the tsx CLI writes', () => {
         ['--out', out, '--json'],
       ].flat();
     const viaTsx = path.join(scratch, 'sample-tsx');
-    const bundled = path.join(scratch, 'sample-bundled');
-    const [tsx, bundle] = await Promise.all([runCliProcess(args(viaTsx)), launch(copy, args(bundled))]);
+    const bundledOut = path.join(scratch, 'sample-bundled');
+    const [tsx, bundle] = await Promise.all([runCliProcess(args(viaTsx)), launch(copy, args(bundledOut))]);
     expect(tsx.stderr).toBe('');
     expect(bundle.stderr).toBe('');
     expect([tsx.code, bundle.code]).toEqual([0, 0]);
@@ -124,11 +125,17 @@ describe('the bundled CLI writes what the tsx CLI writes', () => {
     expect([...want.keys()].sort()).toEqual(
       expect.arrayContaining(['manifest.json', 'rejects.csv', 'email_sha256/part-00000.csv']),
     );
-    expect(outputFiles(bundled)).toEqual(want);
+    expect(outputFiles(bundledOut)).toEqual(want);
     expect(builds()).toHaveLength(1);
-    expect(readdirSync(path.join(cacheDir, builds()[0] as string))).toEqual(
-      expect.arrayContaining(['main.mjs', 'transform-worker.mjs']),
-    );
+    const buildDir = path.join(cacheDir, builds()[0] as string);
+    expect(readdirSync(buildDir)).toEqual(expect.arrayContaining(['main.mjs', 'transform-worker.mjs']));
+    // In bundled code import.meta.url means the source file it was written in (paths relative to it
+    // resolve as under tsx); only the launcher's own line (the bundled worker's URL) uses the bundle's.
+    const bundled = readdirSync(buildDir).map((name) => readFileSync(path.join(buildDir, name), 'utf8'));
+    const ownLine = "const __audienceUploaderBundledWorker = new URL('./transform-worker.mjs', import.meta.url).href;";
+    expect(bundled.filter((text) => text.replaceAll(ownLine, '').includes('import.meta.url'))).toEqual([]);
+    const workersSource = pathToFileURL(path.join(copy, 'src/adapters/node/transform/transform-workers.ts')).href;
+    expect(bundled.some((text) => text.includes(`new URL("./transform-worker.ts", "${workersSource}")`))).toBe(true);
   });
 
   it('on a 9 MiB file, which runs in worker threads (started from the bundled worker file)', async () => {
