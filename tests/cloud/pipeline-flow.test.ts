@@ -264,8 +264,9 @@ describe('failure paths', () => {
     expect(JSON.stringify(world.dataApi.allRecords())).not.toContain('leaked.person');
   });
 
-  it('20% TikTok faults are survived: the job completes with exactly its ids', async () => {
-    world.tiktok.configure({ faultRate: 0.2 });
+  it(`20% TikTok faults (seed ${SEED}) are survived: the job completes with exactly its ids`, async () => {
+    // Seeded: a failure replays with CLOUD_TEST_SEED=<the seed in the title>.
+    world.tiktok.configure({ faultRate: 0.2, seed: SEED });
     try {
       const id = await world.startUpload({ ...PLAN, audience: { name: 'Faulty', action: 'create' } });
       await world.settle();

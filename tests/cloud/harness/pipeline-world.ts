@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { AppSyncResolverEvent } from 'aws-lambda';
 import { inject } from 'vitest';
+import { CREATE_LOOKUP_WINDOW_ENV } from '../../../src/destinations/tiktok/upload-orchestrator.ts';
 import {
   startTikTokEmulator,
   type EmulatorOptions,
@@ -101,7 +102,12 @@ export class PipelineWorld {
   env(fn: string): Record<string, string> {
     const variables = this.deployment.environment(fn);
     if ('AMPLIFY_DATA_GRAPHQL_ENDPOINT' in variables) variables.AMPLIFY_DATA_GRAPHQL_ENDPOINT = this.dataApi.url;
-    if ('AU_TIKTOK_SECRET_ID' in variables) variables.AU_TIKTOK_BASE_URL = this.tiktok.baseUrl;
+    if ('AU_TIKTOK_SECRET_ID' in variables) {
+      variables.AU_TIKTOK_BASE_URL = this.tiktok.baseUrl;
+      // A create whose connection dropped is looked up by name for 5 minutes of real time; the
+      // emulator's search shows a create at once, so 2 s keeps the reconciliation and not the wait.
+      variables[CREATE_LOOKUP_WINDOW_ENV] = '2000';
+    }
     return {
       ...FAKE_AWS,
       // Its own access key: the Data API server tells the functions' requests apart by the signature.

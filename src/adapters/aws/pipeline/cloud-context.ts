@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { createLookupWindowFromEnv } from '../../../destinations/tiktok/upload-orchestrator.ts';
 import { TIKTOK_PRODUCTION_BASE_URL } from '../../../destinations/tiktok/tiktok-api-version.ts';
 import { awsClientConfig } from '../aws-client-config.ts';
 import { DataApiJobStore } from '../data-api-job-store.ts';
@@ -92,6 +93,14 @@ export class CloudContext {
 
   get outputTtlMs(): number {
     return Number(optionalEnv('outputRetentionDays', this.env) ?? 7) * DAY_MS;
+  }
+
+  /**
+   * How long a create whose answer was lost is looked up by name before it is sent again: the
+   * CLI's TIKTOK_CREATE_LOOKUP_WINDOW_MS when set (tests shorten it), else the orchestrator's 5 minutes.
+   */
+  get createLookupWindow(): { createLookupWindowMs?: number } {
+    return createLookupWindowFromEnv(this.env);
   }
 
   get statusPollMs(): number {

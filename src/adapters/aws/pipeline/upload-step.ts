@@ -299,6 +299,7 @@ async function uploadLocked(
     fence,
     // Status is read once here; the status poller waits for TikTok with delayed messages.
     poll: { timeoutMs: 0, intervalMs: 1000 },
+    ...context.createLookupWindow,
     onProgress: (event) => {
       if (event.kind === 'partition-uploaded') budget.recordUpload();
       if (event.kind === 'partition-uploaded' || event.kind === 'partition-skipped') filesDone += 1;
