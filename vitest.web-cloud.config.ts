@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 240_000,
     fileParallelism: false,
+    // expect.poll waits for a condition; its 1 s default is a deadline Chromium plus the app can miss on a
+    // loaded 2-core machine (the sign-in took 651 ms there).
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
     reporters: ['default', './tests/helpers/summary-reporter.ts'],
   },

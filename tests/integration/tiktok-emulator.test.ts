@@ -755,10 +755,11 @@ describe('TikTok emulator over HTTP: throttling and faults', () => {
         },
       });
       request.on('error', () => resolve());
-      request.write('--xyz\r\nContent-Disposition: form-data; name="advertiser_id"\r\n\r\n');
-      setTimeout(() => request.destroy(), 50);
+      // Gone once the headers and a first part have left (not after a fixed pause, which a busy
+      // machine can end before the connection is even made: the emulator would see no request).
+      request.write('--xyz\r\nContent-Disposition: form-data; name="advertiser_id"\r\n\r\n', () => request.destroy());
     });
-    await vi.waitFor(() => expect(emulator.requestLog()).toHaveLength(1));
+    await vi.waitFor(() => expect(emulator.requestLog()).toHaveLength(1), { timeout: 10_000 });
     expect(emulator.requestLog()[0]).toMatchObject({ httpStatus: null, code: null });
     expect(emulator.uploads()).toEqual([]);
     expect(errors).not.toHaveBeenCalled();

@@ -90,6 +90,11 @@ describe('upload under faults and throttling', () => {
       ledgerId: 'fault-job',
       batchSize: 2,
       poll: { timeoutMs: 20_000, intervalMs: 250 },
+      // A create the faults dropped (the seed's sequence has none today, but a client timeout on a
+      // loaded machine shifts it) is looked up for 2 s, not the default 5 minutes: the emulator's list
+      // never lags behind a create.
+      createLookupWindowMs: 2_000,
+      createLookupIntervalMs: 100,
     });
     expectExactly(running, output, 'Fault');
     const log = running.requestLog();
