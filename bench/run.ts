@@ -237,6 +237,25 @@ async function retiredRun(
   };
 }
 
+/**
+ * The engine's per-row stage alone (bench/mandatory-work-floor.ts: its worker code on every core, no
+ * de-duplication, sorting or output): how fast any run built on these per-row costs could be.
+ */
+async function floorRun(file: GeneratedFile): Promise<{ records: number; seconds: number } | { error: string }> {
+  const child = await runChild(process.execPath, [
+    '--import',
+    'tsx',
+    'bench/mandatory-work-floor.ts',
+    file.path,
+    ...MAPS[file.kind],
+  ]);
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.code !== 0 || !line.startsWith('{'))
+    return { error: (child.stderr.trim().split('\n').pop() ?? '').slice(0, 200) };
+  const parsed = JSON.parse(line) as { records: number; secondsAfterStartUp: number };
+  return { records: parsed.records, seconds: parsed.secondsAfterStartUp };
+}
+
 function replaceSection(text: string, section: string): string {
   const start = text.indexOf(HEADING);
   if (start < 0) return `${text.trimEnd()}\n\n${section}`;
@@ -263,7 +282,12 @@ async function main(): Promise<void> {
   }
   // The retired solution's pandas job, right after the engine on the same 1M files (same load).
   type RetiredResult = Awaited<ReturnType<typeof retiredRun>>;
-  const retired: Array<{ result: RunResult; pandas: RetiredResult; shipped: RetiredResult }> = [];
+  const retired: Array<{
+    result: RunResult;
+    pandas: RetiredResult;
+    shipped: RetiredResult;
+    floor: Awaited<ReturnType<typeof floorRun>>;
+  }> = [];
   for (const result of results.filter((entry) => entry.file.rows === 1_000_000 && entry.file.format === 'jsonl')) {
     log(`retired_pandas_job ${result.file.path} …`);
     const pandas = await retiredRun(result.file, 'lower-bound');
@@ -271,7 +295,10 @@ async function main(): Promise<void> {
     log(`retired_pandas_job --as-shipped ${result.file.path} …`);
     const shipped = await retiredRun(result.file, 'as-shipped');
     log(`  ${JSON.stringify(shipped)}`);
-    retired.push({ result, pandas, shipped });
+    log(`mandatory-work-floor ${result.file.path} …`);
+    const floor = await floorRun(result.file);
+    log(`  ${JSON.stringify(floor)}`);
+    retired.push({ result, pandas, shipped, floor });
   }
   log('bare loops (1M rows, one thread) …');
   const loops = { email: bareLoops('email', 1_000_000), three: bareLoops('three', 1_000_000) };
@@ -334,6 +361,18 @@ async function main(): Promise<void> {
         return `${engine} | ${job.seconds.toFixed(1)} | ${job.cpuSeconds.toFixed(1)} | ${job.wallSeconds.toFixed(1)} | ${job.maxRssMb} | **${(job.seconds / result.seconds).toFixed(2)}×** | ${(job.cpuSeconds / result.cpuSeconds).toFixed(2)}× |`;
       }),
     ),
+    '',
+    '**The per-row floor** (bench/mandatory-work-floor.ts): the engine\'s own worker code — JSON.parse, validation and normalization, SHA-256 — on every core, with the file already in memory and nothing else (no de-duplication, sorting, reject report or part files), timed after start-up. No run built on these per-row costs can beat it, so "pandas ÷ floor" bounds the speed-up over the pandas job\'s lower bound.',
+    '',
+    '| file | floor s (after start-up) | engine s | pandas job s (lower bound) | pandas ÷ floor |',
+    '|---|---:|---:|---:|---:|',
+    ...retired.map(({ result, pandas, floor }) => {
+      const name = result.file.path.split('/').pop() as string;
+      if ('error' in floor)
+        return `| ${name} | failed: ${floor.error.replaceAll('|', '\\|')} | ${result.seconds.toFixed(1)} | | |`;
+      const job = pandas !== null && !('error' in pandas) ? pandas.seconds : null;
+      return `| ${name} | ${floor.seconds.toFixed(2)} | ${result.seconds.toFixed(1)} | ${job === null ? '–' : job.toFixed(1)} | ${job === null ? '–' : `**${(job / floor.seconds).toFixed(2)}×**`} |`;
+    }),
     '',
     'Ceiling and where the time goes (single thread, same runtime, 1M rows):',
     '',

@@ -1,0 +1,106 @@
+/**
+ * What the engine's per-row work costs on its own: the file cut into the engine's 1 MiB JSON Lines
+ * chunks, each parsed, validated, normalized and SHA-256-hashed by the engine's own worker code
+ * (processBatch) on one worker thread per core — and nothing else: no de-duplication, no sorting, no
+ * part files, no reject report. A run can only be slower than this plus start-up. Not a product
+ * path; evidence for bench/RESULTS.md.
+ *
+ *   node --import tsx bench/mandatory-work-floor.ts <file.jsonl> <field>=<TYPE>…
+ *
+ * Prints the wall time from process start (Node and tsx start-up included, as in the CLI) and after
+ * start-up, with the counts so a reader can check nothing was skipped.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { DEFAULT_NORMALIZE_OPTIONS, IDENTIFIER_TYPES, type IdentifierType } from '../src/core/identifiers/index.ts';
+import type { ColumnMapping } from '../src/core/plan.ts';
+import { planBatches, TALLY_VALID } from '../src/core/transform/normalize-batch.ts';
+import { processBatch } from '../src/adapters/node/transform/in-thread-transform.ts';
+import { JSON_LINES_CHUNK_BYTES } from '../src/adapters/node/transform/json-lines-chunks.ts';
+
+interface Counts {
+  records: number;
+  hashed: number;
+}
+
+if (!isMainThread) {
+  const mapping = workerData as ColumnMapping[];
+  const plan = planBatches(mapping);
+  parentPort?.on('message', (bytes: Uint8Array | null) => {
+    if (bytes === null) return process.exit(0);
+    void processBatch({ kind: 'jsonl', bytes, first: false }, plan, mapping, DEFAULT_NORMALIZE_OPTIONS).then(
+      (result) => {
+        const hashed = result.tallies.reduce((sum, tally) => sum + (tally[TALLY_VALID] as number), 0);
+        parentPort?.postMessage({ records: result.records?.count ?? 0, hashed } satisfies Counts);
+      },
+    );
+  });
+} else {
+  const [file, ...maps] = process.argv.slice(2);
+  if (!file || maps.length === 0) {
+    console.error('usage: node --import tsx bench/mandatory-work-floor.ts <file.jsonl> <field>=<TYPE>…');
+    process.exit(2);
+  }
+  const mapping = maps.map((map): ColumnMapping => {
+    const [column, type] = map.split('=') as [string, string];
+    if (!(IDENTIFIER_TYPES as readonly string[]).includes(type)) throw new Error(`unknown type ${type}`);
+    return { column, type: type as IdentifierType };
+  });
+  const ready = performance.now();
+  const bytes = readFileSync(file);
+  // The engine's chunks: whole lines, about JSON_LINES_CHUNK_BYTES each, each a buffer of its own.
+  const chunks: Uint8Array[] = [];
+  for (let from = 0; from < bytes.length;) {
+    let to = Math.min(bytes.length, from + JSON_LINES_CHUNK_BYTES);
+    while (to < bytes.length && bytes[to - 1] !== 0x0a) to += 1;
+    chunks.push(Uint8Array.prototype.slice.call(bytes, from, to)); // a copy (Buffer#slice is a view), so it can be transferred
+    from = to;
+  }
+  const bootstrap = `(async () => {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import(${JSON.stringify(import.meta.url)});
+  })();`;
+  const total: Counts = { records: 0, hashed: 0 };
+  // Each worker takes the next chunk when it finishes one, two in flight so it never waits.
+  await Promise.all(
+    Array.from({ length: availableParallelism() }, () => {
+      const worker = new Worker(bootstrap, { eval: true, workerData: mapping });
+      return new Promise<void>((resolve, reject) => {
+        let inFlight = 0;
+        const feed = () => {
+          const chunk = chunks.shift();
+          if (chunk === undefined) return;
+          inFlight += 1;
+          worker.postMessage(chunk, [chunk.buffer as ArrayBuffer]);
+        };
+        const finishIfIdle = () => {
+          if (inFlight > 0) return;
+          worker.postMessage(null);
+          resolve();
+        };
+        worker.on('message', (counts: Counts) => {
+          total.records += counts.records;
+          total.hashed += counts.hashed;
+          inFlight -= 1;
+          feed();
+          finishIfIdle();
+        });
+        worker.once('error', reject);
+        feed();
+        feed();
+        finishIfIdle();
+      });
+    }),
+  );
+  const done = performance.now(); // counts from process start
+  console.log(
+    JSON.stringify({
+      threads: availableParallelism(),
+      ...total,
+      secondsFromProcessStart: Number((done / 1000).toFixed(3)),
+      secondsAfterStartUp: Number(((done - ready) / 1000).toFixed(3)),
+    }),
+  );
+}
