@@ -10,14 +10,15 @@
  * Prints the wall time from process start (Node and tsx start-up included, as in the CLI) and after
  * start-up, with the counts so a reader can check nothing was skipped.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_NORMALIZE_OPTIONS, IDENTIFIER_TYPES, type IdentifierType } from '../src/core/identifiers/index.ts';
 import type { ColumnMapping } from '../src/core/plan.ts';
 import { planBatches, TALLY_VALID } from '../src/core/transform/normalize-batch.ts';
+import { fileByteSource } from '../src/adapters/node/local-inputs.ts';
 import { processBatch } from '../src/adapters/node/transform/in-thread-transform.ts';
-import { JSON_LINES_CHUNK_BYTES } from '../src/adapters/node/transform/json-lines-chunks.ts';
+import { jsonLinesChunks } from '../src/adapters/node/transform/json-lines-chunks.ts';
+import type { WorkerJsonLinesBatch } from '../src/adapters/node/transform/worker-messages.ts';
 
 interface Counts {
   records: number;
@@ -27,14 +28,12 @@ interface Counts {
 if (!isMainThread) {
   const mapping = workerData as ColumnMapping[];
   const plan = planBatches(mapping);
-  parentPort?.on('message', (bytes: Uint8Array | null) => {
-    if (bytes === null) return process.exit(0);
-    void processBatch({ kind: 'jsonl', bytes, first: false }, plan, mapping, DEFAULT_NORMALIZE_OPTIONS).then(
-      (result) => {
-        const hashed = result.tallies.reduce((sum, tally) => sum + (tally[TALLY_VALID] as number), 0);
-        parentPort?.postMessage({ records: result.records?.count ?? 0, hashed } satisfies Counts);
-      },
-    );
+  parentPort?.on('message', (batch: WorkerJsonLinesBatch | null) => {
+    if (batch === null) return process.exit(0);
+    void processBatch(batch, plan, mapping, DEFAULT_NORMALIZE_OPTIONS).then((result) => {
+      const hashed = result.tallies.reduce((sum, tally) => sum + (tally[TALLY_VALID] as number), 0);
+      parentPort?.postMessage({ records: result.records?.count ?? 0, hashed } satisfies Counts);
+    });
   });
 } else {
   const [file, ...maps] = process.argv.slice(2);
@@ -48,14 +47,11 @@ if (!isMainThread) {
     return { column, type: type as IdentifierType };
   });
   const ready = performance.now();
-  const bytes = readFileSync(file);
-  // The engine's chunks: whole lines, about JSON_LINES_CHUNK_BYTES each, each a buffer of its own.
-  const chunks: Uint8Array[] = [];
-  for (let from = 0; from < bytes.length;) {
-    let to = Math.min(bytes.length, from + JSON_LINES_CHUNK_BYTES);
-    while (to < bytes.length && bytes[to - 1] !== 0x0a) to += 1;
-    chunks.push(Uint8Array.prototype.slice.call(bytes, from, to)); // a copy (Buffer#slice is a view), so it can be transferred
-    from = to;
+  // The engine's own chunks (whole lines, each a buffer of its own), all read before the workers start.
+  const chunks: WorkerJsonLinesBatch[] = [];
+  const format = { format: 'jsonl', compression: 'none' } as const;
+  for await (const bytes of jsonLinesChunks(fileByteSource(file), format, { bytesRead: 0 }, async () => 0)) {
+    chunks.push({ kind: 'jsonl', bytes, first: chunks.length === 0 });
   }
   const bootstrap = `(async () => {
     const { register } = await import('tsx/esm/api');
@@ -73,7 +69,7 @@ if (!isMainThread) {
           const chunk = chunks.shift();
           if (chunk === undefined) return;
           inFlight += 1;
-          worker.postMessage(chunk, [chunk.buffer as ArrayBuffer]);
+          worker.postMessage(chunk, [chunk.bytes.buffer as ArrayBuffer]);
         };
         const finishIfIdle = () => {
           if (inFlight > 0) return;
