@@ -12,16 +12,28 @@ export interface CliOutcome {
   stderr: string;
 }
 
-/** Runs `audience-uploader <args…>` as a real child process; resolves with its exit code and output (never rejects). */
+/** Runs `audience-uploader <args…>` (the TypeScript CLI through tsx) as a real child process. */
 export function runCliProcess(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliOutcome> {
+  return runNodeProcess([TSX_CLI, CLI_ENTRY, ...args], options);
+}
+
+/** Runs `node <argv…>` as a child process; resolves with its exit code and output (never rejects). */
+export function runNodeProcess(
+  argv: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
+): Promise<CliOutcome> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [TSX_CLI, CLI_ENTRY, ...args],
-      { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env },
+      argv,
+      {
+        cwd: options.cwd ?? REPO_ROOT,
+        env: options.env ?? process.env,
+        ...(options.maxBuffer === undefined ? {} : { maxBuffer: options.maxBuffer }),
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

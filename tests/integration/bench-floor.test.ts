@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/core/transform/manifest.ts';
-import { REPO_ROOT, runCliProcess } from '../helpers/run-cli-process.ts';
+import { REPO_ROOT, runCliProcess, runNodeProcess } from '../helpers/run-cli-process.ts';
 
 // bench/mandatory-work-floor.ts bounds what the bench compares with the pandas job: it must do the
 // engine's whole per-row work (every record parsed, every valid cell hashed), or its time proves nothing.
@@ -16,12 +14,9 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('the bench per-row floor', () => {
   it('parses every record and hashes exactly the cells the engine counts valid', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', 'bench/mandatory-work-floor.ts', sample, ...MAPS],
-      { cwd: REPO_ROOT },
-    );
-    const floor = JSON.parse(stdout.trim().split('\n').pop() as string) as { records: number; hashed: number };
+    const run = await runNodeProcess(['--import', 'tsx', 'bench/mandatory-work-floor.ts', sample, ...MAPS]);
+    expect(run.code, run.stderr).toBe(0);
+    const floor = JSON.parse(run.stdout.trim().split('\n').pop() as string) as { records: number; hashed: number };
     const engine = await runCliProcess([
       'transform',
       sample,

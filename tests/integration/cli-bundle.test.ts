@@ -2,7 +2,6 @@
 // The bundled runs happen in a temporary copy of the repository whose node_modules links every package
 // but tsx: they cannot have gone through tsx (main thread or workers), and no test touches the real src/
 // or the real cache. The copy starts without a cache, as a fresh clone after `npm ci` does.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -23,7 +22,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { people } from '../../bench/generate-audience-files.ts';
-import { REPO_ROOT, runCliProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
+import { REPO_ROOT, runCliProcess, runNodeProcess, type CliOutcome } from '../helpers/run-cli-process.ts';
 import { seededRandomForTest } from '../helpers/test-seed.ts';
 
 const SAMPLE = path.join(REPO_ROOT, 'tests/fixtures/clean-rooms-sample.jsonl');
@@ -66,14 +65,10 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Runs `<root>/bin/audience-uploader.js <args…>`; resolves with its exit code and output. */
 function launch(root: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliOutcome> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(root, 'bin/audience-uploader.js'), ...args],
-      { cwd: root, env: childEnv(env), maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
+  return runNodeProcess([path.join(root, 'bin/audience-uploader.js'), ...args], {
+    cwd: root,
+    env: childEnv(env),
+    maxBuffer: 64 * 1024 * 1024,
   });
 }
 
