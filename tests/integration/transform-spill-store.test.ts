@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DigestSpillStore } from '../../src/adapters/node/transform/digest-spill-store.ts';
-import { sortUniqueDigestLines } from '../../src/core/transform/sort-unique-digests.ts';
+import { groupByLeadingByte, sortUniqueDigestLines } from '../../src/core/transform/sort-unique-digests.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'spill-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -72,6 +72,28 @@ describe('DigestSpillStore', () => {
     }
     expect(seen.sort()).toEqual(digests.map((entry) => entry.toString('hex')).sort());
     expect(store.spillCount).toBe(0);
+  });
+
+  it('takes batches already ordered by leading byte (as the workers send them), in memory and spilled', () => {
+    for (const [name, budget] of [
+      ['grouped-memory', 64 << 20],
+      ['grouped-spilled', 1],
+    ] as const) {
+      const store = new DigestSpillStore(join(root, name), budget);
+      const expected = new Set<string>();
+      // Batches of 40 against a buffer of 256 digests: each spill holds several batches.
+      for (let batch = 0; batch < 60; batch += 1) {
+        const digests = Array.from({ length: 40 }, (_unused, index) => digest(`person-${(batch * 37 + index) % 1500}`));
+        for (const value of digests) expected.add(value.toString('hex'));
+        const { packed, starts } = groupByLeadingByte(Buffer.concat(digests), digests.length);
+        // A worker's buffer can be longer than its digests.
+        const longer = new Uint8Array(packed.byteLength + 64);
+        longer.set(packed);
+        store.add(longer, digests.length, starts);
+      }
+      expect(drain(store)).toEqual([...expected].sort());
+      expect(store.spillCount > 0).toBe(budget === 1);
+    }
   });
 
   it('settles a bucket of one repeated digest without growing', () => {

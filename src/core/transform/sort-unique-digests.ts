@@ -5,6 +5,7 @@ import * as digestLines from './digest-lines.ts';
 const DIGEST_BYTES = digestLines.DIGEST_BYTES;
 const DIGEST_LINE_BYTES = digestLines.DIGEST_LINE_BYTES;
 const writeDigestLine = digestLines.writeDigestLine;
+const WORDS = DIGEST_BYTES / 4;
 
 /** Runs of digests in one bucket up to this long are ordered by insertion; longer ones by Array#sort. */
 const INSERTION_RUN = 16;
@@ -114,4 +115,43 @@ export function compareDigests(packed: Uint8Array, a: number, b: number): number
     if (difference !== 0) return difference;
   }
   return 0;
+}
+
+/**
+ * `count` packed digests reordered by their leading byte (a stable counting sort, into a new buffer),
+ * with `starts[b]`…`starts[b + 1] - 1` the digests whose leading byte is `b` (`starts` has 257 entries).
+ * The workers do this to each batch's digests, so the main thread's de-duplication store can split
+ * them by leading byte with a few copies of contiguous ranges instead of one copy per digest.
+ */
+export function groupByLeadingByte(packed: Uint8Array, count: number): { packed: Uint8Array; starts: Uint32Array } {
+  const starts = new Uint32Array(257);
+  for (let index = 0; index < count; index += 1) {
+    const byte = packed[index * DIGEST_BYTES] as number;
+    starts[byte + 1] = (starts[byte + 1] as number) + 1;
+  }
+  for (let byte = 1; byte <= 256; byte += 1) starts[byte] = (starts[byte] as number) + (starts[byte - 1] as number);
+  const grouped = new Uint8Array(count * DIGEST_BYTES);
+  // Digests move as 32-bit words when both buffers allow it (several times faster than a subarray copy each).
+  const next = starts.slice(0, 256);
+  if (packed.byteOffset % 4 === 0) {
+    const from = new Uint32Array(packed.buffer, packed.byteOffset, count * WORDS);
+    const to = new Uint32Array(grouped.buffer);
+    for (let index = 0; index < count; index += 1) {
+      const byte = packed[index * DIGEST_BYTES] as number;
+      const target = (next[byte] as number) * WORDS;
+      next[byte] = (next[byte] as number) + 1;
+      const at = index * WORDS;
+      for (let word = 0; word < WORDS; word += 1) to[target + word] = from[at + word] as number;
+    }
+  } else {
+    for (let index = 0; index < count; index += 1) {
+      const byte = packed[index * DIGEST_BYTES] as number;
+      grouped.set(
+        packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
+        (next[byte] as number) * DIGEST_BYTES,
+      );
+      next[byte] = (next[byte] as number) + 1;
+    }
+  }
+  return { packed: grouped, starts };
 }

@@ -2,6 +2,7 @@ import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync,
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as digestLines from '../../../core/transform/digest-lines.ts';
+import { groupByLeadingByte } from '../../../core/transform/sort-unique-digests.ts';
 
 // A module-local copy for the loops below (see sort-unique-digests.ts: an imported binding is
 // re-checked on every read).
@@ -34,8 +35,8 @@ export interface DigestGroup {
 export class DigestSpillStore {
   /** Digests held in memory before a spill. */
   private readonly capacity: number;
-  /** The digests added since the last spill: the callers' own buffers (views of them), not copies. */
-  private chunks: Uint8Array[] = [];
+  /** The digests added since the last spill, each batch ordered by leading byte (see groupByLeadingByte). */
+  private chunks: GroupedDigests[] = [];
   private used = 0;
   private spills = 0;
   /** Bucket files already read, being deleted on libuv's thread pool (see `removed`). */
@@ -54,19 +55,18 @@ export class DigestSpillStore {
   }
 
   /**
-   * Takes `count` packed digests. The store keeps the bytes themselves (a worker's transferred
-   * buffer: copying each batch cost the main thread more than anything else it did with it), so the
-   * caller hands them over and must not change them afterwards.
+   * Takes `count` packed digests; `starts` when they are already ordered by leading byte (the
+   * workers do that: see groupByLeadingByte), else the store orders them itself. The store keeps the
+   * bytes themselves (a worker's transferred buffer: copying each batch cost the main thread more
+   * than anything else it did with it), so the caller hands them over and must not change them
+   * afterwards. A batch is never split: the buffer spills before a batch that would overflow it.
    */
-  add(packed: Uint8Array, count: number): void {
-    let first = 0;
-    while (first < count) {
-      if (this.used === this.capacity) this.spill();
-      const take = Math.min(count - first, this.capacity - this.used);
-      this.chunks.push(packed.subarray(first * DIGEST_BYTES, (first + take) * DIGEST_BYTES));
-      this.used += take;
-      first += take;
-    }
+  add(packed: Uint8Array, count: number, starts?: Uint32Array): void {
+    if (count === 0) return;
+    const chunk = starts ? { packed, starts } : groupByLeadingByte(packed, count);
+    if (this.used > 0 && this.used + count > this.capacity) this.spill();
+    this.chunks.push(chunk);
+    this.used += count;
   }
 
   /**
@@ -76,35 +76,25 @@ export class DigestSpillStore {
   *groups(): Generator<DigestGroup> {
     if (this.spills === 0) {
       // Groups of consecutive leading bytes, about GROUP_DIGESTS digests each, each in a buffer of its
-      // own (the caller can transfer it to a worker as it is).
-      const counts = countByByte(this.chunks, 0);
-      const groupOf = new Uint8Array(256);
-      const sizes: number[] = [];
-      const prefixes: number[] = [];
+      // own (the caller can transfer it to a worker as it is): one copy per batch and group.
+      const counts = countsByByte(this.chunks);
+      const chunks = this.chunks;
+      this.release();
       let size = 0;
       let first = 0;
       for (let byte = 0; byte < 256; byte += 1) {
         if (size === 0) first = byte;
-        groupOf[byte] = sizes.length;
         size += counts[byte] as number;
         if (size < GROUP_DIGESTS && byte < 255) continue;
-        sizes.push(size);
-        // One leading byte in the whole group: the sort key can start after it.
-        prefixes.push(first === byte ? 1 : 0);
-        size = 0;
-      }
-      const targets = sizes.map((digests) => Buffer.allocUnsafeSlow(digests * DIGEST_BYTES));
-      const next = new Uint32Array(256);
-      for (let byte = 1; byte < 256; byte += 1) {
-        next[byte] =
-          groupOf[byte] === groupOf[byte - 1] ? (next[byte - 1] as number) + (counts[byte - 1] as number) : 0;
-      }
-      scatterByByte(this.chunks, 0, (byte) => targets[groupOf[byte] as number] as Buffer, next);
-      this.release();
-      for (const [index, target] of targets.entries()) {
-        if (target.byteLength > 0) {
-          yield { packed: target, count: sizes[index] as number, commonPrefixBytes: prefixes[index] as number };
+        if (size > 0) {
+          // One leading byte in the whole group: the sort key can start after it.
+          yield {
+            packed: gatherBytes(chunks, first, byte + 1, size),
+            count: size,
+            commonPrefixBytes: first === byte ? 1 : 0,
+          };
         }
+        size = 0;
       }
       return;
     }
@@ -140,7 +130,21 @@ export class DigestSpillStore {
   private spill(): void {
     if (this.spills === 0) mkdirSync(this.directory, { recursive: true });
     this.spills += 1;
-    appendByByte(this.chunks, 0, (byte) => this.bucketPath(byte));
+    const counts = countsByByte(this.chunks);
+    const grouped = Buffer.allocUnsafeSlow(this.used * DIGEST_BYTES);
+    let at = 0;
+    for (let byte = 0; byte < 256; byte += 1) {
+      const begin = at;
+      for (const { packed, starts } of this.chunks) {
+        const bytes = packed.subarray(
+          (starts[byte] as number) * DIGEST_BYTES,
+          (starts[byte + 1] as number) * DIGEST_BYTES,
+        );
+        grouped.set(bytes, at);
+        at += bytes.byteLength;
+      }
+      if (counts[byte] !== 0) appendFileSync(this.bucketPath(byte), grouped.subarray(begin, at));
+    }
     this.release();
   }
 
@@ -188,6 +192,36 @@ export class DigestSpillStore {
     this.remove(path);
     yield { packed: bytes, count: bytes.byteLength / DIGEST_BYTES, commonPrefixBytes: depth };
   }
+}
+
+interface GroupedDigests {
+  packed: Uint8Array;
+  /** 257 entries: the digests with leading byte b are starts[b]…starts[b + 1] - 1. */
+  starts: Uint32Array;
+}
+
+/** How many of the digests in `chunks` have each leading byte. */
+function countsByByte(chunks: readonly GroupedDigests[]): Uint32Array {
+  const counts = new Uint32Array(256);
+  for (const { starts } of chunks) {
+    for (let byte = 0; byte < 256; byte += 1) {
+      counts[byte] = (counts[byte] as number) + (starts[byte + 1] as number) - (starts[byte] as number);
+    }
+  }
+  return counts;
+}
+
+/** The `count` digests of `chunks` whose leading byte is in [from, to), in a buffer of their own. */
+function gatherBytes(chunks: readonly GroupedDigests[], from: number, to: number, count: number): Buffer {
+  const target = Buffer.allocUnsafeSlow(count * DIGEST_BYTES);
+  let at = 0;
+  for (const { packed, starts } of chunks) {
+    const begin = (starts[from] as number) * DIGEST_BYTES;
+    const end = (starts[to] as number) * DIGEST_BYTES;
+    target.set(packed.subarray(begin, end), at);
+    at += end - begin;
+  }
+  return target;
 }
 
 /** How many of the digests in `chunks` have each value of the byte at `depth`. */

@@ -362,8 +362,8 @@ function absorb(
 ): void {
   if (result) {
     tally.add(result.tallies);
-    result.digests.forEach(({ buffer, count }, typeIndex) =>
-      (stores[typeIndex] as DigestSpillStore).add(new Uint8Array(buffer), count),
+    result.digests.forEach(({ buffer, count, starts }, typeIndex) =>
+      (stores[typeIndex] as DigestSpillStore).add(new Uint8Array(buffer), count, starts),
     );
   }
   const cellRejects = result?.rejects ?? [];

@@ -41,8 +41,11 @@ export interface WorkerEnvelope {
 
 /** Worker → main thread. */
 export interface WorkerResult {
-  /** Per type: packed 32-byte digests (transferred). */
-  digests: Array<{ buffer: ArrayBuffer; count: number }>;
+  /**
+   * Per type: packed 32-byte digests (transferred). From a worker thread they come ordered by leading
+   * byte, `starts` (257 entries) saying where each byte's run begins (see groupByLeadingByte).
+   */
+  digests: Array<{ buffer: ArrayBuffer; count: number; starts?: Uint32Array }>;
   tallies: number[][];
   /** Triples (row, mapping index, REJECT_REASONS index). */
   rejects: number[];

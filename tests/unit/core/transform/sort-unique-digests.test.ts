@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sortUniqueDigestLines } from '../../../../src/core/transform/sort-unique-digests.ts';
+import { groupByLeadingByte, sortUniqueDigestLines } from '../../../../src/core/transform/sort-unique-digests.ts';
 
 const pack = (digests: Buffer[]): Uint8Array => new Uint8Array(Buffer.concat(digests));
 /** The lines written, as strings (each must be 64 hex characters and a newline). */
@@ -102,5 +102,39 @@ describe('sortUniqueDigestLines', () => {
     }
     expect(ascending).toBe(true);
     expect([...xor]).toEqual([...expectedXor]);
+  });
+});
+
+describe('groupByLeadingByte', () => {
+  const check = (packed: Uint8Array, count: number, digests: Buffer[]): void => {
+    const { packed: grouped, starts } = groupByLeadingByte(packed, count);
+    expect(starts.length).toBe(257);
+    expect(starts[0]).toBe(0);
+    expect(starts[256]).toBe(count);
+    // Each leading byte's run holds exactly that byte's digests, in their original order (stable).
+    for (let byte = 0; byte < 256; byte += 1) {
+      const run = Array.from({ length: (starts[byte + 1] as number) - (starts[byte] as number) }, (_unused, index) =>
+        Buffer.from(
+          grouped.subarray(((starts[byte] as number) + index) * 32, ((starts[byte] as number) + index + 1) * 32),
+        ).toString('hex'),
+      );
+      expect(run).toEqual(digests.filter((digest) => digest[0] === byte).map((digest) => digest.toString('hex')));
+    }
+  };
+
+  it('orders digests by leading byte, stably, and says where each byte starts', () => {
+    const digests = Array.from({ length: 3000 }, (_unused, index) =>
+      createHash('sha256')
+        .update(`person-${index % 2500}`)
+        .digest(),
+    );
+    check(pack(digests), digests.length, digests);
+  });
+
+  it('reads only the first `count` digests, from a view at any offset (unaligned too)', () => {
+    const digests = Array.from({ length: 700 }, () => randomBytes(32));
+    const backing = Buffer.concat([Buffer.alloc(3), ...digests, randomBytes(64)]);
+    check(new Uint8Array(backing.buffer, backing.byteOffset + 3, 702 * 32), 700, digests);
+    check(new Uint8Array(0), 0, []);
   });
 });
