@@ -22,9 +22,9 @@ import { formatRejectRow, REJECTS_HEADER } from '../../../core/transform/rejects
 import { TransformTally } from '../../../core/transform/transform-tally.ts';
 import { DIGEST_BYTES, DIGEST_LINE_BYTES } from '../../../core/transform/digest-lines.ts';
 import { DigestSpillStore } from './digest-spill-store.ts';
-import { prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
+import { fsyncDirectory, prepareOutputFolder, SPILL_FOLDER_PREFIX, writeFileAtomic } from './output-folder.ts';
 import { jsonLinesChunks } from './json-lines-chunks.ts';
-import { PartitionWriter, writeAll } from './partition-writer.ts';
+import { inThreadMd5, PartitionWriter, writeAll } from './partition-writer.ts';
 import { splitRecords } from './split-records.ts';
 import { InThreadTransform } from './in-thread-transform.ts';
 import { defaultWorkerCount, TransformWorkerPool } from './transform-workers.ts';
@@ -261,7 +261,10 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     // Each type's digests come out of its store in groups by leading byte; the workers sort and encode
     // several groups at once while this thread writes the finished ones in order. Groups in flight are
     // bounded in bytes too (a group being sorted needs a few times its size).
-    writers = plan.types.map((type) => new PartitionWriter(request.outDir, outputFolderOf(type), lines));
+    const hasher = pool instanceof TransformWorkerPool ? pool.partHasher() : inThreadMd5;
+    writers = plan.types.map(
+      (type) => new PartitionWriter(request.outDir, outputFolderOf(type), lines, fsyncDirectory, hasher),
+    );
     const unique = plan.types.map(() => 0);
     const maxSortingBytes = budget / 5;
     const sorting: Array<{ typeIndex: number; bytes: number; result: Promise<WorkerSortResult> }> = [];
@@ -280,6 +283,8 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
         request.onFinalSlice?.();
         await yielder.maybeYield();
       }
+      // The group's lines are all written: the MD5s can take them.
+      hasher.release();
       unique[typeIndex] = (unique[typeIndex] as number) + sorted.count;
     };
     for (const [typeIndex, store] of stores.entries()) {
@@ -304,7 +309,6 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       }
     }
     while (sorting.length > 0) await writeOldest();
-    await pool.close();
     for (const [typeIndex, type] of plan.types.entries()) {
       const columns = request.mapping
         .filter((entry) => entry.type === type)
@@ -313,6 +317,8 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       types[type] = tally.countsOf(typeIndex, columns, unique[typeIndex] as number, files);
       await yielder.maybeYield();
     }
+    // (After the part files' MD5s, which the workers may compute.)
+    await pool.close();
 
     const manifest: Manifest = {
       manifestVersion: 1,

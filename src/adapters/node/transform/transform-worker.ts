@@ -1,6 +1,8 @@
 // Worker thread: normalizes and hashes batches sent by run-transform: cells the main thread parsed,
-// or raw JSON Lines chunks it parses itself; in the final phase it sorts groups of digests.
+// or raw JSON Lines chunks it parses itself; in the final phase it sorts groups of digests and
+// computes part files' MD5s.
 // Results go back with their buffers transferred, not copied.
+import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NormalizeOptions } from '../../../core/identifiers/normalize-options.ts';
 import type { ColumnMapping } from '../../../core/plan.ts';
@@ -16,7 +18,28 @@ const { plan, mapping, options } = workerData as {
   options: NormalizeOptions;
 };
 
+/** Part files whose MD5 this worker is computing (WorkerMd5Request). */
+const md5ByFile = new Map<number, Hash>();
+
 parentPort?.on('message', ({ id, message }: WorkerEnvelope) => {
+  if (message.kind === 'md5') {
+    const md5s: Array<{ file: number; md5: string }> = [];
+    for (const step of message.steps) {
+      let hash = md5ByFile.get(step.file);
+      if (hash === undefined) {
+        hash = createHash('md5');
+        md5ByFile.set(step.file, hash);
+      }
+      if ('bytes' in step) {
+        hash.update(step.bytes);
+      } else {
+        md5s.push({ file: step.file, md5: hash.digest('hex') });
+        md5ByFile.delete(step.file);
+      }
+    }
+    parentPort?.postMessage({ id, result: { md5s } });
+    return;
+  }
   if (message.kind === 'sort') {
     const result = sortGroup(message);
     parentPort?.postMessage({ id, result }, [result.lines.buffer as ArrayBuffer]);

@@ -33,10 +33,25 @@ export interface WorkerSortResult {
   count: number;
 }
 
+/**
+ * Main thread → worker, in the final phase: the next bytes of part files, in file order, for their
+ * MD5s (views of transferred buffers), and the files whose MD5 is complete. Every step of one file
+ * goes to the same worker, so they arrive in order.
+ */
+export interface WorkerMd5Request {
+  kind: 'md5';
+  steps: Array<{ file: number; bytes: Uint8Array } | { file: number; end: true }>;
+}
+
+/** Worker → main thread: the MD5 (hex) of each file the request ended. */
+export interface WorkerMd5Result {
+  md5s: Array<{ file: number; md5: string }>;
+}
+
 /** What the pool posts: a message and the id its answer comes back with. */
 export interface WorkerEnvelope {
   id: number;
-  message: WorkerBatch | WorkerSortRequest;
+  message: WorkerBatch | WorkerSortRequest | WorkerMd5Request;
 }
 
 /** Worker → main thread. */
