@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, fsync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { UserError } from '../../../core/errors.ts';
@@ -250,7 +251,9 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
       bytesBefore += sizes[index] as number;
     }
     while (pending.length > 0) await settleOldest();
-    rejects.close();
+    // Its fsync runs in the background while the final phase starts; awaited before the manifest.
+    const rejectsClosed = rejects.close();
+    rejectsClosed.catch(() => undefined);
 
     const types: Manifest['types'] = {};
     const lines = linesPerPartition(maxFileBytes);
@@ -319,6 +322,7 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     }
     // (After the part files' MD5s, which the workers may compute.)
     await pool.close();
+    await rejectsClosed;
 
     const manifest: Manifest = {
       manifestVersion: 1,
@@ -418,12 +422,16 @@ class RejectsFile {
     if (this.text.length >= REJECTS_FLUSH_CHARS) this.flush();
   }
 
-  close(): void {
+  /** Writes what is left; resolves once the file is fsynced and closed. */
+  async close(): Promise<void> {
     this.flush();
     const descriptor = this.descriptor as number;
-    fsyncSync(descriptor);
-    closeSync(descriptor);
     this.descriptor = null;
+    try {
+      await promisify(fsync)(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
   }
 
   /** On failure: just release the file. */

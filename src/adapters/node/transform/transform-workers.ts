@@ -34,15 +34,17 @@ const tsxWorkerBootstrap = () => `(async () => {
 const IN_FLIGHT_PER_WORKER = 3;
 
 /**
- * Worker threads that normalize and hash, fed round robin; the main thread keeps reading and parsing
+ * Worker threads that normalize and hash, each batch to the least busy; the main thread keeps reading and parsing
  * meanwhile. A worker that fails fails every batch still waiting, so the run stops with its error.
  */
 export class TransformWorkerPool {
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (result: never) => void; reject: (error: unknown) => void }>();
   private failure: unknown = null;
-  /** Id of the next message; also picks its worker, round robin. */
+  /** Id of the next message. */
   private next = 0;
+  /** Messages posted to each worker and not answered yet. */
+  private readonly outstanding: number[];
 
   /** The workers parse JSON Lines chunks themselves (WorkerJsonLinesBatch). */
   readonly parsesJsonLines = true;
@@ -53,6 +55,7 @@ export class TransformWorkerPool {
     options: NormalizeOptions,
     size = defaultWorkerCount(plan, false),
   ) {
+    this.outstanding = Array.from({ length: Math.max(1, size) }, () => 0);
     this.workers = Array.from({ length: Math.max(1, size) }, () => {
       // Bundled: the worker's own file, plain JavaScript. Under tsx: a bootstrap that loads the TypeScript.
       const worker = new Worker(BUNDLED_WORKER === null ? tsxWorkerBootstrap() : new URL(BUNDLED_WORKER), {
@@ -80,12 +83,12 @@ export class TransformWorkerPool {
     return this.workers.length * IN_FLIGHT_PER_WORKER;
   }
 
-  /** Sends a batch to the next worker (round robin); resolves with its result. */
+  /** Sends a batch to the least busy worker; resolves with its result. */
   submit(batch: WorkerBatch): Promise<WorkerResult> {
     return this.post(batch, batch.kind === 'jsonl' ? [batch.bytes.buffer as ArrayBuffer] : []);
   }
 
-  /** Final phase: one group of digests sorted, de-duplicated and hex-encoded by the next worker. */
+  /** Final phase: one group of digests sorted, de-duplicated and hex-encoded by the least busy worker. */
   sortDigests(request: WorkerSortRequest): Promise<WorkerSortResult> {
     return this.post(request, [request.packed.buffer as ArrayBuffer]);
   }
@@ -100,13 +103,31 @@ export class TransformWorkerPool {
     );
   }
 
+  /**
+   * Posts to `workerIndex`, else to the worker with the fewest messages outstanding (round robin
+   * among equals): a worker slowed by other load gets less, so both finish the last batches together.
+   */
   private post<T>(message: WorkerEnvelope['message'], transfer: ArrayBuffer[], workerIndex?: number): Promise<T> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const id = this.next;
     this.next += 1;
-    const worker = this.workers[(workerIndex ?? id) % this.workers.length] as Worker;
+    let index = workerIndex ?? id % this.workers.length;
+    if (workerIndex === undefined) {
+      for (let offset = 1; offset < this.workers.length; offset += 1) {
+        const other = (id + offset) % this.workers.length;
+        if ((this.outstanding[other] as number) < (this.outstanding[index] as number)) index = other;
+      }
+    }
+    const worker = this.workers[index] as Worker;
+    this.outstanding[index] = (this.outstanding[index] as number) + 1;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (result: never) => void, reject });
+      this.waiting.set(id, {
+        resolve: (result: never) => {
+          this.outstanding[index] = (this.outstanding[index] as number) - 1;
+          (resolve as (result: never) => void)(result);
+        },
+        reject,
+      });
       worker.postMessage({ id, message } satisfies WorkerEnvelope, transfer);
     });
   }
