@@ -34,8 +34,10 @@ export interface BatchResult<T extends Uint8Array> {
 /** How digests are made and stored: injected so the core stays free of a particular crypto module. */
 export interface DigestWriter<T extends Uint8Array> {
   allocate(bytes: number): T;
-  /** Writes SHA-256 of the UTF-8 bytes of `text` at `offset`. */
+  /** Writes SHA-256 of the UTF-8 bytes of `text` at `offset`, at once or (a batching writer) by `flush`. */
   hashInto(text: string, target: T, offset: number): void;
+  /** Writes every digest still queued; normalizeBatch calls it before it returns. */
+  flush?(): void;
 }
 
 const REASON_INDEX = new Map<RejectReason, number>(REJECT_REASONS.map((reason, index) => [reason, index]));
@@ -91,6 +93,7 @@ export function normalizeBatch<T extends Uint8Array>(
       }
     }
   }
+  writer.flush?.();
   return { digests, tallies, rejects };
 }
 
