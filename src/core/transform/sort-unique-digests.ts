@@ -117,11 +117,15 @@ export function compareDigests(packed: Uint8Array, a: number, b: number): number
   return 0;
 }
 
+/** Scratch space for groupByLeadingByte, kept between calls (a thread reorders one batch at a time). */
+let scratch = new Uint32Array(0);
+
 /**
- * `count` packed digests reordered by their leading byte (a stable counting sort, into a new buffer),
- * with `starts[b]`…`starts[b + 1] - 1` the digests whose leading byte is `b` (`starts` has 257 entries).
- * The workers do this to each batch's digests, so the main thread's de-duplication store can split
- * them by leading byte with a few copies of contiguous ranges instead of one copy per digest.
+ * Reorders the first `count` packed digests of `packed` by their leading byte, in place (a stable
+ * counting sort through a scratch buffer), and says where each byte's run is: digests `starts[b]`…
+ * `starts[b + 1] - 1` (257 entries) lead with byte `b`. The workers do this to each batch's digests,
+ * so the main thread's de-duplication store can split them by leading byte with a few copies of
+ * contiguous ranges instead of one copy per digest.
  */
 export function groupByLeadingByte(packed: Uint8Array, count: number): { packed: Uint8Array; starts: Uint32Array } {
   const starts = new Uint32Array(257);
@@ -130,28 +134,28 @@ export function groupByLeadingByte(packed: Uint8Array, count: number): { packed:
     starts[byte + 1] = (starts[byte + 1] as number) + 1;
   }
   for (let byte = 1; byte <= 256; byte += 1) starts[byte] = (starts[byte] as number) + (starts[byte - 1] as number);
-  const grouped = new Uint8Array(count * DIGEST_BYTES);
-  // Digests move as 32-bit words when both buffers allow it (several times faster than a subarray copy each).
+  if (scratch.length < count * WORDS) scratch = new Uint32Array(Math.max(count * WORDS, scratch.length * 2));
   const next = starts.slice(0, 256);
   if (packed.byteOffset % 4 === 0) {
-    const from = new Uint32Array(packed.buffer, packed.byteOffset, count * WORDS);
-    const to = new Uint32Array(grouped.buffer);
+    // Digests move as 32-bit words (several times faster than a subarray copy each).
+    const words = new Uint32Array(packed.buffer, packed.byteOffset, count * WORDS);
+    const to = scratch;
     for (let index = 0; index < count; index += 1) {
       const byte = packed[index * DIGEST_BYTES] as number;
       const target = (next[byte] as number) * WORDS;
       next[byte] = (next[byte] as number) + 1;
       const at = index * WORDS;
-      for (let word = 0; word < WORDS; word += 1) to[target + word] = from[at + word] as number;
+      for (let word = 0; word < WORDS; word += 1) to[target + word] = words[at + word] as number;
     }
+    words.set(scratch.subarray(0, count * WORDS));
   } else {
+    const to = new Uint8Array(scratch.buffer, 0, count * DIGEST_BYTES);
     for (let index = 0; index < count; index += 1) {
       const byte = packed[index * DIGEST_BYTES] as number;
-      grouped.set(
-        packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
-        (next[byte] as number) * DIGEST_BYTES,
-      );
+      to.set(packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), (next[byte] as number) * DIGEST_BYTES);
       next[byte] = (next[byte] as number) + 1;
     }
+    packed.set(to);
   }
-  return { packed: grouped, starts };
+  return { packed: packed.subarray(0, count * DIGEST_BYTES), starts };
 }

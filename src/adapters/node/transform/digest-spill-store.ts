@@ -56,7 +56,7 @@ export class DigestSpillStore {
 
   /**
    * Takes `count` packed digests; `starts` when they are already ordered by leading byte (the
-   * workers do that: see groupByLeadingByte), else the store orders them itself. The store keeps the
+   * workers do that: see groupByLeadingByte), else the store orders them itself, in place. The store keeps the
    * bytes themselves (a worker's transferred buffer: copying each batch cost the main thread more
    * than anything else it did with it), so the caller hands them over and must not change them
    * afterwards. A batch is never split: the buffer spills before a batch that would overflow it.

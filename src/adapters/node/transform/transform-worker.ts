@@ -48,10 +48,11 @@ parentPort?.on('message', ({ id, message }: WorkerEnvelope) => {
   // A failure rejects here and, unhandled, stops the worker with an 'error' the pool reports.
   void processBatch(message, plan, mapping, options).then((result) => {
     // Ordered by leading byte here, in parallel, rather than digest by digest in the main thread's store.
-    const grouped = result.digests.map(({ buffer, count }) => {
-      const { packed, starts } = groupByLeadingByte(new Uint8Array(buffer, 0, count * DIGEST_BYTES), count);
-      return { buffer: packed.buffer as ArrayBuffer, count, starts };
-    });
+    const grouped = result.digests.map(({ buffer, count }) => ({
+      buffer,
+      count,
+      starts: groupByLeadingByte(new Uint8Array(buffer, 0, count * DIGEST_BYTES), count).starts,
+    }));
     parentPort?.postMessage(
       { id, result: { ...result, digests: grouped } },
       grouped.map(({ buffer }) => buffer),

@@ -108,6 +108,7 @@ describe('sortUniqueDigestLines', () => {
 describe('groupByLeadingByte', () => {
   const check = (packed: Uint8Array, count: number, digests: Buffer[]): void => {
     const { packed: grouped, starts } = groupByLeadingByte(packed, count);
+    expect(grouped.buffer).toBe(packed.buffer); // in place
     expect(starts.length).toBe(257);
     expect(starts[0]).toBe(0);
     expect(starts[256]).toBe(count);
@@ -131,10 +132,15 @@ describe('groupByLeadingByte', () => {
     check(pack(digests), digests.length, digests);
   });
 
-  it('reads only the first `count` digests, from a view at any offset (unaligned too)', () => {
+  it('reorders only the first `count` digests, in place, from a view at any offset (unaligned too)', () => {
     const digests = Array.from({ length: 700 }, () => randomBytes(32));
-    const backing = Buffer.concat([Buffer.alloc(3), ...digests, randomBytes(64)]);
-    check(new Uint8Array(backing.buffer, backing.byteOffset + 3, 702 * 32), 700, digests);
+    const tail = randomBytes(64);
+    for (const offset of [3, 4]) {
+      const backing = Buffer.concat([Buffer.alloc(offset), ...digests, tail]);
+      const view = new Uint8Array(backing.buffer, backing.byteOffset + offset, 702 * 32);
+      check(view, 700, digests);
+      expect(Buffer.from(view.subarray(700 * 32)).equals(tail)).toBe(true);
+    }
     check(new Uint8Array(0), 0, []);
   });
 });
