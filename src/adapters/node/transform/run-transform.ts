@@ -152,8 +152,9 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
 
     spillDir = mkdtempSync(join(request.tempDir ?? request.outDir, SPILL_FOLDER_PREFIX));
     const budget = request.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-    // A full buffer is copied once more when it is grouped by leading byte (a spill, or the final
-    // phase's groups), and a bucket read back is sorted with keys, indexes and its hex lines beside it.
+    // A full buffer is copied once more when it spills (gathered by leading byte), the final phase
+    // copies out a group at a time, and a bucket read back is sorted with keys, indexes and its hex
+    // lines beside it.
     stores = plan.types.map(
       (type) =>
         new DigestSpillStore(join(spillDir as string, outputFolderOf(type)), budget / (2.5 * plan.types.length)),
@@ -262,8 +263,9 @@ export async function runTransform(request: TransformRequest): Promise<Manifest>
     const yielder = new FinalPhaseYielder(request.signal);
     const slice = Math.max(1, request.finalSliceDigests ?? FINAL_SLICE_DIGESTS);
     // Each type's digests come out of its store in groups by leading byte; the workers sort and encode
-    // several groups at once while this thread writes the finished ones in order. Groups in flight are
-    // bounded in bytes too (a group being sorted needs a few times its size).
+    // several groups at once while this thread writes the finished ones in order (the part files'
+    // MD5s are computed in the workers too: see partHasher). Groups in flight are bounded in bytes
+    // too (a group being sorted needs a few times its size).
     const hasher = pool instanceof TransformWorkerPool ? pool.partHasher() : inThreadMd5;
     writers = plan.types.map(
       (type) => new PartitionWriter(request.outDir, outputFolderOf(type), lines, fsyncDirectory, hasher),
