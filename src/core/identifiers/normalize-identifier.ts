@@ -176,8 +176,20 @@ function normalizeEmail(text: string, ascii: boolean, options: NormalizeOptions)
   return CELL_OK;
 }
 
+/** `text` without every character but 0-9 and `+` (what NOT_PHONE_CHARACTER removes), by char codes. */
+function phoneCharacters(text: string): string {
+  let kept = '';
+  let dropped = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if ((code >= 0x30 && code <= 0x39) || code === 0x2b) kept += text[index] as string;
+    else dropped = true;
+  }
+  return dropped ? kept : text;
+}
+
 function normalizePhone(text: string, options: NormalizeOptions): number {
-  let digits = text.replace(NOT_PHONE_CHARACTER, '');
+  let digits = text.length <= 64 ? phoneCharacters(text) : text.replace(NOT_PHONE_CHARACTER, '');
   if (digits.lastIndexOf('+') > 0) return INVALID_PHONE;
   if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
   if (digits === '' || digits === '+') return INVALID_PHONE;
