@@ -48,8 +48,6 @@ const isWhiteSpace = (code: number): boolean =>
 
 // Out slots of the last call (one thread runs one cell at a time): no object per cell.
 let cleaned = '';
-/** Whether `cleaned` is printable ASCII (U+0020–U+007E) with no space at either end. */
-let cleanedAscii = false;
 let normalized = '';
 
 /**
@@ -74,7 +72,6 @@ function clean(raw: unknown): number {
     while (end > start && text.charCodeAt(end - 1) === 0x20) end -= 1;
     if (start === end) return CELL_EMPTY;
     cleaned = start === 0 && end === text.length ? text : text.slice(start, end);
-    cleanedAscii = true;
     return CLEANED;
   }
   text = text.normalize('NFKC').replace(INVISIBLE, '');
@@ -84,7 +81,6 @@ function clean(raw: unknown): number {
   }
   if (text === '') return CELL_EMPTY;
   cleaned = text;
-  cleanedAscii = false;
   return CLEANED;
 }
 
@@ -106,24 +102,34 @@ export function cleanCell(raw: unknown): string | NormalizeResult {
 
 const isAsciiAlphanumeric = (code: number): boolean =>
   (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a);
-const isAsciiLetter = (code: number): boolean => (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
+
+// What plainEmailMatches found: the `@`, the first `+` of the local part (-1: none), any A–Z.
+let plainAt = 0;
+let plainPlus = -1;
+let plainUpper = false;
 
 /**
- * Whether printable ASCII `text` (no white space at its ends) lowercased certainly matches
- * rules.emailPattern, by the pattern's own terms for ASCII (\p{L} is A–Z/a–z there): at most 254
- * characters, no `..`; one `@` after 1–64 characters, the first a letter or digit, the last not `.`;
- * then labels of 1–63 letters, digits and inner `-`, joined by `.`, the last 2–63 letters, at least two.
- * False means "not sure" (a space inside, say): the caller then runs the pattern itself.
+ * Whether `text` is printable ASCII without spaces (so cleaning leaves it as it is and no white space
+ * is removed) and lowercased certainly matches rules.emailPattern, by the pattern's own terms for
+ * ASCII (\p{L} is A–Z/a–z there): at most 254 characters, no `..`; one `@` after 1–64 characters,
+ * the first a letter or digit, the last not `.`; then labels of 1–63 letters, digits and inner `-`,
+ * joined by `.`, the last 2–63 letters, at least two. False means "not sure": the caller then cleans
+ * the cell and runs the pattern itself.
  */
 function plainEmailMatches(text: string): boolean {
   const length = text.length;
   if (length > 254 || !isAsciiAlphanumeric(text.charCodeAt(0))) return false;
+  let upper = text.charCodeAt(0) <= 0x5a && text.charCodeAt(0) >= 0x41;
+  let plus = -1;
   let at = 1;
   let previous = text.charCodeAt(0);
   for (; at < length; at += 1) {
     const code = text.charCodeAt(at);
     if (code === 0x40) break; // '@'
-    if (code === 0x20 || (code === 0x2e && previous === 0x2e)) return false; // a space; '..'
+    // Not printable ASCII, a space, or '..'.
+    if (code <= 0x20 || code > 0x7e || (code === 0x2e && previous === 0x2e)) return false;
+    if (code <= 0x5a && code >= 0x41) upper = true;
+    else if (code === 0x2b && plus < 0) plus = at;
     previous = code;
   }
   if (at === length || at > 64 || previous === 0x2e) return false;
@@ -136,11 +142,19 @@ function plainEmailMatches(text: string): boolean {
       const labelLength = index - labelStart;
       if (labelLength === 0 || labelLength > 63 || text.charCodeAt(index - 1) === 0x2d) return false;
       labels += 1;
-      if (index === length) return labels >= 2 && lettersOnly && labelLength >= 2;
+      if (index === length) {
+        if (labels < 2 || !lettersOnly || labelLength < 2) return false;
+        plainAt = at;
+        plainPlus = plus;
+        plainUpper = upper;
+        return true;
+      }
       labelStart = index + 1;
       lettersOnly = true;
-    } else if (isAsciiLetter(code)) {
-      // a letter
+    } else if (code >= 0x61 && code <= 0x7a) {
+      // a lowercase letter
+    } else if (code >= 0x41 && code <= 0x5a) {
+      upper = true;
     } else if ((code >= 0x30 && code <= 0x39) || (code === 0x2d && index > labelStart)) {
       lettersOnly = false;
     } else {
@@ -150,30 +164,33 @@ function plainEmailMatches(text: string): boolean {
   return false;
 }
 
-function normalizeEmail(text: string, ascii: boolean, options: NormalizeOptions): number {
-  let email: string;
-  if (ascii && plainEmailMatches(text)) {
-    email = text.toLowerCase();
-  } else {
-    email = text.replace(ANY_WHITE_SPACE, '').toLowerCase();
-    if (!EMAIL.test(email)) return INVALID_EMAIL;
-  }
-  const at = email.indexOf('@');
-  const plus = email.indexOf('+');
+/** EMAIL steps 3–4 on an address the pattern accepts (lowercased): `at` its `@`, `plus` its local part's first `+`. */
+function emailResult(email: string, at: number, plus: number, options: NormalizeOptions): number {
   const stripDots =
     options.emailDots === 'strip-all' ||
     (options.emailDots === 'strip-gmail' && rules.gmailDomains.includes(email.slice(at + 1)));
-  if ((plus < 0 || plus > at) && !stripDots) {
+  if (plus < 0 && !stripDots) {
     normalized = email; // the local part is non-empty: the pattern starts it with a letter or digit
     return CELL_OK;
   }
-  let local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  if (plus >= 0 && plus < at) local = local.slice(0, plus);
+  let local = plus < 0 ? email.slice(0, at) : email.slice(0, plus);
   if (stripDots) local = local.replaceAll('.', '');
   if (local === '') return INVALID_EMAIL;
-  normalized = `${local}@${domain}`;
+  normalized = `${local}@${email.slice(at + 1)}`;
   return CELL_OK;
+}
+
+/** An address plainEmailMatches accepted (its findings still in plainAt, plainPlus, plainUpper). */
+const plainEmailResult = (text: string, options: NormalizeOptions): number =>
+  emailResult(plainUpper ? text.toLowerCase() : text, plainAt, plainPlus, options);
+
+function normalizeEmail(text: string, options: NormalizeOptions): number {
+  if (plainEmailMatches(text)) return plainEmailResult(text, options);
+  const email = text.replace(ANY_WHITE_SPACE, '').toLowerCase();
+  if (!EMAIL.test(email)) return INVALID_EMAIL;
+  const at = email.indexOf('@');
+  const plus = email.indexOf('+');
+  return emailResult(email, at, plus < at ? plus : -1, options);
 }
 
 /** `text` without every character but 0-9 and `+` (what NOT_PHONE_CHARACTER removes), by char codes. */
@@ -188,8 +205,38 @@ function phoneCharacters(text: string): string {
   return dropped ? kept : text;
 }
 
+/**
+ * phoneCharacters of a raw cell that cleaning would leave as it is but for edge spaces (which it drops
+ * anyway): printable ASCII, shorter than a 64-hex-digit digest, not blank. Null for any other cell.
+ */
+function plainPhoneCharacters(text: string): string | null {
+  if (text.length >= 64) return null;
+  let kept = '';
+  let dropped = false;
+  let blank = true;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if ((code >= 0x30 && code <= 0x39) || code === 0x2b) {
+      kept += text[index] as string;
+      blank = false;
+    } else if (code < 0x20 || code > 0x7e) {
+      return null;
+    } else {
+      dropped = true;
+      if (code !== 0x20) blank = false;
+    }
+  }
+  if (blank) return null;
+  return dropped ? kept : text;
+}
+
 function normalizePhone(text: string, options: NormalizeOptions): number {
-  let digits = text.length <= 64 ? phoneCharacters(text) : text.replace(NOT_PHONE_CHARACTER, '');
+  return phoneResult(text.length <= 64 ? phoneCharacters(text) : text.replace(NOT_PHONE_CHARACTER, ''), options);
+}
+
+/** PHONE steps 1–3 after the characters but digits and `+` are gone. */
+function phoneResult(kept: string, options: NormalizeOptions): number {
+  let digits = kept;
   if (digits.lastIndexOf('+') > 0) return INVALID_PHONE;
   if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
   if (digits === '' || digits === '+') return INVALID_PHONE;
@@ -223,17 +270,17 @@ function isDashedHexUuid(text: string): boolean {
 }
 
 function normalizeDeviceId(text: string): number {
-  let id: string;
-  if (isDashedHexUuid(text)) {
-    id = text.toLowerCase();
-  } else {
-    id = text.toLowerCase();
-    // The usual dashed form first: an id that has it cannot be the compact form (no dashes).
-    if (!DEVICE_ID.test(id)) {
-      if (!DEVICE_ID_COMPACT.test(id)) return INVALID_DEVICE_ID;
-      id = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
-    }
+  let id = text.toLowerCase();
+  // The usual dashed form first: an id that has it cannot be the compact form (no dashes).
+  if (!DEVICE_ID.test(id)) {
+    if (!DEVICE_ID_COMPACT.test(id)) return INVALID_DEVICE_ID;
+    id = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
   }
+  return deviceIdResult(id);
+}
+
+/** DEVICE ID step 3 on a lowercase dashed UUID. */
+function deviceIdResult(id: string): number {
   if (id === rules.zeroDeviceId) return ZERO_DEVICE_ID;
   normalized = id;
   return CELL_OK;
@@ -245,6 +292,18 @@ function normalizeDeviceId(text: string): number {
  * CELL_PREHASHED, lastNormalized() is the string.
  */
 export function normalizeCell(type: IdentifierType, raw: unknown, options: NormalizeOptions): number {
+  // The common cells first, straight from the raw text: each fast check below accepts only text that
+  // cleaning leaves unchanged and that is not 64 hex digits, so steps 1–4 would change nothing.
+  if (typeof raw === 'string') {
+    if (type === 'EMAIL') {
+      if (plainEmailMatches(raw)) return plainEmailResult(raw, options);
+    } else if (type === 'PHONE') {
+      const digits = plainPhoneCharacters(raw);
+      if (digits !== null) return phoneResult(digits, options);
+    } else if (isDashedHexUuid(raw)) {
+      return deviceIdResult(raw.toLowerCase());
+    }
+  }
   const code = clean(raw);
   if (code !== CLEANED) return code;
   const text = cleaned;
@@ -255,7 +314,7 @@ export function normalizeCell(type: IdentifierType, raw: unknown, options: Norma
   }
   switch (type) {
     case 'EMAIL':
-      return normalizeEmail(text, cleanedAscii, options);
+      return normalizeEmail(text, options);
     case 'PHONE':
       return normalizePhone(text, options);
     case 'IDFA':
