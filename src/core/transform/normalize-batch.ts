@@ -44,8 +44,10 @@ export interface BatchResult<T extends Uint8Array> {
 /** How digests are made and stored: injected so the core stays free of a particular crypto module. */
 export interface DigestWriter<T extends Uint8Array> {
   allocate(bytes: number): T;
-  /** Writes SHA-256 of the UTF-8 bytes of `text` at `offset`. */
+  /** Writes SHA-256 of the UTF-8 bytes of `text` at `offset`, at once or (a batching writer) by `flush`. */
   hashInto(text: string, target: T, offset: number): void;
+  /** Writes every digest still queued; normalizeBatch calls it before it returns. */
+  flush?(): void;
 }
 
 /**
@@ -101,6 +103,7 @@ export function normalizeBatch<T extends Uint8Array>(
   const tallies = plan.types.map((_type, typeIndex) =>
     Array.from(counts.subarray(typeIndex * TALLY_LENGTH, (typeIndex + 1) * TALLY_LENGTH)),
   );
+  writer.flush?.();
   return { digests, tallies, rejects };
 }
 

@@ -1,14 +1,20 @@
-import { hash } from 'node:crypto';
 import type { DigestWriter } from '../../../core/transform/normalize-batch.ts';
+import { Sha256Batch } from './sha256-batch.ts';
 
-/** SHA-256 digests into Node buffers, for the workers and the in-thread path alike. */
+// One per thread (each worker has its own module instance); normalizeBatch is synchronous, so a batch's
+// queued digests are always its own.
+let batch: Sha256Batch | undefined;
+
+/**
+ * SHA-256 digests into Node buffers, for the workers and the in-thread path alike: queued by `hashInto`
+ * and computed together by `flush` (sha256-batch.ts, ≈ 0.2 µs a value against ≈ 0.35 µs for one
+ * node:crypto call each).
+ */
 export const nodeDigestWriter: DigestWriter<Buffer> = {
   allocate: (bytes) => Buffer.allocUnsafeSlow(bytes),
-  // crypto.hash is several times faster per value than createHash().update().digest(); its 'binary' (latin1)
-  // digest string (one char per byte), copied by a plain loop, is the cheapest way to get the bytes into
-  // the batch buffer (≈ 0.15 µs less per value than Buffer#write or a Buffer digest).
   hashInto: (text, target, offset) => {
-    const digest = hash('sha256', text, 'binary');
-    for (let byte = 0; byte < 32; byte += 1) target[offset + byte] = digest.charCodeAt(byte);
+    batch ??= new Sha256Batch();
+    batch.hashInto(text, target, offset);
   },
+  flush: () => batch?.flush(),
 };

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Sha256Batch } from '../../../../src/adapters/node/transform/sha256-batch.ts';
+import { SHA256_X4_WASM_BASE64 } from '../../../../src/adapters/node/transform/sha256-x4-wasm.ts';
+import { compileSha256X4 } from '../../../../scripts/build-sha256-wasm.mjs';
+import { seededRandomForTest } from '../../../helpers/test-seed.ts';
+
+// The reference for every expectation: node:crypto (OpenSSL), never the code under test.
+const reference = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+function hashAll(batch: Sha256Batch, texts: readonly string[]): string[] {
+  const target = Buffer.alloc(texts.length * 32);
+  texts.forEach((text, index) => batch.hashInto(text, target, index * 32));
+  batch.flush();
+  return texts.map((_text, index) => target.subarray(index * 32, index * 32 + 32).toString('hex'));
+}
+
+/** Characters of every UTF-8 length, including a surrogate pair's halves on their own. */
+const ALPHABET = [
+  ...'abcxyzABCXYZ0189@.+-_ ~',
+  '\u0000',
+  '\u007f',
+  'é',
+  'ß',
+  '\u00a0',
+  'ж',
+  'ǅ',
+  '中',
+  '\u200b',
+  '\uffff',
+  '😀',
+  '\ud800',
+  '\udfff',
+];
+
+describe('Sha256Batch: SHA-256 in SIMD batches (sha256-x4.wat)', () => {
+  it('gives the FIPS 180-4 example digests (one block, and two blocks through node:crypto)', () => {
+    expect(hashAll(new Sha256Batch(), ['abc', '', 'abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'])).toEqual(
+      [
+        'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+      ],
+    );
+  });
+
+  it('matches node:crypto at every length around the one-block limit (55 UTF-8 bytes), ASCII and not', () => {
+    const texts: string[] = [];
+    for (let length = 0; length <= 70; length += 1) {
+      texts.push('a'.repeat(length));
+      // 2- and 3-byte characters so the UTF-8 length, not the string length, crosses 55.
+      texts.push('é'.repeat(Math.ceil(length / 2)), `${'x'.repeat(length)}中`);
+    }
+    expect(hashAll(new Sha256Batch(), texts)).toEqual(texts.map(reference));
+  });
+
+  it('matches node:crypto on 300,000 seeded random strings, over many flushes and interleaved targets', () => {
+    const { seed, random } = seededRandomForTest('Sha256Batch random strings');
+    const count = 300_000;
+    const texts = Array.from({ length: count }, () => {
+      const length = Math.floor(random() * 64);
+      const ascii = random() < 0.7;
+      let text = '';
+      for (let index = 0; index < length; index += 1) {
+        text += ascii
+          ? String.fromCharCode(32 + Math.floor(random() * 95))
+          : (ALPHABET[Math.floor(random() * ALPHABET.length)] as string);
+      }
+      return text;
+    });
+    // Three targets, as a batch with three identifier types has, one of them unaligned (byte offset 1).
+    const backing = Buffer.alloc(count * 32 + 1);
+    const targets = [Buffer.alloc(count * 32), backing.subarray(1), Buffer.alloc(count * 32)];
+    const offsets = [0, 0, 0];
+    const placed: Array<{ target: number; offset: number }> = [];
+    const batch = new Sha256Batch();
+    texts.forEach((text, index) => {
+      const target = Math.floor(random() * 3);
+      batch.hashInto(text, targets[target] as Buffer, offsets[target] as number);
+      placed[index] = { target, offset: offsets[target] as number };
+      offsets[target] = (offsets[target] as number) + 32;
+      // Flushes at random points too, not only when the queue is full.
+      if (random() < 0.001) batch.flush();
+    });
+    batch.flush();
+    let mismatches = 0;
+    texts.forEach((text, index) => {
+      const { target, offset } = placed[index] as { target: number; offset: number };
+      const got = (targets[target] as Buffer).subarray(offset, offset + 32).toString('hex');
+      if (got !== reference(text)) mismatches += 1;
+    });
+    expect(mismatches, `seed ${seed}`).toBe(0);
+  });
+
+  it('writes nothing before flush, and a flush with nothing queued changes nothing', () => {
+    const batch = new Sha256Batch();
+    const target = Buffer.alloc(64, 0xee);
+    batch.hashInto('user@example.com', target, 32);
+    expect(target.every((byte) => byte === 0xee)).toBe(true);
+    batch.flush();
+    expect(target.subarray(0, 32).every((byte) => byte === 0xee)).toBe(true);
+    expect(target.subarray(32).toString('hex')).toBe(reference('user@example.com'));
+    batch.flush();
+    expect(target.subarray(32).toString('hex')).toBe(reference('user@example.com'));
+  });
+
+  it('carries the binary that sha256-x4.wat compiles to (node scripts/build-sha256-wasm.mjs)', async () => {
+    expect((await compileSha256X4()).toString('base64')).toBe(SHA256_X4_WASM_BASE64);
+  });
+});
