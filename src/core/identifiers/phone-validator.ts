@@ -250,6 +250,12 @@ function extractNationalNumber(number: string, plan: Plan): string {
  * `defaultCountry` is an ISO 3166 alpha-2 code (an unknown one is ignored, as the library does).
  */
 export function validPhoneE164(input: string, defaultCountry: string | undefined): string | null {
+  const digits = validPhoneDigits(input, defaultCountry);
+  return digits === null ? null : `+${digits}`;
+}
+
+/** validPhoneE164 without the `+`: calling code and national number (the normalizer's default form). */
+export function validPhoneDigits(input: string, defaultCountry: string | undefined): string | null {
   if (input.length === 0 || input.length > MAX_INPUT_STRING_LENGTH) return null;
   const international = input.charCodeAt(0) === 0x2b; // '+'
   // isViablePhoneNumber: two digits alone, or at least three digits.
@@ -316,5 +322,5 @@ export function validPhoneE164(input: string, defaultCountry: string | undefined
   // PhoneNumber.isValid()
   const plan = country === undefined ? callingCodePlan(code) : countryPlan(country);
   const valid = plan.hasTypes ? matchesSomeType(nationalNumber, plan) : plan.nationalNumber.test(nationalNumber);
-  return valid ? `+${code}${nationalNumber}` : null;
+  return valid ? code + nationalNumber : null;
 }
