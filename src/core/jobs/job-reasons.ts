@@ -70,6 +70,14 @@ export const jobReasons = {
     } satisfies StateChange;
   },
 
+  /** A create's answer was lost; the upload looks the audience up by name again before anything else. */
+  checkingLostCreate(audienceName: string, inSeconds: number) {
+    return {
+      state: 'uploading',
+      reason: `TikTok's answer to creating "${audienceName}" was lost; checking again in about ${inSeconds} s whether it exists (it is created only if it does not).`,
+    } satisfies StateChange;
+  },
+
   gaveUp(attempts: number, error: string): StateChange {
     return {
       state: 'failed',

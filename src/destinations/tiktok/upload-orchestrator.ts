@@ -127,6 +127,13 @@ export interface UploadRequest {
   /** Pause between those lookups (default 15 s). */
   createLookupIntervalMs?: number;
   /**
+   * When set, a lookup inside the window that does not show the create (or fails for a moment) ends
+   * the run with CreateLookupPending instead of sleeping until the next one; the ledger keeps the
+   * pending marker, so the next run looks again first. For the cloud, where a delayed message costs
+   * nothing and a Lambda waiting out the window does.
+   */
+  deferCreateLookup?: boolean;
+  /**
    * Serializes writes to one audience across jobs (default: one lock table for this process).
    * Local mode passes the SQLite locks (shared by every process of the data folder); the cloud a DynamoDB one.
    */
@@ -161,6 +168,25 @@ export function createLookupWindowFromEnv(env: Record<string, string | undefined
     });
   return { createLookupWindowMs: ms };
 }
+/** Pause a deferred create lookup asks for (shorter at the window's end): the 5-minute window takes about five runs. */
+export const DEFERRED_LOOKUP_PAUSE_MS = 60_000;
+
+/**
+ * A lost create's lookup is not settled yet and the run was asked not to wait for it (deferCreateLookup):
+ * run again after `retryAfterMs`; the ledger still holds the create's marker, so nothing is created twice.
+ */
+export class CreateLookupPending extends Error {
+  constructor(
+    readonly audienceName: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      `Looking "${audienceName}" up again in ${Math.ceil(retryAfterMs / 1000)} s: TikTok's answer to its create was lost.`,
+    );
+    this.name = 'CreateLookupPending';
+  }
+}
+
 export const DEFAULT_AUDIENCE_LOCK_TTL_MS = 60_000;
 export const DEFAULT_AUDIENCE_LOCK_POLL_MS = 1_000;
 /** Without a lock store from the caller, uploads in this process still never write one audience at once. */
@@ -790,6 +816,10 @@ class UploadRun {
         if (afterWindow) throw createOutcomeUnknown(pending, this.#createLookupWindowMs, error);
       }
       const remaining = this.#createLookupWindowMs - elapsedMs;
+      if (this.#request.deferCreateLookup) {
+        // Not found yet, or the lookup failed for a moment: the next run looks again, no later than the window's end.
+        throw new CreateLookupPending(pending.audienceName, Math.max(1, Math.min(DEFERRED_LOOKUP_PAUSE_MS, remaining)));
+      }
       await this.#sleep(Math.max(1, Math.min(this.#createLookupIntervalMs, remaining)), signal);
     }
   }

@@ -10,6 +10,7 @@ import {
 import { isTikTokApiError, type TikTokApiError } from '../../../destinations/tiktok/tiktok-errors.ts';
 import {
   audienceNameFor,
+  CreateLookupPending,
   manifestTypes,
   uploadTransformOutput,
   type UploadResult,
@@ -59,6 +60,7 @@ export type UploadStepOutcome =
   | 'stale'
   | 'continued'
   | 'retry-later'
+  | 'lookup-later'
   | 'audience-busy'
   | 'failed'
   | 'processing'
@@ -112,6 +114,14 @@ export async function runUploadStep(
         .send({ kind: 'upload', jobId, attempt }, { delaySeconds: AUDIENCE_BUSY_DELAY_SECONDS });
       logger.info('another job is writing to this audience; trying again later', { jobId });
       return 'audience-busy';
+    }
+    if (error instanceof CreateLookupPending) {
+      // Waiting out the lookup window in this Lambda would cost up to 5 minutes; a delayed message costs nothing.
+      const delaySeconds = Math.min(900, Math.ceil(error.retryAfterMs / 1000));
+      await jobs.setState(jobId, jobReasons.checkingLostCreate(error.audienceName, delaySeconds), fence);
+      await context.uploadQueue().send({ kind: 'upload', jobId, attempt }, { delaySeconds });
+      logger.info('a lost create is not settled yet; looking again later', { jobId, delaySeconds });
+      return 'lookup-later';
     }
     if (isWorkBudgetExhausted(error)) {
       await context.uploadQueue().send({ kind: 'upload', jobId });
@@ -300,6 +310,7 @@ async function uploadLocked(
     // Status is read once here; the status poller waits for TikTok with delayed messages.
     poll: { timeoutMs: 0, intervalMs: 1000 },
     ...context.createLookupWindow,
+    deferCreateLookup: true,
     onProgress: (event) => {
       if (event.kind === 'partition-uploaded') budget.recordUpload();
       if (event.kind === 'partition-uploaded' || event.kind === 'partition-skipped') filesDone += 1;

@@ -29,8 +29,8 @@ function sha256X4Module(): WebAssembly.Module {
  * digest to its place. Values longer than one block (over 55 UTF-8 bytes) are hashed at once by
  * node:crypto. Same bytes as node:crypto's SHA-256 for every input (tests/unit/adapters/node/sha256-batch.test.ts).
  *
- * Why: node:crypto costs ≈ 0.45 µs per call for a 20-byte value, nearly all of it call overhead;
- * this costs ≈ 0.1 µs per value.
+ * Why: node:crypto costs ≈ 0.35–0.5 µs per call for a 20-byte value, nearly all of it call overhead;
+ * this costs ≈ 0.2 µs per value (≈ 0.1 µs of it in the WebAssembly kernel), bench/RESULTS.md.
  */
 export class Sha256Batch {
   private readonly exports: Sha256X4Exports;
@@ -68,6 +68,12 @@ export class Sha256Batch {
       memory[block + ascii] = code;
     }
     if (ascii < length) {
+      // Each further UTF-16 unit takes at most 3 UTF-8 bytes: what surely fits is encoded here, the rest
+      // goes to node:crypto without encoding it twice.
+      if (ascii + (length - ascii) * 3 > MAX_SINGLE_BLOCK_BYTES) {
+        memory.fill(0, block, block + ascii);
+        return this.hashNow(text, target, offset);
+      }
       const { read, written } = this.encoder.encodeInto(
         text,
         memory.subarray(block, block + MAX_SINGLE_BLOCK_BYTES + 1),

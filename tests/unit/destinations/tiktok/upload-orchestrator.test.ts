@@ -10,6 +10,7 @@ import {
   type UploadLedgerStore,
 } from '../../../../src/destinations/tiktok/upload-ledger.ts';
 import {
+  CreateLookupPending,
   uploadTransformOutput,
   type UploadProgressEvent,
   type UploadRequest,
@@ -298,6 +299,84 @@ describe('uploadTransformOutput', () => {
     expect(creates).toHaveLength(2);
     expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(5 * 60_000);
     expect(Math.max(...clock.sleeps)).toBe(15_000);
+    expectExactlyOnce(tiktok, output);
+  });
+
+  it('with deferCreateLookup, ends the run instead of sleeping while a lost create does not show, and a later run finds it: no twin', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
+    // The created audience stays out of the next 2 list answers.
+    const tiktok = fakeTikTok({
+      listLagCalls: 2,
+      intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined),
+    });
+    const client = new TikTokClient({
+      baseUrl: 'http://tiktok.test/open_api/v1.3',
+      accessToken: 'token-for-tests-0000',
+      fetch: tiktok.fetch,
+      limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
+      sleep: async () => undefined,
+    });
+    const ledger = new InMemoryUploadLedgerStore();
+    const clock = fakeClock();
+    const run = () =>
+      uploadTransformOutput(
+        request(
+          output,
+          client,
+          ledger,
+          { name: 'Spring', action: 'create' },
+          { sleep: clock.sleep, now: clock.now, deferCreateLookup: true },
+        ),
+      );
+    const pauses: number[] = [];
+    for (let deferred = 0; deferred < 2; deferred += 1) {
+      const pending = await rejectionOf(run(), CreateLookupPending);
+      expect(pending.audienceName).toBe('Spring · EMAIL');
+      expect((await ledger.load('job-1'))?.audiences.EMAIL?.pending?.kind).toBe('create');
+      pauses.push(pending.retryAfterMs);
+      clock.advance(pending.retryAfterMs);
+    }
+    const result = await run();
+    expect(pauses).toEqual([60_000, 60_000]);
+    expect(clock.sleeps).toEqual([]); // never waited inside a run
+    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/create/'))).toHaveLength(1);
+    expect(result.audiences[0]?.audienceId).toBe([...tiktok.audiences.keys()][0]);
+    expectExactlyOnce(tiktok, output);
+  });
+
+  it('with deferCreateLookup, sends a lost create again only in a run after the 5-minute window, once', async () => {
+    const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
+    const { tiktok, client } = setup({
+      intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-before' : undefined),
+    });
+    const ledger = new InMemoryUploadLedgerStore();
+    const clock = fakeClock();
+    const run = () =>
+      uploadTransformOutput(
+        request(
+          output,
+          client,
+          ledger,
+          { name: 'Spring', action: 'create' },
+          { sleep: clock.sleep, now: clock.now, deferCreateLookup: true },
+        ),
+      );
+    const pauses: number[] = [];
+    for (;;) {
+      const outcome = await run().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (outcome === undefined) break;
+      expect(outcome).toBeInstanceOf(CreateLookupPending);
+      const pause = (outcome as CreateLookupPending).retryAfterMs;
+      pauses.push(pause);
+      clock.advance(pause);
+      expect(pauses.length).toBeLessThan(10);
+    }
+    expect(pauses.reduce((sum, ms) => sum + ms, 0)).toBe(5 * 60_000);
+    expect(Math.max(...pauses)).toBe(60_000);
+    expect(tiktok.requests.filter((r) => r.url.pathname.endsWith('/create/'))).toHaveLength(2);
     expectExactlyOnce(tiktok, output);
   });
 
