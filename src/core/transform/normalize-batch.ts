@@ -73,28 +73,33 @@ export function normalizeBatch<T extends Uint8Array>(
   const rejects: number[] = [];
   const mappingTypes = plan.mappingTypeIndex.map((typeIndex) => plan.types[typeIndex] as IdentifierType);
 
-  for (let row = 0; row < rowCount; row += 1) {
-    for (let mapping = 0; mapping < mappingCount; mapping += 1) {
-      const typeIndex = plan.mappingTypeIndex[mapping] as number;
-      const verdict = normalizeCell(
-        mappingTypes[mapping] as IdentifierType,
-        (columns[mapping] as unknown[])[row],
-        options,
-      );
-      const slot = typeIndex * TALLY_LENGTH + verdict;
-      counts[slot] = (counts[slot] as number) + 1;
-      if (verdict === CELL_OK) {
-        const offset = nextOffset[typeIndex] as number;
-        writer.hashInto(lastNormalized(), packedByType[typeIndex] as T, offset);
-        nextOffset[typeIndex] = offset + DIGEST_BYTES;
-      } else if (verdict === CELL_PREHASHED) {
-        const offset = nextOffset[typeIndex] as number;
-        writeHexDigest(lastNormalized(), packedByType[typeIndex] as T, offset);
-        nextOffset[typeIndex] = offset + DIGEST_BYTES;
-      } else if (verdict !== CELL_EMPTY) {
-        rejects.push(row, mapping, verdict - CELL_FIRST_REASON);
+  // Flushed even when a cell throws, so no queued value outlives its batch in the writer.
+  try {
+    for (let row = 0; row < rowCount; row += 1) {
+      for (let mapping = 0; mapping < mappingCount; mapping += 1) {
+        const typeIndex = plan.mappingTypeIndex[mapping] as number;
+        const verdict = normalizeCell(
+          mappingTypes[mapping] as IdentifierType,
+          (columns[mapping] as unknown[])[row],
+          options,
+        );
+        const slot = typeIndex * TALLY_LENGTH + verdict;
+        counts[slot] = (counts[slot] as number) + 1;
+        if (verdict === CELL_OK) {
+          const offset = nextOffset[typeIndex] as number;
+          writer.hashInto(lastNormalized(), packedByType[typeIndex] as T, offset);
+          nextOffset[typeIndex] = offset + DIGEST_BYTES;
+        } else if (verdict === CELL_PREHASHED) {
+          const offset = nextOffset[typeIndex] as number;
+          writeHexDigest(lastNormalized(), packedByType[typeIndex] as T, offset);
+          nextOffset[typeIndex] = offset + DIGEST_BYTES;
+        } else if (verdict !== CELL_EMPTY) {
+          rejects.push(row, mapping, verdict - CELL_FIRST_REASON);
+        }
       }
     }
+  } finally {
+    writer.flush?.();
   }
   const digests = packedByType.map((packed, typeIndex) => ({
     packed,
@@ -103,7 +108,6 @@ export function normalizeBatch<T extends Uint8Array>(
   const tallies = plan.types.map((_type, typeIndex) =>
     Array.from(counts.subarray(typeIndex * TALLY_LENGTH, (typeIndex + 1) * TALLY_LENGTH)),
   );
-  writer.flush?.();
   return { digests, tallies, rejects };
 }
 

@@ -116,4 +116,25 @@ describe('normalizeBatch = a per-cell normalizeIdentifier loop', () => {
     expect(result.tallies).toEqual([new Array<number>(TALLY_LENGTH).fill(0)]);
     expect(result.rejects).toEqual([]);
   });
+
+  it('flushes a batching writer even when a cell throws, so nothing queued outlives the batch', () => {
+    const queued: string[] = [];
+    const flushed: string[] = [];
+    const writer: DigestWriter<Uint8Array> = {
+      allocate: (bytes) => new Uint8Array(bytes),
+      hashInto: (text) => queued.push(text),
+      flush: () => flushed.push(...queued.splice(0)),
+    };
+    const cells: unknown[] = ['a@example.com', 'b@example.com'];
+    Object.defineProperty(cells, 2, {
+      get: () => {
+        throw new Error('unreadable cell');
+      },
+    });
+    const plan = planBatches([{ column: 'email', type: 'EMAIL' }]);
+    const options = normalizeOptionsSchema.parse({});
+    expect(() => normalizeBatch([cells], 3, plan, options, writer)).toThrow('unreadable cell');
+    expect(queued).toEqual([]);
+    expect(flushed).toEqual(['a@example.com', 'b@example.com']);
+  });
 });
