@@ -104,28 +104,48 @@ function compilePlan(json: PlanJson): Plan {
 const countryPlans = new Map<string, Plan>();
 const nonGeographicPlans = new Map<string, Plan>();
 
+// The last plan asked for: a job's numbers mostly ask for the same one, several times a number.
+let lastCountry = '';
+let lastCountryPlan: Plan | null = null;
+
 function countryPlan(country: string): Plan {
+  if (country === lastCountry && lastCountryPlan !== null) return lastCountryPlan;
   let plan = countryPlans.get(country);
   if (plan === undefined) {
     plan = compilePlan(metadata.countries[country] as PlanJson);
     countryPlans.set(country, plan);
   }
+  lastCountry = country;
+  lastCountryPlan = plan;
   return plan;
 }
 
+let lastRegion = '';
+let lastRegionSupported = false;
+
 /** Whether a region code is one the metadata knows (isSupportedCountry). */
 export function isSupportedPhoneRegion(country: string): boolean {
-  return Object.prototype.hasOwnProperty.call(metadata.countries, country);
+  if (country !== lastRegion) {
+    lastRegionSupported = Object.prototype.hasOwnProperty.call(metadata.countries, country);
+    lastRegion = country;
+  }
+  return lastRegionSupported;
 }
+
+// countriesOf by calling code, worked out once per code (null: none).
+const countriesByCallingCode = new Map<string, readonly string[] | null>();
 
 /** Countries sharing a calling code, main one first (getCountryCodesForCallingCode). */
 function countriesOf(callingCode: string): readonly string[] | undefined {
-  const countries = Object.prototype.hasOwnProperty.call(metadata.country_calling_codes, callingCode)
-    ? metadata.country_calling_codes[callingCode]
-    : undefined;
-  if (countries === undefined) return undefined;
-  if (countries.length === 1 && (countries[0] as string).length === 3) return undefined;
-  return countries;
+  let countries = countriesByCallingCode.get(callingCode);
+  if (countries === undefined) {
+    const listed = Object.prototype.hasOwnProperty.call(metadata.country_calling_codes, callingCode)
+      ? metadata.country_calling_codes[callingCode]
+      : undefined;
+    countries = listed === undefined || (listed.length === 1 && (listed[0] as string).length === 3) ? null : listed;
+    countriesByCallingCode.set(callingCode, countries);
+  }
+  return countries ?? undefined;
 }
 
 function hasCallingCode(callingCode: string): boolean {
@@ -146,14 +166,29 @@ function callingCodePlan(callingCode: string): Plan {
   return plan;
 }
 
+// The last matchesSomeType answer: a number's exact country is found by the same test isValid() then
+// repeats on the same plan.
+let lastTypedNumber = '';
+let lastTypedPlan: Plan | null = null;
+let lastTypedResult = false;
+
 /** getNumberType(…) !== undefined: the national pattern, then any type whose lengths and pattern match. */
 function matchesSomeType(nationalNumber: string, plan: Plan): boolean {
-  if (!plan.nationalNumber.test(nationalNumber)) return false;
-  const length = nationalNumber.length;
-  for (const type of plan.types) {
-    if (type.possibleLengths.indexOf(length) >= 0 && type.pattern.test(nationalNumber)) return true;
+  if (plan === lastTypedPlan && nationalNumber === lastTypedNumber) return lastTypedResult;
+  let result = false;
+  if (plan.nationalNumber.test(nationalNumber)) {
+    const length = nationalNumber.length;
+    for (const type of plan.types) {
+      if (type.possibleLengths.indexOf(length) >= 0 && type.pattern.test(nationalNumber)) {
+        result = true;
+        break;
+      }
+    }
   }
-  return false;
+  lastTypedPlan = plan;
+  lastTypedNumber = nationalNumber;
+  lastTypedResult = result;
+  return result;
 }
 
 /** getCountryByCallingCode: the exact country of a national number when countries share a calling code. */
@@ -215,6 +250,12 @@ function extractNationalNumber(number: string, plan: Plan): string {
  * `defaultCountry` is an ISO 3166 alpha-2 code (an unknown one is ignored, as the library does).
  */
 export function validPhoneE164(input: string, defaultCountry: string | undefined): string | null {
+  const digits = validPhoneDigits(input, defaultCountry);
+  return digits === null ? null : `+${digits}`;
+}
+
+/** validPhoneE164 without the `+`: calling code and national number (the normalizer's default form). */
+export function validPhoneDigits(input: string, defaultCountry: string | undefined): string | null {
   if (input.length === 0 || input.length > MAX_INPUT_STRING_LENGTH) return null;
   const international = input.charCodeAt(0) === 0x2b; // '+'
   // isViablePhoneNumber: two digits alone, or at least three digits.
@@ -281,5 +322,5 @@ export function validPhoneE164(input: string, defaultCountry: string | undefined
   // PhoneNumber.isValid()
   const plan = country === undefined ? callingCodePlan(code) : countryPlan(country);
   const valid = plan.hasTypes ? matchesSomeType(nationalNumber, plan) : plan.nationalNumber.test(nationalNumber);
-  return valid ? `+${code}${nationalNumber}` : null;
+  return valid ? code + nationalNumber : null;
 }

@@ -1,6 +1,13 @@
-import { normalizeIdentifier } from '../identifiers/normalize-identifier.ts';
+import {
+  CELL_EMPTY,
+  CELL_FIRST_REASON,
+  CELL_OK,
+  CELL_PREHASHED,
+  lastNormalized,
+  normalizeCell,
+} from '../identifiers/normalize-identifier.ts';
 import type { NormalizeOptions } from '../identifiers/normalize-options.ts';
-import { REJECT_REASONS, type IdentifierType, type RejectReason } from '../identifiers/rules.ts';
+import { REJECT_REASONS, type IdentifierType } from '../identifiers/rules.ts';
 import * as digestLines from './digest-lines.ts';
 
 // A module-local copy for the per-cell loop (see sort-unique-digests.ts: an imported binding is
@@ -15,11 +22,14 @@ export interface BatchPlan {
   mappingTypeIndex: number[];
 }
 
-/** Per-type counters, laid out as [valid, prehashed, empty, …rejected by REJECT_REASONS index]. */
-export const TALLY_VALID = 0;
-export const TALLY_PREHASHED = 1;
-export const TALLY_EMPTY = 2;
-export const TALLY_FIRST_REASON = 3;
+/**
+ * Per-type counters, laid out as [valid, prehashed, empty, …rejected by REJECT_REASONS index]: the
+ * same numbers as normalizeCell's verdicts, so a verdict is its own counter's index.
+ */
+export const TALLY_VALID = CELL_OK;
+export const TALLY_PREHASHED = CELL_PREHASHED;
+export const TALLY_EMPTY = CELL_EMPTY;
+export const TALLY_FIRST_REASON = CELL_FIRST_REASON;
 export const TALLY_LENGTH = TALLY_FIRST_REASON + REJECT_REASONS.length;
 
 export interface BatchResult<T extends Uint8Array> {
@@ -40,8 +50,6 @@ export interface DigestWriter<T extends Uint8Array> {
   flush?(): void;
 }
 
-const REASON_INDEX = new Map<RejectReason, number>(REJECT_REASONS.map((reason, index) => [reason, index]));
-
 /**
  * Normalizes and hashes one batch. `columns[m][row]` is the cell of mapping entry `m` in a readable
  * record; malformed records are not in the batch (the caller accounts for them).
@@ -53,47 +61,53 @@ export function normalizeBatch<T extends Uint8Array>(
   options: NormalizeOptions,
   writer: DigestWriter<T>,
 ): BatchResult<T> {
+  const typeCount = plan.types.length;
+  const mappingCount = columns.length;
   const columnsPerType = plan.types.map(
     (_type, typeIndex) => plan.mappingTypeIndex.filter((index) => index === typeIndex).length,
   );
-  const digests = columnsPerType.map((columnCount) => ({
-    packed: writer.allocate(rowCount * columnCount * DIGEST_BYTES),
-    count: 0,
-  }));
-  const tallies = plan.types.map(() => new Array<number>(TALLY_LENGTH).fill(0));
+  const packedByType = columnsPerType.map((columnCount) => writer.allocate(rowCount * columnCount * DIGEST_BYTES));
+  // Hot-loop state in flat typed arrays: byte offset of each type's next digest, counters per type.
+  const nextOffset = new Int32Array(typeCount);
+  const counts = new Float64Array(typeCount * TALLY_LENGTH);
   const rejects: number[] = [];
   const mappingTypes = plan.mappingTypeIndex.map((typeIndex) => plan.types[typeIndex] as IdentifierType);
 
-  for (let row = 0; row < rowCount; row += 1) {
-    for (let mapping = 0; mapping < columns.length; mapping += 1) {
-      const typeIndex = plan.mappingTypeIndex[mapping] as number;
-      const tally = tallies[typeIndex] as number[];
-      const result = normalizeIdentifier(
-        mappingTypes[mapping] as IdentifierType,
-        (columns[mapping] as unknown[])[row],
-        options,
-      );
-      if (result.status === 'ok' || result.status === 'prehashed') {
-        const target = digests[typeIndex] as { packed: T; count: number };
-        const offset = target.count * DIGEST_BYTES;
-        if (result.status === 'ok') {
-          writer.hashInto(result.normalized, target.packed, offset);
-          tally[TALLY_VALID] = (tally[TALLY_VALID] as number) + 1;
-        } else {
-          writeHexDigest(result.normalized, target.packed, offset);
-          tally[TALLY_PREHASHED] = (tally[TALLY_PREHASHED] as number) + 1;
+  // Flushed even when a cell throws, so no queued value outlives its batch in the writer.
+  try {
+    for (let row = 0; row < rowCount; row += 1) {
+      for (let mapping = 0; mapping < mappingCount; mapping += 1) {
+        const typeIndex = plan.mappingTypeIndex[mapping] as number;
+        const verdict = normalizeCell(
+          mappingTypes[mapping] as IdentifierType,
+          (columns[mapping] as unknown[])[row],
+          options,
+        );
+        const slot = typeIndex * TALLY_LENGTH + verdict;
+        counts[slot] = (counts[slot] as number) + 1;
+        if (verdict === CELL_OK) {
+          const offset = nextOffset[typeIndex] as number;
+          writer.hashInto(lastNormalized(), packedByType[typeIndex] as T, offset);
+          nextOffset[typeIndex] = offset + DIGEST_BYTES;
+        } else if (verdict === CELL_PREHASHED) {
+          const offset = nextOffset[typeIndex] as number;
+          writeHexDigest(lastNormalized(), packedByType[typeIndex] as T, offset);
+          nextOffset[typeIndex] = offset + DIGEST_BYTES;
+        } else if (verdict !== CELL_EMPTY) {
+          rejects.push(row, mapping, verdict - CELL_FIRST_REASON);
         }
-        target.count += 1;
-      } else if (result.status === 'empty') {
-        tally[TALLY_EMPTY] = (tally[TALLY_EMPTY] as number) + 1;
-      } else {
-        const reasonIndex = REASON_INDEX.get(result.reason) as number;
-        tally[TALLY_FIRST_REASON + reasonIndex] = (tally[TALLY_FIRST_REASON + reasonIndex] as number) + 1;
-        rejects.push(row, mapping, reasonIndex);
       }
     }
+  } finally {
+    writer.flush?.();
   }
-  writer.flush?.();
+  const digests = packedByType.map((packed, typeIndex) => ({
+    packed,
+    count: (nextOffset[typeIndex] as number) / DIGEST_BYTES,
+  }));
+  const tallies = plan.types.map((_type, typeIndex) =>
+    Array.from(counts.subarray(typeIndex * TALLY_LENGTH, (typeIndex + 1) * TALLY_LENGTH)),
+  );
   return { digests, tallies, rejects };
 }
 
