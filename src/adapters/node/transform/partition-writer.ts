@@ -38,15 +38,12 @@ export const inThreadMd5: PartHasher = {
  * each fsynced, with rows, bytes and MD5 recorded for the manifest. `finish` also fsyncs the folder
  * and the output folder that holds it, so the files' names are durable before the manifest names them.
  *
- * Writes and fsyncs run on libuv's thread pool (a closed file's fsync in the background, awaited in
- * `finish`); the MD5s in this thread meanwhile, or in the workers
+ * Writes and fsyncs run on libuv's thread pool; the MD5s in this thread meanwhile, or in the workers
  * (a PartHasher; the caller then calls its `release()` once a buffer's lines are all written).
  */
 export class PartitionWriter {
   private readonly files: Array<Omit<ManifestFile, 'md5'> & { md5: Promise<string> }> = [];
   private handle: FileHandle | null = null;
-  /** Closed part files' fsync-and-close, running in the background. */
-  private readonly closing: Array<Promise<void>> = [];
   private md5: PartHash | null = null;
   private rows = 0;
   private bytes = 0;
@@ -72,14 +69,13 @@ export class PartitionWriter {
       this.rows += take;
       this.bytes += slice.byteLength;
       first += take;
-      if (this.rows === this.linesPerFile) this.closeFile();
+      if (this.rows === this.linesPerFile) await this.closeFile();
     }
   }
 
   /** Closes the last file; returns every file written (none when there was no digest). */
   async finish(): Promise<ManifestFile[]> {
-    if (this.handle !== null) this.closeFile();
-    await Promise.all(this.closing);
+    if (this.handle !== null) await this.closeFile();
     this.hasher.release();
     const files: ManifestFile[] = [];
     for (const file of this.files) files.push({ ...file, md5: await file.md5 });
@@ -94,7 +90,7 @@ export class PartitionWriter {
   async abandon(): Promise<void> {
     const handle = this.handle;
     this.handle = null;
-    await Promise.allSettled([handle?.close(), ...this.closing]);
+    await handle?.close();
   }
 
   private async open(): Promise<FileHandle> {
@@ -107,18 +103,15 @@ export class PartitionWriter {
     return this.handle;
   }
 
-  private closeFile(): void {
+  private async closeFile(): Promise<void> {
     const handle = this.handle as FileHandle;
     this.handle = null;
     const md5 = (this.md5 as PartHash).end();
     // Awaited in finish(); a failure before then must not surface as an unhandled rejection.
     md5.catch(() => undefined);
     this.md5 = null;
-    // fsync and close in the background (awaited in finish()): the next file's writes, and the
-    // groups they wait for, need not wait behind a 50 MB fsync.
-    const closed = handle.sync().finally(() => handle.close());
-    closed.catch(() => undefined);
-    this.closing.push(closed);
+    await handle.sync();
+    await handle.close();
     this.files.push({
       path: `${this.folder}/${partitionFileName(this.files.length)}`,
       rows: this.rows,
