@@ -41,6 +41,25 @@ function setup(
   return { tiktok, client };
 }
 
+/**
+ * A TikTok whose first create is applied but its answer lost, and whose audience list leaves the new
+ * audience out of the next `lagCalls` answers (a list lagging behind a create).
+ */
+function lostCreateWithLaggingList(lagCalls: number) {
+  const tiktok = fakeTikTok({
+    listLagCalls: lagCalls,
+    intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined),
+  });
+  const client = new TikTokClient({
+    baseUrl: 'http://tiktok.test/open_api/v1.3',
+    accessToken: 'token-for-tests-0000',
+    fetch: tiktok.fetch,
+    limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
+    sleep: async () => undefined,
+  });
+  return { tiktok, client };
+}
+
 /** A clock that only moves when the code under test sleeps: waits are instant and exact. */
 function fakeClock(start = Date.parse('2026-11-29T08:00:00Z')) {
   let at = start;
@@ -253,17 +272,7 @@ describe('uploadTransformOutput', () => {
   it('looks a lost create up by name for minutes (not seconds) before sending it again: a list lagging 90 s makes no twin', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
     // The created audience stays out of the next 6 list answers (15 s apart: 90 s).
-    const tiktok = fakeTikTok({
-      listLagCalls: 6,
-      intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined),
-    });
-    const client = new TikTokClient({
-      baseUrl: 'http://tiktok.test/open_api/v1.3',
-      accessToken: 'token-for-tests-0000',
-      fetch: tiktok.fetch,
-      limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
-      sleep: async () => undefined,
-    });
+    const { tiktok, client } = lostCreateWithLaggingList(6);
     const clock = fakeClock();
     await uploadTransformOutput(
       request(
@@ -305,17 +314,7 @@ describe('uploadTransformOutput', () => {
   it('with deferCreateLookup, ends the run instead of sleeping while a lost create does not show, and a later run finds it: no twin', async () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
     // The created audience stays out of the next 2 list answers.
-    const tiktok = fakeTikTok({
-      listLagCalls: 2,
-      intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-after' : undefined),
-    });
-    const client = new TikTokClient({
-      baseUrl: 'http://tiktok.test/open_api/v1.3',
-      accessToken: 'token-for-tests-0000',
-      fetch: tiktok.fetch,
-      limiter: new RequestRateLimiter({ ratePerSecond: 100_000 }),
-      sleep: async () => undefined,
-    });
+    const { tiktok, client } = lostCreateWithLaggingList(2);
     const ledger = new InMemoryUploadLedgerStore();
     const clock = fakeClock();
     const run = () =>
