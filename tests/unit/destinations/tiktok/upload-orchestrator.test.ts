@@ -60,6 +60,23 @@ function lostCreateWithLaggingList(lagCalls: number) {
   return { tiktok, client };
 }
 
+/** Runs of one create upload with deferCreateLookup, sharing a ledger and a clock the test moves. */
+function deferringRuns(output: FakeTransformOutput, client: TikTokClient) {
+  const ledger = new InMemoryUploadLedgerStore();
+  const clock = fakeClock();
+  const run = () =>
+    uploadTransformOutput(
+      request(
+        output,
+        client,
+        ledger,
+        { name: 'Spring', action: 'create' },
+        { sleep: clock.sleep, now: clock.now, deferCreateLookup: true },
+      ),
+    );
+  return { run, ledger, clock };
+}
+
 /** A clock that only moves when the code under test sleeps: waits are instant and exact. */
 function fakeClock(start = Date.parse('2026-11-29T08:00:00Z')) {
   let at = start;
@@ -315,18 +332,7 @@ describe('uploadTransformOutput', () => {
     const output = buildFakeTransformOutput({ EMAIL: { ids: 1500, partitions: 1 } });
     // The created audience stays out of the next 2 list answers.
     const { tiktok, client } = lostCreateWithLaggingList(2);
-    const ledger = new InMemoryUploadLedgerStore();
-    const clock = fakeClock();
-    const run = () =>
-      uploadTransformOutput(
-        request(
-          output,
-          client,
-          ledger,
-          { name: 'Spring', action: 'create' },
-          { sleep: clock.sleep, now: clock.now, deferCreateLookup: true },
-        ),
-      );
+    const { run, ledger, clock } = deferringRuns(output, client);
     const pauses: number[] = [];
     for (let deferred = 0; deferred < 2; deferred += 1) {
       const pending = await rejectionOf(run(), CreateLookupPending);
@@ -348,18 +354,7 @@ describe('uploadTransformOutput', () => {
     const { tiktok, client } = setup({
       intercept: (endpoint, _request, count) => (endpoint === 'create' && count === 1 ? 'fail-before' : undefined),
     });
-    const ledger = new InMemoryUploadLedgerStore();
-    const clock = fakeClock();
-    const run = () =>
-      uploadTransformOutput(
-        request(
-          output,
-          client,
-          ledger,
-          { name: 'Spring', action: 'create' },
-          { sleep: clock.sleep, now: clock.now, deferCreateLookup: true },
-        ),
-      );
+    const { run, clock } = deferringRuns(output, client);
     const pauses: number[] = [];
     for (;;) {
       const outcome = await run().then(
