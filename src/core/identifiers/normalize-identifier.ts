@@ -184,8 +184,8 @@ function emailResult(email: string, at: number, plus: number, options: Normalize
 const plainEmailResult = (text: string, options: NormalizeOptions): number =>
   emailResult(plainUpper ? text.toLowerCase() : text, plainAt, plainPlus, options);
 
+/** EMAIL steps 2–4 by the rules' pattern (the cells plainEmailMatches is not sure of). */
 function normalizeEmail(text: string, options: NormalizeOptions): number {
-  if (plainEmailMatches(text)) return plainEmailResult(text, options);
   const email = text.replace(ANY_WHITE_SPACE, '').toLowerCase();
   if (!EMAIL.test(email)) return INVALID_EMAIL;
   const at = email.indexOf('@');
@@ -304,7 +304,9 @@ export function normalizeCell(type: IdentifierType, raw: unknown, options: Norma
   }
   switch (type) {
     case 'EMAIL':
-      return normalizeEmail(text, options);
+      // Cleaning changed the cell (e.g. trimmed it): the fast check may accept it now; an unchanged
+      // string was already checked above.
+      return text !== raw && plainEmailMatches(text) ? plainEmailResult(text, options) : normalizeEmail(text, options);
     case 'PHONE':
       return normalizePhone(text, options);
     case 'IDFA':
