@@ -10,8 +10,12 @@ const DIGEST_BYTES = digestLines.DIGEST_BYTES;
 
 /** Smallest useful buffer: the spill files are split by leading byte, so a few digests per bucket. */
 const MIN_CAPACITY_DIGESTS = 256;
-/** An in-memory store is handed out in groups of about this many digests (so several threads can sort them). */
-const GROUP_DIGESTS = 64 * 1024;
+/**
+ * An in-memory store is handed out in groups of about this many digests, so several threads can sort
+ * them and each group's sort (0.5 MiB of digests, 1 MiB of lines) stays in a core's L2 cache: 64 Ki
+ * groups cost three-1m.jsonl ≈ 0.35 CPU s more (interleaved runs; 6 Ki was no better than 16 Ki).
+ */
+const GROUP_DIGESTS = 16 * 1024;
 const WORDS = DIGEST_BYTES / 4;
 
 /**
