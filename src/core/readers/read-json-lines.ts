@@ -9,13 +9,26 @@ export async function* readJsonLines(
   chunks: AsyncIterable<Uint8Array>,
   context: ReaderContext,
 ): AsyncGenerator<RecordBatch> {
-  const decoder = new TextDecoder();
+  let decoder: TextDecoder | undefined;
+  // ASCII chunks so far: a later decoder then keeps a byte-order mark (one can only lead the stream).
+  let asciiChunks = 0;
+  const decode = (chunk: Uint8Array): string => {
+    if (decoder === undefined) {
+      const ascii = context.decodeAscii?.(chunk);
+      if (ascii !== undefined) {
+        asciiChunks += 1;
+        return ascii;
+      }
+      decoder = new TextDecoder('utf-8', { ignoreBOM: asciiChunks > 0 });
+    }
+    return decoder.decode(chunk, { stream: true });
+  };
   const batch = new BatchBuilder(context);
   const maxRecordChars = context.maxRecordChars ?? MAX_RECORD_CHARS;
   let rest = '';
   for await (const chunk of chunks) {
     context.signal?.throwIfAborted();
-    const text = rest + decoder.decode(chunk, { stream: true });
+    const text = rest + decode(chunk);
     let start = 0;
     let newline = text.indexOf('\n');
     while (newline !== -1) {
@@ -30,7 +43,7 @@ export async function* readJsonLines(
     rest = text.slice(start);
     if (rest.length > maxRecordChars) throw recordTooLarge(context.source, batch.nextRecordNumber, maxRecordChars);
   }
-  const last = parseLine(rest + decoder.decode());
+  const last = parseLine(rest + (decoder?.decode() ?? ''));
   if (last !== undefined) batch.records.push(last);
   if (batch.records.length > 0) yield batch.take();
 }

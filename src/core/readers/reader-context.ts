@@ -29,6 +29,12 @@ export interface ReaderContext {
   /** Raw (compressed, for gzip) bytes pulled from the source so far; updated by the caller. */
   progress: { bytesRead: number };
   signal?: AbortSignal;
+  /**
+   * Optional: the chunk as a string when the runtime can make one cheaper than UTF-8 decoding (Node:
+   * an ASCII chunk copied as Latin-1, which is the same string), else undefined. Used only while no
+   * earlier chunk needed the UTF-8 decoder, so no partial character is pending.
+   */
+  decodeAscii?: (chunk: Uint8Array) => string | undefined;
 }
 
 export type SourceRecord = Record<string, unknown> | null;

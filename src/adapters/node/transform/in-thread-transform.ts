@@ -4,6 +4,7 @@ import { readJsonLines } from '../../../core/readers/read-json-lines.ts';
 import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import { normalizeBatch, TALLY_LENGTH, type BatchPlan } from '../../../core/transform/normalize-batch.ts';
 import { sortUniqueDigestLines } from '../../../core/transform/sort-unique-digests.ts';
+import { decodeAscii } from './decode-ascii.ts';
 import { nodeDigestWriter } from './node-digest-writer.ts';
 import { splitRecords } from './split-records.ts';
 import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
@@ -40,7 +41,7 @@ export async function processBatch(
   const chunks = (async function* () {
     yield batch.bytes;
   })();
-  const context = { source: '', batchSize: JSON_LINES_SLICE_RECORDS, progress: { bytesRead: 0 } };
+  const context = { source: '', batchSize: JSON_LINES_SLICE_RECORDS, progress: { bytesRead: 0 }, decodeAscii };
   const parts: WorkerResult[] = [];
   const malformed: number[] = [];
   // Row (readable record) → record index in the chunk; null while every record so far was readable.
