@@ -9,7 +9,10 @@ import { nodeDigestWriter } from './node-digest-writer.ts';
 import { splitRecords } from './split-records.ts';
 import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
 
-function cellsResult(columns: unknown[][], rowCount: number, plan: BatchPlan, options: NormalizeOptions): WorkerResult {
+/** A result made in this thread: its rejects are still a plain list (a worker transfers them as an Int32Array). */
+type LocalResult = WorkerResult & { rejects: number[] };
+
+function cellsResult(columns: unknown[][], rowCount: number, plan: BatchPlan, options: NormalizeOptions): LocalResult {
   const result = normalizeBatch(columns, rowCount, plan, options, nodeDigestWriter);
   return {
     digests: result.digests.map(({ packed, count }) => ({ buffer: packed.buffer as ArrayBuffer, count })),
@@ -42,7 +45,7 @@ export async function processBatch(
     yield batch.bytes;
   })();
   const context = { source: '', batchSize: JSON_LINES_SLICE_RECORDS, progress: { bytesRead: 0 }, decodeAscii };
-  const parts: WorkerResult[] = [];
+  const parts: LocalResult[] = [];
   const malformed: number[] = [];
   // Row (readable record) → record index in the chunk; null while every record so far was readable.
   let rowRecord: number[] | null = null;
@@ -67,8 +70,8 @@ export async function processBatch(
 }
 
 /** One result from consecutive parts of a batch (their reject rows already counted from the batch's start). */
-function mergeResults(parts: WorkerResult[], plan: BatchPlan, options: NormalizeOptions): WorkerResult {
-  if (parts.length === 1) return parts[0] as WorkerResult;
+function mergeResults(parts: LocalResult[], plan: BatchPlan, options: NormalizeOptions): LocalResult {
+  if (parts.length === 1) return parts[0] as LocalResult;
   if (parts.length === 0) return cellsResult([], 0, plan, options);
   const digests = plan.types.map((_type, typeIndex) => {
     const count = parts.reduce((sum, part) => sum + (part.digests[typeIndex]?.count ?? 0), 0);

@@ -103,7 +103,7 @@ interface PendingBatch {
   firstRecordNumber: number;
   recordCount: number;
   /** Record index in the batch of each row sent to the workers; null when no record was malformed. */
-  rowRecord: number[] | null;
+  rowRecord: ArrayLike<number> | null;
   malformed: number[];
   result: Promise<WorkerResult> | null;
   /** A JSON Lines chunk parsed by a worker: numbered from its source's counter once the earlier chunks are in. */

@@ -58,9 +58,14 @@ parentPort?.on('message', ({ id, message }: WorkerEnvelope) => {
       count,
       starts: groupByLeadingByte(new Uint8Array(buffer, 0, count * DIGEST_BYTES), count).starts,
     }));
-    parentPort?.postMessage(
-      { id, result: { ...result, digests: grouped } },
-      grouped.map(({ buffer }) => buffer),
-    );
+    // Number lists go as transferred Int32Arrays (a clone costs ≈ 0.4 µs per number on each side).
+    const rejects = Int32Array.from(result.rejects);
+    const rowRecord = result.records?.rowRecord ? Int32Array.from(result.records.rowRecord) : null;
+    const records = result.records && { ...result.records, rowRecord };
+    parentPort?.postMessage({ id, result: { ...result, digests: grouped, rejects, records } }, [
+      ...grouped.map(({ buffer }) => buffer),
+      rejects.buffer,
+      ...(rowRecord ? [rowRecord.buffer] : []),
+    ]);
   });
 });

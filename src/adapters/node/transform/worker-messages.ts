@@ -63,8 +63,11 @@ export interface WorkerResult {
    */
   digests: Array<{ buffer: ArrayBuffer; count: number; starts?: Uint32Array }>;
   tallies: number[][];
-  /** Triples (row, mapping index, REJECT_REASONS index). */
-  rejects: number[];
+  /**
+   * Triples (row, mapping index, REJECT_REASONS index). From a worker thread an Int32Array,
+   * transferred: a structured clone of a number[] costs ≈ 0.4 µs per number on each side.
+   */
+  rejects: number[] | Int32Array;
   /** JSON Lines chunks only: records parsed, the malformed ones and each row's record index (null: row = record). */
-  records?: { count: number; malformed: number[]; rowRecord: number[] | null };
+  records?: { count: number; malformed: number[]; rowRecord: number[] | Int32Array | null };
 }
