@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type { NormalizeOptions } from '../core/identifiers/normalize-options.ts';
 import { REJECT_REASONS, type IdentifierType, type RejectReason } from '../core/identifiers/rules.ts';
 import type { ColumnMapping } from '../core/plan.ts';
@@ -11,8 +10,8 @@ import {
   TALLY_FIRST_REASON,
   TALLY_PREHASHED,
   TALLY_VALID,
-  type DigestWriter,
 } from '../core/transform/normalize-batch.ts';
+import { nodeDigestWriter } from '../adapters/node/transform/node-digest-writer.ts';
 import { problem } from './problem.ts';
 
 export interface PreviewCounts {
@@ -28,13 +27,6 @@ export interface PreviewResult {
   columns: Array<PreviewCounts & { column: string; type: IdentifierType }>;
   types: Partial<Record<IdentifierType, PreviewCounts & { unique: number }>>;
 }
-
-const writer: DigestWriter<Buffer> = {
-  allocate: (bytes) => Buffer.alloc(bytes),
-  hashInto: (text, target, offset) => {
-    target.write(hash('sha256', text, 'binary'), offset, 'latin1');
-  },
-};
 
 const emptyCounts = (): PreviewCounts => ({ valid: 0, prehashed: 0, empty: 0, rejected: {} });
 
@@ -67,7 +59,7 @@ export function previewSample(
   for (const entry of mapping) {
     // Own keys only: a column named `constructor` must not read Object.prototype.constructor.
     const values = records.map((record) => (Object.hasOwn(record, entry.column) ? record[entry.column] : undefined));
-    const result = normalizeBatch([values], values.length, planBatches([entry]), options, writer);
+    const result = normalizeBatch([values], values.length, planBatches([entry]), options, nodeDigestWriter);
     const tally = result.tallies[0] ?? [];
     const counts: PreviewCounts = {
       valid: tally[TALLY_VALID] ?? 0,
