@@ -10,16 +10,17 @@ export async function* readJsonLines(
   context: ReaderContext,
 ): AsyncGenerator<RecordBatch> {
   let decoder: TextDecoder | undefined;
-  // ASCII chunks so far: a later decoder then keeps a byte-order mark (one can only lead the stream).
-  let asciiChunks = 0;
+  // Bytes read as ASCII so far: a later decoder then keeps a byte-order mark (one can only lead the
+  // stream). Bytes, not chunks: after empty chunks a mark still leads it.
+  let asciiBytes = 0;
   const decode = (chunk: Uint8Array): string => {
     if (decoder === undefined) {
       const ascii = context.decodeAscii?.(chunk);
       if (ascii !== undefined) {
-        asciiChunks += 1;
+        asciiBytes += chunk.byteLength;
         return ascii;
       }
-      decoder = new TextDecoder('utf-8', { ignoreBOM: asciiChunks > 0 });
+      decoder = new TextDecoder('utf-8', { ignoreBOM: asciiBytes > 0 });
     }
     return decoder.decode(chunk, { stream: true });
   };

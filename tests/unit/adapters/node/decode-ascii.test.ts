@@ -42,6 +42,8 @@ describe('readJsonLines with the ASCII shortcut reads the records the UTF-8 deco
   const cases: Array<[string, number[][]]> = [
     ['ASCII only, a line split across chunks', [bytes('{"a":"x"}\n{"a":'), bytes('"y"}\n'), bytes('{"a":"z"}')]],
     ['a byte-order mark leading the stream is dropped', [[...BOM, ...bytes('{"a":"x"}\n')], bytes('{"a":"y"}\n')]],
+    // An empty chunk is no text: a mark after it still leads the stream (as a stream may start empty).
+    ['empty chunks before a leading byte-order mark', [[], [], [...BOM, ...bytes('{"a":"x"}\n')]]],
     [
       // Only the stream's first bytes can be a mark to drop: after ASCII chunks, a BOM is a character,
       // so the line is not JSON (a malformed record) in both readings.
@@ -69,6 +71,7 @@ describe('readJsonLines with the ASCII shortcut reads the records the UTF-8 deco
 
   it('the mark cases read as described (the reference itself)', async () => {
     expect(await records([[...BOM, ...bytes('{"a":"x"}\n')]], true)).toEqual([{ a: 'x' }]);
+    expect(await records([[], [...BOM, ...bytes('{"a":"x"}\n')]], true)).toEqual([{ a: 'x' }]);
     expect(await records([bytes('{"a":"x"}\n'), [...BOM, ...bytes('{"a":"y"}\n')]], true)).toEqual([{ a: 'x' }, null]);
     expect(await records([bytes('{"a":"x"}\n{"a":"'), [0xc3], [0xa9, ...bytes('"}\n')]], true)).toEqual([
       { a: 'x' },
