@@ -135,19 +135,9 @@ export class DigestSpillStore {
     if (this.spills === 0) mkdirSync(this.directory, { recursive: true });
     this.spills += 1;
     const counts = countsByByte(this.chunks);
-    const grouped = Buffer.allocUnsafeSlow(this.used * DIGEST_BYTES);
-    let at = 0;
     for (let byte = 0; byte < 256; byte += 1) {
-      const begin = at;
-      for (const { packed, starts } of this.chunks) {
-        const bytes = packed.subarray(
-          (starts[byte] as number) * DIGEST_BYTES,
-          (starts[byte + 1] as number) * DIGEST_BYTES,
-        );
-        grouped.set(bytes, at);
-        at += bytes.byteLength;
-      }
-      if (counts[byte] !== 0) appendFileSync(this.bucketPath(byte), grouped.subarray(begin, at));
+      const count = counts[byte] as number;
+      if (count !== 0) appendFileSync(this.bucketPath(byte), gatherBytes(this.chunks, byte, byte + 1, count));
     }
     this.release();
   }
