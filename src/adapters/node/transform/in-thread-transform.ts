@@ -3,8 +3,8 @@ import type { ColumnMapping } from '../../../core/plan.ts';
 import { readJsonLines } from '../../../core/readers/read-json-lines.ts';
 import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import { normalizeBatch, TALLY_LENGTH, type BatchPlan } from '../../../core/transform/normalize-batch.ts';
-import { sortUniqueDigestLines } from '../../../core/transform/sort-unique-digests.ts';
 import { decodeAscii } from './decode-ascii.ts';
+import { sortUniqueDigestLinesFast } from './digest-sort.ts';
 import { nodeDigestWriter } from './node-digest-writer.ts';
 import { splitRecords } from './split-records.ts';
 import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
@@ -98,7 +98,7 @@ function mergeResults(parts: LocalResult[], plan: BatchPlan, options: NormalizeO
 
 /** Sorts and de-duplicates one group of digests and encodes it as hex lines (the final phase's work). */
 export function sortGroup(request: WorkerSortRequest): WorkerSortResult {
-  return sortUniqueDigestLines(request.packed, request.count, request.commonPrefixBytes);
+  return sortUniqueDigestLinesFast(request.packed, request.count, request.commonPrefixBytes);
 }
 
 /**

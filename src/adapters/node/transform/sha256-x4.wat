@@ -8,7 +8,7 @@
 ;; 64-byte block (message bytes, 0x80, zeros, the 64-bit big-endian bit length), so messages are at most
 ;; 55 bytes; blocks are consecutive from `in`, in groups of four. Digests are written consecutively from
 ;; `out`, 32 bytes each, big-endian as SHA-256 defines them. Longer messages are hashed by node:crypto.
-;; Built by scripts/build-sha256-wasm.mjs into sha256-x4-wasm.ts; tests compare it with node:crypto.
+;; Built by scripts/build-wasm.mjs into sha256-x4-wasm.ts; tests compare it with node:crypto.
 ;;
 ;; Memory: the round constants K at 0 (64 × i32), the initial hash H0 at 256 (8 × i32), the message
 ;; schedule W at 1024 (64 × v128, one lane per message); the caller's blocks and digests from 4096.
