@@ -151,4 +151,76 @@ describe('JSON Lines parsed in the workers', () => {
     expect(isUserError(error) && error.code).toBe('record_too_large');
     expect((error as Error).message + JSON.stringify(error)).toContain('record 3');
   });
+
+  it('cuts a local file without copying (one read per chunk) into the same lines as a stream does', async () => {
+    // Long lines too: 1.5 and 3 MiB ones need a grown window; no newline at the end, then one.
+    const text = [
+      mixedLines(5),
+      JSON.stringify({ email: 'long1@example.com', pad: 'y'.repeat(1.5 * 1024 * 1024) }),
+      mixedLines(6),
+      JSON.stringify({ email: 'long2@example.com', pad: 'z'.repeat(3 * 1024 * 1024) }),
+      '{"email":"last@example.com"}',
+    ].join('\n');
+    for (const [name, content] of [
+      ['no-final-newline', text],
+      ['final-newline', `${text}\n`],
+      ['empty', ''],
+      ['newline-only', '\n'],
+    ] as const) {
+      const path = join(root, `positional-${name}.jsonl`);
+      writeFileSync(path, content);
+      const cut = async (streamedOnly: boolean): Promise<Uint8Array[]> => {
+        const { openPositionalReader: _positional, ...streamed } = fileByteSource(path);
+        const source = streamedOnly ? streamed : fileByteSource(path);
+        const chunks: Uint8Array[] = [];
+        const progress = { bytesRead: 0 };
+        for await (const chunk of jsonLinesChunks(source, { format: 'jsonl', compression: 'none' }, progress, () =>
+          Promise.resolve(1),
+        ))
+          chunks.push(chunk);
+        expect(progress.bytesRead, name).toBe(Buffer.byteLength(content));
+        return chunks;
+      };
+      const positional = await cut(false);
+      const streamed = await cut(true);
+      const joined = (chunks: Uint8Array[]): Buffer =>
+        Buffer.concat(chunks.map((chunk, index) => (index === 0 ? chunk : chunk.subarray(1))));
+      expect(joined(positional).equals(Buffer.from(content)), name).toBe(true);
+      expect(joined(streamed).equals(Buffer.from(content)), name).toBe(true);
+      positional.forEach((chunk, index) => {
+        // Each chunk a buffer of its own (transferable without detaching another's bytes).
+        expect(chunk.byteOffset, name).toBe(0);
+        if (index > 0) expect(chunk[0], name).toBe(0x0a);
+        if (index < positional.length - 1) expect(chunk.at(-1), name).toBe(0x0a);
+      });
+    }
+  });
+
+  it('a local file whose last line is too long, or whose long line ends, is record_too_large too', async () => {
+    const limit = 1024 * 1024;
+    for (const [name, content] of [
+      ['last line', `{"email":"a@b.co"}\n{"email":"${'x'.repeat(1.5 * limit)}"}`],
+      ['ended line', `{"email":"a@b.co"}\n{"email":"${'x'.repeat(1.5 * limit)}"}\n{"email":"c@d.co"}\n`],
+    ] as const) {
+      const path = join(root, `too-long-${name.replace(' ', '-')}.jsonl`);
+      writeFileSync(path, content);
+      const chunks = jsonLinesChunks(
+        fileByteSource(path),
+        { format: 'jsonl', compression: 'none' },
+        { bytesRead: 0 },
+        () => Promise.resolve(2),
+        undefined,
+        limit,
+      );
+      const error = await (async () => {
+        try {
+          for await (const chunk of chunks) void chunk;
+        } catch (caught) {
+          return caught;
+        }
+        return null;
+      })();
+      expect(isUserError(error) && error.code, name).toBe('record_too_large');
+    }
+  });
 });

@@ -37,6 +37,23 @@ export function fileByteSource(filePath: string, name: string = filePath): ByteS
       }
     },
     gunzipForRandomAccess: (signal?: AbortSignal) => gunzipToTemporaryFile(source, signal),
+    async openPositionalReader() {
+      const handle = await open(filePath, 'r');
+      return {
+        async read(position: number, length: number): Promise<Uint8Array> {
+          // Unpooled and not zeroed: the buffer is the view's alone, and every byte of the view is read.
+          const buffer = Buffer.allocUnsafeSlow(length);
+          let filled = 0;
+          while (filled < length) {
+            const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+            if (bytesRead === 0) break;
+            filled += bytesRead;
+          }
+          return new Uint8Array(buffer.buffer, 0, filled);
+        },
+        close: () => handle.close(),
+      };
+    },
   };
   return source;
 }

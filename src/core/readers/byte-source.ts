@@ -17,4 +17,16 @@ export interface ByteSource {
    * here; `dispose` frees them. Without it, readers decompress into memory.
    */
   gunzipForRandomAccess?(signal?: AbortSignal): Promise<ByteSource & { dispose?(): Promise<void> }>;
+  /**
+   * Optional. Reads at any position, each into a fresh buffer of its own that the caller may keep or
+   * hand on (a local file: one pread each), so a reader that cuts the bytes into chunks needs no copy.
+   * Sources without cheap random access (S3, a browser `File`) leave it out and are streamed.
+   */
+  openPositionalReader?(): Promise<PositionalReader>;
+}
+
+export interface PositionalReader {
+  /** Up to `length` bytes from `position`; fewer only at the end of the source. */
+  read(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
 }

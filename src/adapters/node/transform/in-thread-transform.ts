@@ -1,24 +1,65 @@
 import type { NormalizeOptions } from '../../../core/identifiers/normalize-options.ts';
 import type { ColumnMapping } from '../../../core/plan.ts';
 import { readJsonLines } from '../../../core/readers/read-json-lines.ts';
-import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
-import { normalizeBatch, TALLY_LENGTH, type BatchPlan } from '../../../core/transform/normalize-batch.ts';
+import * as digestLines from '../../../core/transform/digest-lines.ts';
+import {
+  normalizeBatch,
+  TALLY_LENGTH,
+  type BatchPlan,
+  type BatchResult,
+  type DigestWriter,
+} from '../../../core/transform/normalize-batch.ts';
 import { decodeAscii } from './decode-ascii.ts';
 import { sortUniqueDigestLinesFast } from './digest-sort.ts';
 import { nodeDigestWriter } from './node-digest-writer.ts';
 import { splitRecords } from './split-records.ts';
 import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
 
+// Module-local copies for the hot loops (see sort-unique-digests.ts).
+const DIGEST_BYTES = digestLines.DIGEST_BYTES;
+const WORDS = DIGEST_BYTES / 4;
+
 /** A result made in this thread: its rejects are still a plain list (a worker transfers them as an Int32Array). */
 type LocalResult = WorkerResult & { rejects: number[] };
 
-function cellsResult(columns: unknown[][], rowCount: number, plan: BatchPlan, options: NormalizeOptions): LocalResult {
-  const result = normalizeBatch(columns, rowCount, plan, options, nodeDigestWriter);
-  return {
-    digests: result.digests.map(({ packed, count }) => ({ buffer: packed.buffer as ArrayBuffer, count })),
-    tallies: result.tallies,
-    rejects: result.rejects,
-  };
+/** One slice's normalizeBatch result: its digests are views into a DigestArena. */
+type Part = BatchResult<Uint8Array>;
+
+/** Bytes of each block of digest space (a JSON Lines chunk's slices need ≈ 0.9 MB for three types). */
+const ARENA_BLOCK_BYTES = 1 << 20;
+/** Blocks no batch is using, kept for the next one. */
+const freeBlocks: Uint8Array[] = [];
+
+/**
+ * Where one batch's slices write their digests before the batch's result is assembled: views into
+ * blocks reused from batch to batch, rather than a new buffer per slice and type.
+ */
+class DigestArena implements DigestWriter<Uint8Array> {
+  private readonly blocks: Uint8Array[] = [];
+  private used = 0;
+
+  allocate(bytes: number): Uint8Array {
+    let block = this.blocks.at(-1);
+    if (block === undefined || block.byteLength - this.used < bytes) {
+      block =
+        bytes <= ARENA_BLOCK_BYTES ? (freeBlocks.pop() ?? new Uint8Array(ARENA_BLOCK_BYTES)) : new Uint8Array(bytes);
+      this.blocks.push(block);
+      this.used = 0;
+    }
+    const view = block.subarray(this.used, this.used + bytes);
+    this.used += bytes;
+    return view;
+  }
+
+  // The shared writer's own functions, so the per-cell call is no deeper than without an arena.
+  readonly hashInto = nodeDigestWriter.hashInto as DigestWriter<Uint8Array>['hashInto'];
+  readonly flush = nodeDigestWriter.flush;
+
+  /** The batch's result is assembled: its blocks go back for the next batch. */
+  release(): void {
+    for (const block of this.blocks) if (block.byteLength === ARENA_BLOCK_BYTES) freeBlocks.push(block);
+    this.blocks.length = 0;
+  }
 }
 
 /**
@@ -31,58 +72,108 @@ const JSON_LINES_SLICE_RECORDS = 512;
 /**
  * Normalizes and hashes one batch: what a worker does with a message, usable in any thread. A JSON
  * Lines chunk is parsed first, by the readers' own JSON Lines reader (the same records, byte for byte).
+ * `groupByLeadingByte`: each type's digests come back ordered by leading byte, with `starts` (what a
+ * worker sends, so the main thread's store splits them with a few range copies).
  */
 export async function processBatch(
   batch: WorkerBatch,
   plan: BatchPlan,
   mapping: readonly ColumnMapping[],
   options: NormalizeOptions,
-): Promise<WorkerResult> {
-  if (batch.kind === 'cells') return cellsResult(batch.columns, batch.rowCount, plan, options);
-  // (The main thread never starts a later chunk with a byte-order mark, which the reader's decoder
-  // would drop: in one stream only the file's first one is dropped.)
-  const chunks = (async function* () {
-    yield batch.bytes;
-  })();
-  const context = { source: '', batchSize: JSON_LINES_SLICE_RECORDS, progress: { bytesRead: 0 }, decodeAscii };
-  const parts: LocalResult[] = [];
-  const malformed: number[] = [];
-  // Row (readable record) → record index in the chunk; null while every record so far was readable.
-  let rowRecord: number[] | null = null;
-  let records = 0;
-  let rows = 0;
-  for await (const parsed of readJsonLines(chunks, context)) {
-    const split = splitRecords(parsed.records, mapping);
-    if (split.rowRecord !== null && rowRecord === null) rowRecord = Array.from({ length: rows }, (_unused, row) => row);
-    for (const index of split.malformed) malformed.push(records + index);
-    if (rowRecord !== null) {
-      for (let row = 0; row < split.rowCount; row += 1) {
-        rowRecord.push(records + (split.rowRecord ? (split.rowRecord[row] as number) : row));
-      }
+  groupByLeadingByte = false,
+): Promise<LocalResult> {
+  const arena = new DigestArena();
+  try {
+    if (batch.kind === 'cells') {
+      const part = normalizeBatch(batch.columns, batch.rowCount, plan, options, arena);
+      return mergeParts([part], plan, groupByLeadingByte);
     }
-    const part = cellsResult(split.columns, split.rowCount, plan, options);
-    for (let at = 0; at < part.rejects.length; at += 3) part.rejects[at] = (part.rejects[at] as number) + rows;
-    parts.push(part);
-    records += parsed.records.length;
-    rows += split.rowCount;
+    // (The main thread never starts a later chunk with a byte-order mark, which the reader's decoder
+    // would drop: in one stream only the file's first one is dropped.)
+    const chunks = (async function* () {
+      yield batch.bytes;
+    })();
+    const context = { source: '', batchSize: JSON_LINES_SLICE_RECORDS, progress: { bytesRead: 0 }, decodeAscii };
+    const parts: Part[] = [];
+    const malformed: number[] = [];
+    // Row (readable record) → record index in the chunk; null while every record so far was readable.
+    let rowRecord: number[] | null = null;
+    let records = 0;
+    let rows = 0;
+    for await (const parsed of readJsonLines(chunks, context)) {
+      const split = splitRecords(parsed.records, mapping);
+      if (split.rowRecord !== null && rowRecord === null)
+        rowRecord = Array.from({ length: rows }, (_unused, row) => row);
+      for (const index of split.malformed) malformed.push(records + index);
+      if (rowRecord !== null) {
+        for (let row = 0; row < split.rowCount; row += 1) {
+          rowRecord.push(records + (split.rowRecord ? (split.rowRecord[row] as number) : row));
+        }
+      }
+      const part = normalizeBatch(split.columns, split.rowCount, plan, options, arena);
+      for (let at = 0; at < part.rejects.length; at += 3) part.rejects[at] = (part.rejects[at] as number) + rows;
+      parts.push(part);
+      records += parsed.records.length;
+      rows += split.rowCount;
+    }
+    return { ...mergeParts(parts, plan, groupByLeadingByte), records: { count: records, malformed, rowRecord } };
+  } finally {
+    arena.release();
   }
-  return { ...mergeResults(parts, plan, options), records: { count: records, malformed, rowRecord } };
 }
 
-/** One result from consecutive parts of a batch (their reject rows already counted from the batch's start). */
-function mergeResults(parts: LocalResult[], plan: BatchPlan, options: NormalizeOptions): LocalResult {
-  if (parts.length === 1) return parts[0] as LocalResult;
-  if (parts.length === 0) return cellsResult([], 0, plan, options);
-  const digests = plan.types.map((_type, typeIndex) => {
-    const count = parts.reduce((sum, part) => sum + (part.digests[typeIndex]?.count ?? 0), 0);
-    const packed = nodeDigestWriter.allocate(count * DIGEST_BYTES);
-    let at = 0;
-    for (const part of parts) {
-      const { buffer, count: partCount } = part.digests[typeIndex] as { buffer: ArrayBuffer; count: number };
-      packed.set(new Uint8Array(buffer, 0, partCount * DIGEST_BYTES), at);
-      at += partCount * DIGEST_BYTES;
+/**
+ * Copies the views' digests into `to` ordered by leading byte (stably: a counting sort) and says where
+ * each byte's run starts (257 entries). Digests move as 32-bit words (arena views start at multiples of 32 bytes).
+ */
+function scatterByLeadingByte(
+  views: ReadonlyArray<{ packed: Uint8Array; count: number }>,
+  to: Uint32Array,
+): Uint32Array {
+  const starts = new Uint32Array(257);
+  for (let view = 0; view < views.length; view += 1) {
+    const { packed, count: viewCount } = views[view] as { packed: Uint8Array; count: number };
+    for (let index = 0; index < viewCount; index += 1) {
+      const byte = packed[index * DIGEST_BYTES] as number;
+      starts[byte + 1] = (starts[byte + 1] as number) + 1;
     }
-    return { buffer: packed.buffer as ArrayBuffer, count };
+  }
+  for (let byte = 1; byte <= 256; byte += 1) starts[byte] = (starts[byte] as number) + (starts[byte - 1] as number);
+  const next = starts.slice(0, 256);
+  for (let view = 0; view < views.length; view += 1) {
+    const { packed, count: viewCount } = views[view] as { packed: Uint8Array; count: number };
+    const words = new Uint32Array(packed.buffer, packed.byteOffset, viewCount * WORDS);
+    for (let index = 0; index < viewCount; index += 1) {
+      const byte = packed[index * DIGEST_BYTES] as number;
+      const target = (next[byte] as number) * WORDS;
+      next[byte] = (next[byte] as number) + 1;
+      const from = index * WORDS;
+      for (let word = 0; word < WORDS; word += 1) to[target + word] = words[from + word] as number;
+    }
+  }
+  return starts;
+}
+
+/**
+ * One result from consecutive parts of a batch (their reject rows already counted from the batch's
+ * start), each type's digests copied once into a buffer of their own (transferable): in part order,
+ * or ordered by leading byte (a counting sort, stable).
+ */
+function mergeParts(parts: Part[], plan: BatchPlan, groupByLeadingByte: boolean): LocalResult {
+  const digests = plan.types.map((_type, typeIndex) => {
+    const views = parts.map((part) => part.digests[typeIndex] as { packed: Uint8Array; count: number });
+    const count = views.reduce((sum, view) => sum + view.count, 0);
+    const out = Buffer.allocUnsafeSlow(count * DIGEST_BYTES);
+    if (!groupByLeadingByte) {
+      let at = 0;
+      for (const { packed, count: viewCount } of views) {
+        out.set(packed.subarray(0, viewCount * DIGEST_BYTES), at);
+        at += viewCount * DIGEST_BYTES;
+      }
+      return { buffer: out.buffer as ArrayBuffer, count };
+    }
+    const starts = scatterByLeadingByte(views, new Uint32Array(out.buffer, 0, count * WORDS));
+    return { buffer: out.buffer as ArrayBuffer, count, starts };
   });
   const tallies = plan.types.map((_type, typeIndex) => {
     const sums = new Array<number>(TALLY_LENGTH).fill(0);
@@ -93,7 +184,11 @@ function mergeResults(parts: LocalResult[], plan: BatchPlan, options: NormalizeO
     }
     return sums;
   });
-  return { digests, tallies, rejects: parts.flatMap((part) => part.rejects) };
+  return {
+    digests,
+    tallies,
+    rejects: parts.length === 1 ? (parts[0] as Part).rejects : parts.flatMap((part) => part.rejects),
+  };
 }
 
 /** Sorts and de-duplicates one group of digests and encodes it as hex lines (the final phase's work). */

@@ -1,5 +1,5 @@
 import { gunzipChunks } from '../../../core/readers/gunzip.ts';
-import type { ByteSource } from '../../../core/readers/byte-source.ts';
+import type { ByteSource, PositionalReader } from '../../../core/readers/byte-source.ts';
 import type { DetectedFormat } from '../../../core/readers/input-record.ts';
 import { MAX_RECORD_CHARS, recordTooLarge } from '../../../core/readers/reader-context.ts';
 
@@ -23,6 +23,23 @@ export async function* jsonLinesChunks(
   signal?: AbortSignal,
   maxRecordChars = MAX_RECORD_CHARS,
 ): AsyncGenerator<Uint8Array> {
+  if (format.compression !== 'gzip' && source.openPositionalReader) {
+    const reader = await source.openPositionalReader();
+    try {
+      yield* positionalChunks(
+        reader,
+        await source.size(),
+        source.name,
+        progress,
+        nextRecordNumber,
+        signal,
+        maxRecordChars,
+      );
+    } finally {
+      await reader.close();
+    }
+    return;
+  }
   const raw = (async function* () {
     for await (const chunk of source.stream(signal)) {
       progress.bytesRead += chunk.byteLength;
@@ -74,6 +91,60 @@ export async function* jsonLinesChunks(
     if (partsBytes - unfinished >= JSON_LINES_CHUNK_BYTES) yield take(partsBytes - unfinished);
   }
   if (partsBytes > 0) yield take(partsBytes);
+}
+
+/**
+ * The same chunks without copying (the usual case: a local file): each is one read into a buffer of
+ * its own, ended at its last newline; the next read starts at that newline, which becomes the next
+ * chunk's leading blank line. A line longer than the window is read again with a window twice as large.
+ */
+async function* positionalChunks(
+  reader: PositionalReader,
+  size: number,
+  sourceName: string,
+  progress: { bytesRead: number },
+  nextRecordNumber: () => Promise<number>,
+  signal: AbortSignal | undefined,
+  maxRecordChars: number,
+): AsyncGenerator<Uint8Array> {
+  // The next chunk's first byte: 0, then the newline that ended the chunk before.
+  let start = 0;
+  let first = true;
+  let window = JSON_LINES_CHUNK_BYTES;
+  // Bytes ≥ characters: count the characters as the reader would (its decoder drops a BOM only at the start).
+  const checkLineLength = async (unfinished: Uint8Array): Promise<void> => {
+    if (unfinished.byteLength <= maxRecordChars) return;
+    const text = new TextDecoder('utf-8', { ignoreBOM: !(first && unfinished.byteOffset === 0) }).decode(unfinished, {
+      stream: true,
+    });
+    if (text.length > maxRecordChars) throw recordTooLarge(sourceName, await nextRecordNumber(), maxRecordChars);
+  };
+  while (start < size) {
+    signal?.throwIfAborted();
+    const lead = first ? 0 : 1;
+    const bytes = await reader.read(start, lead + window);
+    progress.bytesRead = start + bytes.byteLength;
+    const newline = bytes.lastIndexOf(NEWLINE);
+    if (window > JSON_LINES_CHUNK_BYTES && newline >= lead) {
+      // A window grown for a long line: that line, now whole, is held to the limit too.
+      await checkLineLength(bytes.subarray(lead, bytes.indexOf(NEWLINE, lead)));
+    }
+    if (bytes.byteLength < lead + window || start + bytes.byteLength >= size) {
+      // The end of the source: the rest, whatever its last line.
+      await checkLineLength(bytes.subarray(Math.max(lead, newline + 1)));
+      if (bytes.byteLength > lead) yield bytes;
+      return;
+    }
+    if (newline >= lead) {
+      yield bytes.subarray(0, newline + 1);
+      start += newline;
+      first = false;
+      window = JSON_LINES_CHUNK_BYTES;
+      continue;
+    }
+    await checkLineLength(bytes.subarray(lead));
+    window *= 2;
+  }
 }
 
 function concat(parts: Uint8Array[], bytes: number): Uint8Array {

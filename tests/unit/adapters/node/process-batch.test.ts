@@ -64,4 +64,35 @@ describe('processBatch on a JSON Lines chunk (parsed a slice of records at a tim
     expect(empty.records).toEqual({ count: 0, malformed: [], rowRecord: null });
     expect(empty.digests[0]?.count).toBe(0);
   });
+
+  it('orders each type by leading byte for a worker, stably, across slices, with where each byte starts', async () => {
+    const batch = { kind: 'jsonl' as const, bytes: chunk(2000, { 900: '{"email": broken' }), first: true };
+    const inOrder = await processBatch(batch, plan, mapping, DEFAULT_NORMALIZE_OPTIONS);
+    const grouped = await processBatch(
+      { ...batch, bytes: chunk(2000, { 900: '{"email": broken' }) },
+      plan,
+      mapping,
+      DEFAULT_NORMALIZE_OPTIONS,
+      true,
+    );
+    const digestsOf = (result: typeof inOrder): string[] => {
+      const { buffer, count } = result.digests[0] as { buffer: ArrayBuffer; count: number };
+      expect(buffer.byteLength).toBe(count * 32); // a buffer of its own, to transfer
+      return Array.from({ length: count }, (_unused, index) => Buffer.from(buffer, index * 32, 32).toString('hex'));
+    };
+    const expected = Array.from({ length: 2000 }, (_unused, line) => line)
+      .filter((line) => line !== 900)
+      .map((line) => sha256(`person${line}@example.com`));
+    expect(digestsOf(inOrder)).toEqual(expected);
+    const starts = grouped.digests[0]?.starts as Uint32Array;
+    expect(starts).toHaveLength(257);
+    expect(starts[256]).toBe(1999);
+    const byByte = digestsOf(grouped);
+    for (let byte = 0; byte < 256; byte += 1) {
+      const run = byByte.slice(starts[byte], starts[byte + 1]);
+      expect(run).toEqual(expected.filter((hex) => Number.parseInt(hex.slice(0, 2), 16) === byte));
+    }
+    expect(grouped.tallies).toEqual(inOrder.tallies);
+    expect(grouped.records).toEqual(inOrder.records);
+  });
 });
