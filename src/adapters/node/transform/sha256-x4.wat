@@ -4,16 +4,18 @@
 ;; (the compression itself is ≈ 0.05 µs with SHA-NI). The engine hashes ≈ 2.85 values per row, so that
 ;; overhead was the largest single cost of a row. Here one call hashes a whole batch.
 ;;
-;; Contract (sha256-batch.ts is the only caller): the caller writes each message already padded, as one
-;; 64-byte block (message bytes, 0x80, zeros, the 64-bit big-endian bit length), so messages are at most
-;; 55 bytes; blocks are consecutive from `in`, in groups of four. Digests are written consecutively from
+;; Contract (sha256-batch.ts is the only caller): each message is one padded 64-byte block (message
+;; bytes, 0x80, zeros, the 64-bit big-endian bit length), so messages are at most 55 bytes; `place` lays
+;; the blocks out from the messages' bytes (encoded by the caller in one call), or the caller writes
+;; them itself; blocks are consecutive from `in`, in groups of four. Digests are written consecutively from
 ;; `out`, 32 bytes each, big-endian as SHA-256 defines them. Longer messages are hashed by node:crypto.
 ;; Built by scripts/build-wasm.mjs into sha256-x4-wasm.ts; tests compare it with node:crypto.
 ;;
 ;; Memory: the round constants K at 0 (64 × i32), the initial hash H0 at 256 (8 × i32), the message
-;; schedule W at 1024 (64 × v128, one lane per message); the caller's blocks and digests from 4096.
+;; schedule W at 1024 (64 × v128, one lane per message); from 4096 the caller's blocks, digests, message
+;; lengths and message bytes.
 (module
-  (memory (export "memory") 4)
+  (memory (export "memory") 5)
 
   (func $init
     ;; K: the first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4, 4.2.2).
@@ -106,6 +108,43 @@
     (v128.store32_lane offset=32 1 (local.get $p) (local.get $v))
     (v128.store32_lane offset=64 2 (local.get $p) (local.get $v))
     (v128.store32_lane offset=96 3 (local.get $p) (local.get $v)))
+
+;; Bytes 16k … 16k + 15 of a padded block whose message (at most 55 bytes) starts at `from`: the
+  ;; message's bytes below its length `n` (in every lane), 0x80 at it, zeros after.
+  (func $blockChunk (param $from i32) (param $k i32) (param $n v128) (result v128)
+    (local $index v128)
+    (local.set $index
+      (i8x16.add
+        (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+        (i8x16.splat (local.get $k))))
+    (v128.or
+      (v128.and
+        (v128.load (i32.add (local.get $from) (local.get $k)))
+        (i8x16.lt_u (local.get $index) (local.get $n)))
+      (v128.and
+        (i8x16.eq (local.get $index) (local.get $n))
+        (v128.const i8x16 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80 0x80))))
+
+  ;; Lays out `count` messages, whose bytes follow one another from `staging` (and 64 bytes of slack
+  ;; after them), as padded single blocks from `blocks` (FIPS 180-4, 5.1.1): the message, 0x80, zeros,
+  ;; the bit length in the last two bytes (at most 440 bits). Their lengths are i32s from `lengths`.
+  (func (export "place") (param $staging i32) (param $lengths i32) (param $blocks i32) (param $count i32)
+    (local $q i32) (local $length i32) (local $block i32) (local $n v128)
+    (block $done
+      (loop $message
+        (br_if $done (i32.ge_u (local.get $q) (local.get $count)))
+        (local.set $length (i32.load (i32.add (local.get $lengths) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.set $block (i32.add (local.get $blocks) (i32.shl (local.get $q) (i32.const 6))))
+        (local.set $n (i8x16.splat (local.get $length)))
+        (v128.store offset=0 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 0) (local.get $n)))
+        (v128.store offset=16 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 16) (local.get $n)))
+        (v128.store offset=32 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 32) (local.get $n)))
+        (v128.store offset=48 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 48) (local.get $n)))
+        (i32.store8 offset=62 (local.get $block) (i32.shr_u (i32.shl (local.get $length) (i32.const 3)) (i32.const 8)))
+        (i32.store8 offset=63 (local.get $block) (i32.and (i32.shl (local.get $length) (i32.const 3)) (i32.const 0xff)))
+        (local.set $staging (i32.add (local.get $staging) (local.get $length)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $message))))
 
   ;; Hashes `groups` groups of four blocks from `in`, writing four digests per group from `out`.
   (func (export "hash4") (param $in i32) (param $out i32) (param $groups i32)

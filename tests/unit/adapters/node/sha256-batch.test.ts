@@ -92,6 +92,25 @@ describe('Sha256Batch: SHA-256 in SIMD batches (sha256-x4.wat)', () => {
     expect(mismatches, `seed ${seed}`).toBe(0);
   });
 
+  it('lays out an all-ASCII flush in the module and any other flush value by value, the same digests', () => {
+    // One flush of ASCII only (blocks laid out by the module), then flushes where one value is not
+    // ASCII: 27 × "é" is 27 UTF-16 units but 54 UTF-8 bytes (one block), 28 × "é" 56 bytes (two).
+    const ascii = Array.from({ length: 3000 }, (_unused, index) =>
+      `user${index}@example.com`.slice(0, 5 + (index % 51)),
+    );
+    const mixed = [
+      ...ascii.slice(0, 1000),
+      'é'.repeat(27),
+      'é'.repeat(28),
+      '😀'.repeat(13),
+      ...ascii.slice(1000, 1500),
+      'x'.repeat(55),
+    ];
+    for (const texts of [ascii, mixed]) {
+      expect(hashAll(new Sha256Batch(), texts)).toEqual(texts.map(reference));
+    }
+  });
+
   it('writes nothing before flush, and a flush with nothing queued changes nothing', () => {
     const batch = new Sha256Batch();
     const target = Buffer.alloc(64, 0xee);
