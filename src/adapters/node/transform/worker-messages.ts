@@ -43,10 +43,9 @@ export interface WorkerMd5Request {
   steps: Array<{ file: number; bytes: Uint8Array } | { file: number; end: true }>;
 }
 
-/** Worker → main thread: the MD5 (hex) of each file the request ended, and the request's buffers back (transferred). */
+/** Worker → main thread: the MD5 (hex) of each file the request ended (the worker frees the request's buffers). */
 export interface WorkerMd5Result {
   md5s: Array<{ file: number; md5: string }>;
-  buffers: ArrayBuffer[];
 }
 
 /** What the pool posts: a message and the id its answer comes back with. */
