@@ -55,6 +55,16 @@ function mixedLines(seed: number): string {
   return `\ufeff${lines.join('\n')}`; // a BOM at the start, no newline at the end
 }
 
+/** What reading every chunk throws (null when nothing does). */
+async function errorOf(chunks: AsyncIterable<Uint8Array>): Promise<unknown> {
+  try {
+    for await (const chunk of chunks) void chunk;
+  } catch (caught) {
+    return caught;
+  }
+  return null;
+}
+
 async function transformBoth(path: string): Promise<Array<{ manifest: Manifest; outDir: string }>> {
   const runs = [];
   for (const [name, inThreadMaxBytes] of [
@@ -140,14 +150,7 @@ describe('JSON Lines parsed in the workers', () => {
       undefined,
       1024 * 1024,
     );
-    const error = await (async () => {
-      try {
-        for await (const chunk of chunks) void chunk;
-      } catch (caught) {
-        return caught;
-      }
-      return null;
-    })();
+    const error = await errorOf(chunks);
     expect(isUserError(error) && error.code).toBe('record_too_large');
     expect((error as Error).message + JSON.stringify(error)).toContain('record 3');
   });
@@ -212,14 +215,7 @@ describe('JSON Lines parsed in the workers', () => {
         undefined,
         limit,
       );
-      const error = await (async () => {
-        try {
-          for await (const chunk of chunks) void chunk;
-        } catch (caught) {
-          return caught;
-        }
-        return null;
-      })();
+      const error = await errorOf(chunks);
       expect(isUserError(error) && error.code, name).toBe('record_too_large');
     }
   });

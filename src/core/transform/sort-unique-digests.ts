@@ -123,39 +123,65 @@ let scratch = new Uint32Array(0);
 /**
  * Reorders the first `count` packed digests of `packed` by their leading byte, in place (a stable
  * counting sort through a scratch buffer), and says where each byte's run is: digests `starts[b]`…
- * `starts[b + 1] - 1` (257 entries) lead with byte `b`. The workers do this to each batch's digests,
- * so the main thread's de-duplication store can split them by leading byte with a few copies of
+ * `starts[b + 1] - 1` (257 entries) lead with byte `b`. The main thread's de-duplication store does
+ * this to a batch it gets unordered, so it can split it by leading byte with a few copies of
  * contiguous ranges instead of one copy per digest.
  */
 export function groupByLeadingByte(packed: Uint8Array, count: number): { packed: Uint8Array; starts: Uint32Array } {
-  const starts = new Uint32Array(257);
-  for (let index = 0; index < count; index += 1) {
-    const byte = packed[index * DIGEST_BYTES] as number;
-    starts[byte + 1] = (starts[byte + 1] as number) + 1;
-  }
-  for (let byte = 1; byte <= 256; byte += 1) starts[byte] = (starts[byte] as number) + (starts[byte - 1] as number);
-  if (scratch.length < count * WORDS) scratch = new Uint32Array(Math.max(count * WORDS, scratch.length * 2));
-  const next = starts.slice(0, 256);
   if (packed.byteOffset % 4 === 0) {
     // Digests move as 32-bit words (several times faster than a subarray copy each).
+    if (scratch.length < count * WORDS) scratch = new Uint32Array(Math.max(count * WORDS, scratch.length * 2));
+    const starts = scatterByLeadingByte([{ packed, count }], scratch);
+    new Uint32Array(packed.buffer, packed.byteOffset, count * WORDS).set(scratch.subarray(0, count * WORDS));
+    return { packed: packed.subarray(0, count * DIGEST_BYTES), starts };
+  }
+  const starts = countByLeadingByte([{ packed, count }]);
+  const next = starts.slice(0, 256);
+  const to = new Uint8Array(count * DIGEST_BYTES);
+  for (let index = 0; index < count; index += 1) {
+    const byte = packed[index * DIGEST_BYTES] as number;
+    to.set(packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), (next[byte] as number) * DIGEST_BYTES);
+    next[byte] = (next[byte] as number) + 1;
+  }
+  packed.set(to);
+  return { packed: packed.subarray(0, count * DIGEST_BYTES), starts };
+}
+
+/**
+ * Copies the digests of `views` (each 4-byte aligned) into `to`, ordered by leading byte and stable
+ * (views in order, digests in order within each), and says where each byte's run starts (257
+ * entries). The workers build each batch's transferable buffer this way, straight from its slices.
+ */
+export function scatterByLeadingByte(
+  views: ReadonlyArray<{ packed: Uint8Array; count: number }>,
+  to: Uint32Array,
+): Uint32Array {
+  const starts = countByLeadingByte(views);
+  const next = starts.slice(0, 256);
+  for (let view = 0; view < views.length; view += 1) {
+    const { packed, count } = views[view] as { packed: Uint8Array; count: number };
     const words = new Uint32Array(packed.buffer, packed.byteOffset, count * WORDS);
-    const to = scratch;
     for (let index = 0; index < count; index += 1) {
       const byte = packed[index * DIGEST_BYTES] as number;
       const target = (next[byte] as number) * WORDS;
       next[byte] = (next[byte] as number) + 1;
-      const at = index * WORDS;
-      for (let word = 0; word < WORDS; word += 1) to[target + word] = words[at + word] as number;
+      const from = index * WORDS;
+      for (let word = 0; word < WORDS; word += 1) to[target + word] = words[from + word] as number;
     }
-    words.set(scratch.subarray(0, count * WORDS));
-  } else {
-    const to = new Uint8Array(scratch.buffer, 0, count * DIGEST_BYTES);
+  }
+  return starts;
+}
+
+/** Where each leading byte's run starts when the views' digests are ordered by it (257 entries). */
+function countByLeadingByte(views: ReadonlyArray<{ packed: Uint8Array; count: number }>): Uint32Array {
+  const starts = new Uint32Array(257);
+  for (let view = 0; view < views.length; view += 1) {
+    const { packed, count } = views[view] as { packed: Uint8Array; count: number };
     for (let index = 0; index < count; index += 1) {
       const byte = packed[index * DIGEST_BYTES] as number;
-      to.set(packed.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), (next[byte] as number) * DIGEST_BYTES);
-      next[byte] = (next[byte] as number) + 1;
+      starts[byte + 1] = (starts[byte + 1] as number) + 1;
     }
-    packed.set(to);
   }
-  return { packed: packed.subarray(0, count * DIGEST_BYTES), starts };
+  for (let byte = 1; byte <= 256; byte += 1) starts[byte] = (starts[byte] as number) + (starts[byte - 1] as number);
+  return starts;
 }

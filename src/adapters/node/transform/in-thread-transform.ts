@@ -9,6 +9,7 @@ import {
   type BatchResult,
   type DigestWriter,
 } from '../../../core/transform/normalize-batch.ts';
+import { scatterByLeadingByte } from '../../../core/transform/sort-unique-digests.ts';
 import { decodeAscii } from './decode-ascii.ts';
 import { sortUniqueDigestLinesFast } from './digest-sort.ts';
 import { nodeDigestWriter } from './node-digest-writer.ts';
@@ -120,38 +121,6 @@ export async function processBatch(
   } finally {
     arena.release();
   }
-}
-
-/**
- * Copies the views' digests into `to` ordered by leading byte (stably: a counting sort) and says where
- * each byte's run starts (257 entries). Digests move as 32-bit words (arena views start at multiples of 32 bytes).
- */
-function scatterByLeadingByte(
-  views: ReadonlyArray<{ packed: Uint8Array; count: number }>,
-  to: Uint32Array,
-): Uint32Array {
-  const starts = new Uint32Array(257);
-  for (let view = 0; view < views.length; view += 1) {
-    const { packed, count: viewCount } = views[view] as { packed: Uint8Array; count: number };
-    for (let index = 0; index < viewCount; index += 1) {
-      const byte = packed[index * DIGEST_BYTES] as number;
-      starts[byte + 1] = (starts[byte + 1] as number) + 1;
-    }
-  }
-  for (let byte = 1; byte <= 256; byte += 1) starts[byte] = (starts[byte] as number) + (starts[byte - 1] as number);
-  const next = starts.slice(0, 256);
-  for (let view = 0; view < views.length; view += 1) {
-    const { packed, count: viewCount } = views[view] as { packed: Uint8Array; count: number };
-    const words = new Uint32Array(packed.buffer, packed.byteOffset, viewCount * WORDS);
-    for (let index = 0; index < viewCount; index += 1) {
-      const byte = packed[index * DIGEST_BYTES] as number;
-      const target = (next[byte] as number) * WORDS;
-      next[byte] = (next[byte] as number) + 1;
-      const from = index * WORDS;
-      for (let word = 0; word < WORDS; word += 1) to[target + word] = words[from + word] as number;
-    }
-  }
-  return starts;
 }
 
 /**
