@@ -34,9 +34,20 @@ export async function openLocalInputs(paths: string[]): Promise<ByteSource[]> {
         cause: error,
       });
     }
-    if (!info.isDirectory()) {
+    if (info.isFile()) {
       sources.push(fileByteSource(inputPath));
       continue;
+    }
+    if (!info.isDirectory()) {
+      // A pipe (`<(…)`), socket or device: its size reads as 0 and it cannot be read by position,
+      // so it would count as an empty file.
+      throw new UserError({
+        code: 'input_not_a_file',
+        title: 'Input is not a file',
+        detail: `"${inputPath}" is a pipe, socket or device, not a file or folder: its records cannot be counted and read by position.`,
+        resolution: 'Save the data to a file first (e.g. `aws s3 cp s3://… data.jsonl`), then name that file.',
+        field: 'input',
+      });
     }
     const files = await listFolder(inputPath);
     if (files.length === 0) {

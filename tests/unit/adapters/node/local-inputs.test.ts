@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,5 +68,18 @@ describe('openLocalInputs', () => {
     const error: unknown = await openLocalInputs([path.join(root, 'empty')]).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).code).toBe('no_input_files');
+  });
+
+  it('refuses a pipe with a clear error instead of reading it as an empty file', async () => {
+    if (process.platform === 'win32') return;
+    const fifo = path.join(root, 'pipe.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const error = await openLocalInputs([fifo]).then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe('input_not_a_file');
+    expect((error as UserError).message + JSON.stringify(error)).toContain('Save the data to a file first');
   });
 });
