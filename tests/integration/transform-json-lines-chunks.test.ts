@@ -12,6 +12,7 @@ import { fileByteSource, openLocalInputs } from '../../src/adapters/node/local-i
 import { JSON_LINES_CHUNK_BYTES, jsonLinesChunks } from '../../src/adapters/node/transform/json-lines-chunks.ts';
 import { runTransform } from '../../src/adapters/node/transform/run-transform.ts';
 import { isUserError } from '../../src/core/errors.ts';
+import type { ByteSource } from '../../src/core/readers/byte-source.ts';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../../src/core/identifiers/index.ts';
 import type { Manifest } from '../../src/core/transform/manifest.ts';
 import { createSeededRandom } from '../../src/destinations/tiktok/emulator/seeded-random.ts';
@@ -221,6 +222,72 @@ describe('JSON Lines parsed in the workers', () => {
         return null;
       })();
       expect(isUserError(error) && error.code, name).toBe('record_too_large');
+    }
+  });
+
+  it('every line over the limit is record_too_large, numbered after the records before it, cut either way', async () => {
+    const limit = 1024 * 1024;
+    const short = (name: string): string => JSON.stringify({ email: `${name}@example.com` });
+    // Under the limit in characters but over 2 MiB in bytes: read with a window grown to 4 MiB, which
+    // then also holds the line after it.
+    const wide = JSON.stringify({ email: 'wide@example.com', pad: '中'.repeat(0.7 * limit) });
+    const long = JSON.stringify({ email: 'long@example.com', pad: 'x'.repeat(1.5 * limit) });
+    const more = Array.from({ length: 40_000 }, (_unused, index) => short(`more${index}`)).join('\n');
+    for (const [name, content] of [
+      ['after a wide line, more after', `${short('a')}\n${wide}\n${long}\n${short('b')}\n${more}\n`],
+      ['after a wide line, at the end', `${short('a')}\n${wide}\n${long}\n${short('b')}\n`],
+      ['after a wide line, unfinished', `${short('a')}\n${wide}\n${long}`],
+      ['after short lines, unfinished', `${short('a')}\n${short('b')}\n${long}`],
+    ] as const) {
+      const path = join(root, `over-limit-${name.replaceAll(/\W+/g, '-')}.jsonl`);
+      writeFileSync(path, content);
+      // Streamed in small chunks (as a gzip source's are), or read by position (a local file).
+      const { openPositionalReader: _positional, ...file } = fileByteSource(path);
+      const streamed: ByteSource = {
+        ...file,
+        async *stream() {
+          const bytes = readFileSync(path);
+          for (let at = 0; at < bytes.byteLength; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
+        },
+      };
+      for (const [cut, source] of [
+        ['streamed', streamed],
+        ['positional', fileByteSource(path)],
+      ] as const) {
+        // The records of the chunks handed out so far (as the workers would count them), plus one.
+        const received: Uint8Array[] = [];
+        const nextRecordNumber = (): Promise<number> =>
+          Promise.resolve(
+            1 +
+              received.reduce(
+                (sum, chunk) =>
+                  sum +
+                  Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+                    .toString('utf8')
+                    .split('\n')
+                    .filter((line) => line.trim() !== '').length,
+                0,
+              ),
+          );
+        const chunks = jsonLinesChunks(
+          source,
+          { format: 'jsonl', compression: 'none' },
+          { bytesRead: 0 },
+          nextRecordNumber,
+          undefined,
+          limit,
+        );
+        const error = await (async () => {
+          try {
+            for await (const chunk of chunks) received.push(chunk);
+          } catch (caught) {
+            return caught;
+          }
+          return null;
+        })();
+        expect(isUserError(error) && error.code, `${name}, ${cut}`).toBe('record_too_large');
+        expect(isUserError(error) && error.detail, `${name}, ${cut}`).toContain('record 3 ');
+      }
     }
   });
 });
