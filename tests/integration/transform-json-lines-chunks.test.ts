@@ -3,7 +3,8 @@
  * must give the same bytes as the records read by the readers on the main thread: record numbers
  * across chunks, malformed and blank lines, a byte-order mark at the start and inside, CRLF, gzip.
  */
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -290,4 +291,32 @@ describe('JSON Lines parsed in the workers', () => {
       }
     }
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'a local path that is a pipe (bash <(zcat …)) is streamed, all of it',
+    async () => {
+      // A pipe has no size and no positions: read by position, it would give no chunk at all.
+      const text = mixedLines(13);
+      const path = join(root, 'pipe.jsonl');
+      execFileSync('mkfifo', [path]);
+      const writer = createWriteStream(path);
+      const written = new Promise<void>((resolve, reject) => {
+        writer.on('error', reject);
+        writer.end(text, resolve);
+      });
+      const chunks: Uint8Array[] = [];
+      const progress = { bytesRead: 0 };
+      for await (const chunk of jsonLinesChunks(
+        fileByteSource(path),
+        { format: 'jsonl', compression: 'none' },
+        progress,
+        () => Promise.resolve(1),
+      ))
+        chunks.push(chunk);
+      await written;
+      const joined = Buffer.concat(chunks.map((chunk, index) => (index === 0 ? chunk : chunk.subarray(1))));
+      expect(joined.equals(Buffer.from(text))).toBe(true);
+      expect(progress.bytesRead).toBe(Buffer.byteLength(text));
+    },
+  );
 });

@@ -23,8 +23,8 @@ export async function* jsonLinesChunks(
   signal?: AbortSignal,
   maxRecordChars = MAX_RECORD_CHARS,
 ): AsyncGenerator<Uint8Array> {
-  if (format.compression !== 'gzip' && source.openPositionalReader) {
-    const reader = await source.openPositionalReader();
+  const reader = format.compression === 'gzip' ? null : ((await source.openPositionalReader?.()) ?? null);
+  if (reader !== null) {
     try {
       yield* positionalChunks(
         reader,
