@@ -3,7 +3,8 @@
  * must give the same bytes as the records read by the readers on the main thread: record numbers
  * across chunks, malformed and blank lines, a byte-order mark at the start and inside, CRLF, gzip.
  */
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -12,6 +13,7 @@ import { fileByteSource, openLocalInputs } from '../../src/adapters/node/local-i
 import { JSON_LINES_CHUNK_BYTES, jsonLinesChunks } from '../../src/adapters/node/transform/json-lines-chunks.ts';
 import { runTransform } from '../../src/adapters/node/transform/run-transform.ts';
 import { isUserError } from '../../src/core/errors.ts';
+import type { ByteSource } from '../../src/core/readers/byte-source.ts';
 import { DEFAULT_NORMALIZE_OPTIONS } from '../../src/core/identifiers/index.ts';
 import type { Manifest } from '../../src/core/transform/manifest.ts';
 import { createSeededRandom } from '../../src/destinations/tiktok/emulator/seeded-random.ts';
@@ -219,4 +221,98 @@ describe('JSON Lines parsed in the workers', () => {
       expect(isUserError(error) && error.code, name).toBe('record_too_large');
     }
   });
+
+  it('every line over the limit is record_too_large, numbered after the records before it, cut either way', async () => {
+    const limit = 1024 * 1024;
+    const short = (name: string): string => JSON.stringify({ email: `${name}@example.com` });
+    // Under the limit in characters but over 2 MiB in bytes: read with a window grown to 4 MiB, which
+    // then also holds the line after it.
+    const wide = JSON.stringify({ email: 'wide@example.com', pad: '中'.repeat(0.7 * limit) });
+    const long = JSON.stringify({ email: 'long@example.com', pad: 'x'.repeat(1.5 * limit) });
+    const more = Array.from({ length: 40_000 }, (_unused, index) => short(`more${index}`)).join('\n');
+    for (const [name, content] of [
+      ['after a wide line, more after', `${short('a')}\n${wide}\n${long}\n${short('b')}\n${more}\n`],
+      ['after a wide line, at the end', `${short('a')}\n${wide}\n${long}\n${short('b')}\n`],
+      ['after a wide line, unfinished', `${short('a')}\n${wide}\n${long}`],
+      ['after short lines, unfinished', `${short('a')}\n${short('b')}\n${long}`],
+    ] as const) {
+      const path = join(root, `over-limit-${name.replaceAll(/\W+/g, '-')}.jsonl`);
+      writeFileSync(path, content);
+      // Streamed in small chunks (as a gzip source's are), or read by position (a local file).
+      const { openPositionalReader: _positional, ...file } = fileByteSource(path);
+      const streamed: ByteSource = {
+        ...file,
+        async *stream() {
+          const bytes = readFileSync(path);
+          for (let at = 0; at < bytes.byteLength; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
+        },
+      };
+      for (const [cut, source] of [
+        ['streamed', streamed],
+        ['positional', fileByteSource(path)],
+      ] as const) {
+        // The records of the chunks handed out so far (as the workers would count them), plus one.
+        const received: Uint8Array[] = [];
+        const nextRecordNumber = (): Promise<number> =>
+          Promise.resolve(
+            1 +
+              received.reduce(
+                (sum, chunk) =>
+                  sum +
+                  Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+                    .toString('utf8')
+                    .split('\n')
+                    .filter((line) => line.trim() !== '').length,
+                0,
+              ),
+          );
+        const chunks = jsonLinesChunks(
+          source,
+          { format: 'jsonl', compression: 'none' },
+          { bytesRead: 0 },
+          nextRecordNumber,
+          undefined,
+          limit,
+        );
+        const error = await (async () => {
+          try {
+            for await (const chunk of chunks) received.push(chunk);
+          } catch (caught) {
+            return caught;
+          }
+          return null;
+        })();
+        expect(isUserError(error) && error.code, `${name}, ${cut}`).toBe('record_too_large');
+        expect(isUserError(error) && error.detail, `${name}, ${cut}`).toContain('record 3 ');
+      }
+    }
+  });
+
+  it.skipIf(process.platform === 'win32')(
+    'a local path that is a pipe (bash <(zcat …)) is streamed, all of it',
+    async () => {
+      // A pipe has no size and no positions: read by position, it would give no chunk at all.
+      const text = mixedLines(13);
+      const path = join(root, 'pipe.jsonl');
+      execFileSync('mkfifo', [path]);
+      const writer = createWriteStream(path);
+      const written = new Promise<void>((resolve, reject) => {
+        writer.on('error', reject);
+        writer.end(text, resolve);
+      });
+      const chunks: Uint8Array[] = [];
+      const progress = { bytesRead: 0 };
+      for await (const chunk of jsonLinesChunks(
+        fileByteSource(path),
+        { format: 'jsonl', compression: 'none' },
+        progress,
+        () => Promise.resolve(1),
+      ))
+        chunks.push(chunk);
+      await written;
+      const joined = Buffer.concat(chunks.map((chunk, index) => (index === 0 ? chunk : chunk.subarray(1))));
+      expect(joined.equals(Buffer.from(text))).toBe(true);
+      expect(progress.bytesRead).toBe(Buffer.byteLength(text));
+    },
+  );
 });

@@ -38,6 +38,8 @@ export function fileByteSource(filePath: string, name: string = filePath): ByteS
     },
     gunzipForRandomAccess: (signal?: AbortSignal) => gunzipToTemporaryFile(source, signal),
     async openPositionalReader() {
+      // A pipe or a device (bash's <(zcat …), a piped /dev/stdin) has neither positions nor a size: streamed.
+      if (!(await stat(filePath)).isFile()) return null;
       const handle = await open(filePath, 'r');
       return {
         async read(position: number, length: number): Promise<Uint8Array> {

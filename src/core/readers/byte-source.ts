@@ -20,9 +20,10 @@ export interface ByteSource {
   /**
    * Optional. Reads at any position, each into a fresh buffer of its own that the caller may keep or
    * hand on (a local file: one pread each), so a reader that cuts the bytes into chunks needs no copy.
-   * Sources without cheap random access (S3, a browser `File`) leave it out and are streamed.
+   * Sources without cheap random access (S3, a browser `File`) leave it out and are streamed; null:
+   * not this one after all (a local path that is a pipe or a device), streamed too.
    */
-  openPositionalReader?(): Promise<PositionalReader>;
+  openPositionalReader?(): Promise<PositionalReader | null>;
 }
 
 export interface PositionalReader {

@@ -23,8 +23,8 @@ export async function* jsonLinesChunks(
   signal?: AbortSignal,
   maxRecordChars = MAX_RECORD_CHARS,
 ): AsyncGenerator<Uint8Array> {
-  if (format.compression !== 'gzip' && source.openPositionalReader) {
-    const reader = await source.openPositionalReader();
+  const reader = format.compression === 'gzip' ? null : ((await source.openPositionalReader?.()) ?? null);
+  if (reader !== null) {
     try {
       yield* positionalChunks(
         reader,
@@ -86,7 +86,11 @@ export async function* jsonLinesChunks(
       const text = new TextDecoder('utf-8', { ignoreBOM: !(first && unfinished === partsBytes) }).decode(tail, {
         stream: true,
       });
-      if (text.length > maxRecordChars) throw recordTooLarge(source.name, await nextRecordNumber(), maxRecordChars);
+      if (text.length > maxRecordChars) {
+        // The whole lines before it go first, so that its number counts their records.
+        if (partsBytes > unfinished) yield take(partsBytes - unfinished);
+        throw recordTooLarge(source.name, await nextRecordNumber(), maxRecordChars);
+      }
     }
     if (partsBytes - unfinished >= JSON_LINES_CHUNK_BYTES) yield take(partsBytes - unfinished);
   }
@@ -126,8 +130,16 @@ async function* positionalChunks(
     progress.bytesRead = start + bytes.byteLength;
     const newline = bytes.lastIndexOf(NEWLINE);
     if (window > JSON_LINES_CHUNK_BYTES && newline >= lead) {
-      // A window grown for a long line: that line, now whole, is held to the limit too.
-      await checkLineLength(bytes.subarray(lead, bytes.indexOf(NEWLINE, lead)));
+      // A window grown for a long line: that line, now whole, is held to the limit too, and is a chunk
+      // of its own. The lines after it get windows of their own, so each of them is held to the limit
+      // as well, and numbered after the records before it.
+      const end = bytes.indexOf(NEWLINE, lead);
+      await checkLineLength(bytes.subarray(lead, end));
+      yield bytes.subarray(0, end + 1);
+      start += end;
+      first = false;
+      window = JSON_LINES_CHUNK_BYTES;
+      continue;
     }
     if (bytes.byteLength < lead + window || start + bytes.byteLength >= size) {
       // The end of the source: the rest, whatever its last line.
