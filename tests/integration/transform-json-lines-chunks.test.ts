@@ -57,6 +57,21 @@ function mixedLines(seed: number): string {
   return `\ufeff${lines.join('\n')}`; // a BOM at the start, no newline at the end
 }
 
+/** Every chunk of a plain JSON Lines source, and the bytes read by the end. */
+async function cutChunks(source: ByteSource): Promise<{ chunks: Uint8Array[]; bytesRead: number }> {
+  const chunks: Uint8Array[] = [];
+  const progress = { bytesRead: 0 };
+  for await (const chunk of jsonLinesChunks(source, { format: 'jsonl', compression: 'none' }, progress, () =>
+    Promise.resolve(1),
+  ))
+    chunks.push(chunk);
+  return { chunks, bytesRead: progress.bytesRead };
+}
+
+/** The chunks without the leading newline of each after the first: the source's bytes. */
+const joinChunks = (chunks: Uint8Array[]): Buffer =>
+  Buffer.concat(chunks.map((chunk, index) => (index === 0 ? chunk : chunk.subarray(1))));
+
 /** What reading every chunk throws (null when nothing does). */
 async function errorOf(chunks: AsyncIterable<Uint8Array>): Promise<unknown> {
   try {
@@ -121,24 +136,15 @@ describe('JSON Lines parsed in the workers', () => {
     const text = mixedLines(11);
     const path = join(root, 'cut.jsonl');
     writeFileSync(path, text);
-    const chunks: Uint8Array[] = [];
-    const progress = { bytesRead: 0 };
-    for await (const chunk of jsonLinesChunks(
-      fileByteSource(path),
-      { format: 'jsonl', compression: 'none' },
-      progress,
-      () => Promise.resolve(1),
-    ))
-      chunks.push(chunk);
+    const { chunks, bytesRead } = await cutChunks(fileByteSource(path));
     expect(chunks.length).toBeGreaterThanOrEqual(3);
-    expect(progress.bytesRead).toBe(Buffer.byteLength(text));
+    expect(bytesRead).toBe(Buffer.byteLength(text));
     chunks.forEach((chunk, index) => {
       if (index > 0) expect(chunk[0]).toBe(0x0a);
       if (index < chunks.length - 1) expect(chunk.at(-1)).toBe(0x0a);
     });
     // Without the leading newlines, the chunks are the file.
-    const joined = Buffer.concat(chunks.map((chunk, index) => (index === 0 ? chunk : chunk.subarray(1))));
-    expect(joined.equals(readFileSync(path))).toBe(true);
+    expect(joinChunks(chunks).equals(readFileSync(path))).toBe(true);
   });
 
   it('a line that never ends is record_too_large, numbered after the records before it', async () => {
@@ -177,21 +183,14 @@ describe('JSON Lines parsed in the workers', () => {
       const cut = async (streamedOnly: boolean): Promise<Uint8Array[]> => {
         const { openPositionalReader: _positional, ...streamed } = fileByteSource(path);
         const source = streamedOnly ? streamed : fileByteSource(path);
-        const chunks: Uint8Array[] = [];
-        const progress = { bytesRead: 0 };
-        for await (const chunk of jsonLinesChunks(source, { format: 'jsonl', compression: 'none' }, progress, () =>
-          Promise.resolve(1),
-        ))
-          chunks.push(chunk);
-        expect(progress.bytesRead, name).toBe(Buffer.byteLength(content));
+        const { chunks, bytesRead } = await cutChunks(source);
+        expect(bytesRead, name).toBe(Buffer.byteLength(content));
         return chunks;
       };
       const positional = await cut(false);
       const streamed = await cut(true);
-      const joined = (chunks: Uint8Array[]): Buffer =>
-        Buffer.concat(chunks.map((chunk, index) => (index === 0 ? chunk : chunk.subarray(1))));
-      expect(joined(positional).equals(Buffer.from(content)), name).toBe(true);
-      expect(joined(streamed).equals(Buffer.from(content)), name).toBe(true);
+      expect(joinChunks(positional).equals(Buffer.from(content)), name).toBe(true);
+      expect(joinChunks(streamed).equals(Buffer.from(content)), name).toBe(true);
       positional.forEach((chunk, index) => {
         // Each chunk a buffer of its own (transferable without detaching another's bytes).
         expect(chunk.byteOffset, name).toBe(0);
@@ -300,19 +299,10 @@ describe('JSON Lines parsed in the workers', () => {
         writer.on('error', reject);
         writer.end(text, resolve);
       });
-      const chunks: Uint8Array[] = [];
-      const progress = { bytesRead: 0 };
-      for await (const chunk of jsonLinesChunks(
-        fileByteSource(path),
-        { format: 'jsonl', compression: 'none' },
-        progress,
-        () => Promise.resolve(1),
-      ))
-        chunks.push(chunk);
+      const { chunks, bytesRead } = await cutChunks(fileByteSource(path));
       await written;
-      const joined = Buffer.concat(chunks.map((chunk, index) => (index === 0 ? chunk : chunk.subarray(1))));
-      expect(joined.equals(Buffer.from(text))).toBe(true);
-      expect(progress.bytesRead).toBe(Buffer.byteLength(text));
+      expect(joinChunks(chunks).equals(Buffer.from(text))).toBe(true);
+      expect(bytesRead).toBe(Buffer.byteLength(text));
     },
   );
 });
