@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,15 +23,9 @@ export function fileByteSource(filePath: string, name: string = filePath): ByteS
     async readRange(start: number, endExclusive: number): Promise<Uint8Array> {
       const handle = await open(filePath, 'r');
       try {
-        const length = Math.max(0, endExclusive - start);
-        const buffer = new Uint8Array(length);
-        let filled = 0;
-        while (filled < length) {
-          const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-        return filled === length ? buffer : buffer.subarray(0, filled);
+        const buffer = new Uint8Array(Math.max(0, endExclusive - start));
+        const filled = await readFully(handle, buffer, start);
+        return filled === buffer.byteLength ? buffer : buffer.subarray(0, filled);
       } finally {
         await handle.close();
       }
@@ -45,19 +39,24 @@ export function fileByteSource(filePath: string, name: string = filePath): ByteS
         async read(position: number, length: number): Promise<Uint8Array> {
           // Unpooled and not zeroed: the buffer is the view's alone, and every byte of the view is read.
           const buffer = Buffer.allocUnsafeSlow(length);
-          let filled = 0;
-          while (filled < length) {
-            const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-            if (bytesRead === 0) break;
-            filled += bytesRead;
-          }
-          return new Uint8Array(buffer.buffer, 0, filled);
+          return new Uint8Array(buffer.buffer, 0, await readFully(handle, buffer, position));
         },
         close: () => handle.close(),
       };
     },
   };
   return source;
+}
+
+/** Fills `buffer` from `position` (fewer bytes only at the end of the file); resolves with how many. */
+async function readFully(handle: FileHandle, buffer: Uint8Array, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < buffer.byteLength) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
 }
 
 /**

@@ -1,8 +1,7 @@
+import { DIGEST_BYTES, DIGEST_LINE_BYTES as LINE_BYTES } from '../../../core/transform/digest-lines.ts';
 import { sortUniqueDigestLines } from '../../../core/transform/sort-unique-digests.ts';
 import { DIGEST_SORT_WASM_BASE64 } from './digest-sort-wasm.ts';
 
-const DIGEST_BYTES = 32;
-const LINE_BYTES = 65;
 const PAGE_BYTES = 65536;
 /** Bucket starts and their running copy hold up to 2^16 buckets (digest-sort.wat). */
 const STARTS_BYTES = (65536 + 1) * 4;
@@ -35,7 +34,7 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /**
  * sortUniqueDigestLines (the same bytes: every distinct digest once, ascending, as hex lines) done in
- * WebAssembly SIMD (digest-sort.wat), ≈ 5× faster. Falls back to the JavaScript for groups too large
+ * WebAssembly SIMD (digest-sort.wat), ≈ 3× faster. Falls back to the JavaScript for groups too large
  * for this thread's module memory and for crafted groups whose crowded buckets would make its
  * insertion sorts slow. The lines come back in a buffer of their own (transferable).
  */

@@ -1,7 +1,7 @@
 import type { NormalizeOptions } from '../../../core/identifiers/normalize-options.ts';
 import type { ColumnMapping } from '../../../core/plan.ts';
 import { readJsonLines } from '../../../core/readers/read-json-lines.ts';
-import * as digestLines from '../../../core/transform/digest-lines.ts';
+import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import {
   normalizeBatch,
   TALLY_LENGTH,
@@ -16,8 +16,6 @@ import { nodeDigestWriter } from './node-digest-writer.ts';
 import { splitRecords } from './split-records.ts';
 import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
 
-// Module-local copies for the hot loops (see sort-unique-digests.ts).
-const DIGEST_BYTES = digestLines.DIGEST_BYTES;
 const WORDS = DIGEST_BYTES / 4;
 
 /** A result made in this thread: its rejects are still a plain list (a worker transfers them as an Int32Array). */

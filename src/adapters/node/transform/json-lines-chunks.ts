@@ -81,12 +81,8 @@ export async function* jsonLinesChunks(
     const newline = chunk.lastIndexOf(NEWLINE);
     unfinished = newline < 0 ? unfinished + chunk.byteLength : chunk.byteLength - newline - 1;
     if (unfinished > maxRecordChars) {
-      // Bytes ≥ characters: count the characters as the reader would (its decoder keeps a BOM after the start).
       const tail = concat(parts, partsBytes).subarray(partsBytes - unfinished);
-      const text = new TextDecoder('utf-8', { ignoreBOM: !(first && unfinished === partsBytes) }).decode(tail, {
-        stream: true,
-      });
-      if (text.length > maxRecordChars) {
+      if (tooManyCharacters(tail, first && unfinished === partsBytes, maxRecordChars)) {
         // The whole lines before it go first, so that its number counts their records.
         if (partsBytes > unfinished) yield take(partsBytes - unfinished);
         throw recordTooLarge(source.name, await nextRecordNumber(), maxRecordChars);
@@ -115,41 +111,32 @@ async function* positionalChunks(
   let start = 0;
   let first = true;
   let window = JSON_LINES_CHUNK_BYTES;
-  // Bytes ≥ characters: count the characters as the reader would (its decoder drops a BOM only at the start).
-  const checkLineLength = async (unfinished: Uint8Array): Promise<void> => {
-    if (unfinished.byteLength <= maxRecordChars) return;
-    const text = new TextDecoder('utf-8', { ignoreBOM: !(first && unfinished.byteOffset === 0) }).decode(unfinished, {
-      stream: true,
-    });
-    if (text.length > maxRecordChars) throw recordTooLarge(sourceName, await nextRecordNumber(), maxRecordChars);
+  const checkLineLength = async (line: Uint8Array): Promise<void> => {
+    if (tooManyCharacters(line, first && line.byteOffset === 0, maxRecordChars)) {
+      throw recordTooLarge(sourceName, await nextRecordNumber(), maxRecordChars);
+    }
   };
   while (start < size) {
     signal?.throwIfAborted();
     const lead = first ? 0 : 1;
     const bytes = await reader.read(start, lead + window);
     progress.bytesRead = start + bytes.byteLength;
-    const newline = bytes.lastIndexOf(NEWLINE);
-    if (window > JSON_LINES_CHUNK_BYTES && newline >= lead) {
-      // A window grown for a long line: that line, now whole, is held to the limit too, and is a chunk
-      // of its own. The lines after it get windows of their own, so each of them is held to the limit
-      // as well, and numbered after the records before it.
-      const end = bytes.indexOf(NEWLINE, lead);
-      await checkLineLength(bytes.subarray(lead, end));
-      yield bytes.subarray(0, end + 1);
-      start += end;
-      first = false;
-      window = JSON_LINES_CHUNK_BYTES;
-      continue;
-    }
-    if (bytes.byteLength < lead + window || start + bytes.byteLength >= size) {
+    const last = bytes.lastIndexOf(NEWLINE);
+    // A window grown for a long line ends the chunk at that line, now whole and held to the limit too:
+    // the lines after it get windows of their own, so each of them is held to the limit as well, and
+    // numbered after the records before it.
+    const grown = window > JSON_LINES_CHUNK_BYTES && last >= lead;
+    if (!grown && (bytes.byteLength < lead + window || start + bytes.byteLength >= size)) {
       // The end of the source: the rest, whatever its last line.
-      await checkLineLength(bytes.subarray(Math.max(lead, newline + 1)));
+      await checkLineLength(bytes.subarray(Math.max(lead, last + 1)));
       if (bytes.byteLength > lead) yield bytes;
       return;
     }
-    if (newline >= lead) {
-      yield bytes.subarray(0, newline + 1);
-      start += newline;
+    const end = grown ? bytes.indexOf(NEWLINE, lead) : last;
+    if (grown) await checkLineLength(bytes.subarray(lead, end));
+    if (end >= lead) {
+      yield bytes.subarray(0, end + 1);
+      start += end;
       first = false;
       window = JSON_LINES_CHUNK_BYTES;
       continue;
@@ -157,6 +144,16 @@ async function* positionalChunks(
     await checkLineLength(bytes.subarray(lead));
     window *= 2;
   }
+}
+
+/**
+ * Whether a line (or the unfinished start of one) holds more than `maxRecordChars` characters, counted
+ * as the reader would: bytes ≥ characters, so only a long one is decoded, and its decoder drops a
+ * byte-order mark only at the start of the source.
+ */
+function tooManyCharacters(line: Uint8Array, atSourceStart: boolean, maxRecordChars: number): boolean {
+  if (line.byteLength <= maxRecordChars) return false;
+  return new TextDecoder('utf-8', { ignoreBOM: !atSourceStart }).decode(line, { stream: true }).length > maxRecordChars;
 }
 
 function concat(parts: Uint8Array[], bytes: number): Uint8Array {
