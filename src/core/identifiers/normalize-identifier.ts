@@ -22,6 +22,8 @@ const INVALID_EMAIL = reject('invalid_email');
 const INVALID_PHONE = reject('invalid_phone');
 const INVALID_DEVICE_ID = reject('invalid_device_id');
 const ZERO_DEVICE_ID = reject('zero_device_id');
+/** The verdict for the all-zero (opted-out) device id. */
+export const CELL_ZERO_DEVICE_ID = ZERO_DEVICE_ID;
 const PREHASHED_NOT_ALLOWED = reject('prehashed_not_allowed');
 /** clean()'s "a string is left": it is in `cleaned`. */
 const CLEANED = -1;
@@ -224,8 +226,8 @@ function normalizePhone(text: string, options: NormalizeOptions): number {
   return phoneResult(text.replace(NOT_PHONE_CHARACTER, ''), options);
 }
 
-/** PHONE steps 1–3 after the characters but digits and `+` are gone. */
-function phoneResult(kept: string, options: NormalizeOptions): number {
+/** PHONE steps 1–3 after the characters but digits and `+` are gone; on CELL_OK the number is lastNormalized(). */
+export function phoneResult(kept: string, options: NormalizeOptions): number {
   let digits = kept;
   if (digits.lastIndexOf('+') > 0) return INVALID_PHONE;
   if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;

@@ -33,7 +33,7 @@ export async function* readJsonLines(
     let start = 0;
     let newline = text.indexOf('\n');
     while (newline !== -1) {
-      const record = parseLine(text.slice(start, newline));
+      const record = parseJsonLine(text.slice(start, newline));
       if (record !== undefined) {
         batch.records.push(record);
         if (batch.full) yield batch.take();
@@ -44,13 +44,13 @@ export async function* readJsonLines(
     rest = text.slice(start);
     if (rest.length > maxRecordChars) throw recordTooLarge(context.source, batch.nextRecordNumber, maxRecordChars);
   }
-  const last = parseLine(rest + (decoder?.decode() ?? ''));
+  const last = parseJsonLine(rest + (decoder?.decode() ?? ''));
   if (last !== undefined) batch.records.push(last);
   if (batch.records.length > 0) yield batch.take();
 }
 
 /** The line's record, `null` when malformed, `undefined` for a blank line. */
-function parseLine(line: string): Record<string, unknown> | null | undefined {
+export function parseJsonLine(line: string): Record<string, unknown> | null | undefined {
   try {
     return asRecord(JSON.parse(line));
   } catch {

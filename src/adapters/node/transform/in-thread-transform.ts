@@ -1,6 +1,8 @@
 import type { NormalizeOptions } from '../../../core/identifiers/normalize-options.ts';
 import type { ColumnMapping } from '../../../core/plan.ts';
+import { JsonLineFieldScanner } from '../../../core/readers/json-line-fields.ts';
 import { readJsonLines } from '../../../core/readers/read-json-lines.ts';
+import { MAX_RECORD_CHARS } from '../../../core/readers/reader-context.ts';
 import { DIGEST_BYTES } from '../../../core/transform/digest-lines.ts';
 import {
   normalizeBatch,
@@ -13,6 +15,7 @@ import { scatterByLeadingByte } from '../../../core/transform/sort-unique-digest
 import { decodeAscii } from './decode-ascii.ts';
 import { sortUniqueDigestLinesFast } from './digest-sort.ts';
 import { nodeDigestWriter } from './node-digest-writer.ts';
+import { normalizeAsciiJsonLines, type NormalizedSlice } from './ascii-json-lines-batch.ts';
 import { splitRecords } from './split-records.ts';
 import type { WorkerBatch, WorkerResult, WorkerSortRequest, WorkerSortResult } from './worker-messages.ts';
 
@@ -87,37 +90,80 @@ export async function processBatch(
       const part = normalizeBatch(batch.columns, batch.rowCount, plan, options, arena);
       return mergeParts([part], plan, groupByLeadingByte);
     }
-    // (The main thread never starts a later chunk with a byte-order mark, which the reader's decoder
-    // would drop: in one stream only the file's first one is dropped.)
-    const chunks = (async function* () {
-      yield batch.bytes;
-    })();
-    const context = { source: '', batchSize: JSON_LINES_SLICE_RECORDS, progress: { bytesRead: 0 }, decodeAscii };
     const parts: Part[] = [];
     const malformed: number[] = [];
     // Row (readable record) → record index in the chunk; null while every record so far was readable.
     let rowRecord: number[] | null = null;
     let records = 0;
     let rows = 0;
-    for await (const parsed of readJsonLines(chunks, context)) {
-      const split = splitRecords(parsed.records, mapping);
-      if (split.rowRecord !== null && rowRecord === null)
+    for await (const slice of normalizedSlices(batch.bytes, plan, mapping, options, arena)) {
+      if (slice.rowRecord !== null && rowRecord === null)
         rowRecord = Array.from({ length: rows }, (_unused, row) => row);
-      for (const index of split.malformed) malformed.push(records + index);
+      for (const index of slice.malformed) malformed.push(records + index);
+      const sliceRows = slice.records - slice.malformed.length;
       if (rowRecord !== null) {
-        for (let row = 0; row < split.rowCount; row += 1) {
-          rowRecord.push(records + (split.rowRecord ? (split.rowRecord[row] as number) : row));
+        for (let row = 0; row < sliceRows; row += 1) {
+          rowRecord.push(records + (slice.rowRecord ? (slice.rowRecord[row] as number) : row));
         }
       }
-      const part = normalizeBatch(split.columns, split.rowCount, plan, options, arena);
+      const part = slice.part;
       for (let at = 0; at < part.rejects.length; at += 3) part.rejects[at] = (part.rejects[at] as number) + rows;
       parts.push(part);
-      records += parsed.records.length;
-      rows += split.rowCount;
+      records += slice.records;
+      rows += sliceRows;
     }
     return { ...mergeParts(parts, plan, groupByLeadingByte), records: { count: records, malformed, rowRecord } };
   } finally {
     arena.release();
+  }
+}
+
+/** Per thread: the field scanner of the last mapping seen (a worker has one mapping). */
+let scannerOf: { mapping: readonly ColumnMapping[]; scanner: JsonLineFieldScanner } | undefined;
+
+/**
+ * A JSON Lines chunk normalized slice by slice. An all-ASCII chunk (the usual case) is read by
+ * normalizeAsciiJsonLines, which leaves JSON.parse only the lines its scanner does not take; any
+ * other by the readers' own JSON Lines reader (the same records, byte for byte) and normalizeBatch.
+ */
+async function* normalizedSlices(
+  bytes: Uint8Array,
+  plan: BatchPlan,
+  mapping: readonly ColumnMapping[],
+  options: NormalizeOptions,
+  arena: DigestArena,
+): AsyncGenerator<NormalizedSlice> {
+  const text = decodeAscii(bytes);
+  // The tail after the last line feed is held to the record limit by the reader (the main thread's
+  // chunks keep lines within it: only the reader's own error would differ).
+  if (text !== undefined && bytes.length - bytes.lastIndexOf(0x0a) - 1 <= MAX_RECORD_CHARS) {
+    if (scannerOf?.mapping !== mapping) {
+      scannerOf = { mapping, scanner: new JsonLineFieldScanner(mapping.map(({ column }) => column)) };
+    }
+    // A plain Uint8Array view (a Buffer's indexOf is a native call, and one element type keeps the scanner's loads monomorphic).
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    yield* normalizeAsciiJsonLines(
+      view,
+      text,
+      mapping,
+      plan,
+      options,
+      scannerOf.scanner,
+      arena,
+      JSON_LINES_SLICE_RECORDS,
+    );
+    return;
+  }
+  // (The main thread never starts a later chunk with a byte-order mark, which the reader's decoder
+  // would drop: in one stream only the file's first one is dropped.)
+  const chunks = (async function* () {
+    yield bytes;
+  })();
+  const context = { source: '', batchSize: JSON_LINES_SLICE_RECORDS, progress: { bytesRead: 0 }, decodeAscii };
+  for await (const parsed of readJsonLines(chunks, context)) {
+    const split = splitRecords(parsed.records, mapping);
+    const part = normalizeBatch(split.columns, split.rowCount, plan, options, arena);
+    yield { records: parsed.records.length, rowRecord: split.rowRecord, malformed: split.malformed, part };
   }
 }
 

@@ -57,6 +57,13 @@ export class Sha256Batch {
   private readonly texts: string[] = [];
   private joined = '';
   private queued = 0;
+  /**
+   * Staged mode (stage/commitStaged): the queued messages' bytes are written straight into the
+   * module's staging memory by the caller, from `stagingAt` on, instead of queued as strings.
+   */
+  private staged = false;
+  /** Where the next staged message's bytes go in `memory`. */
+  stagingAt = STAGING_START;
 
   constructor() {
     this.exports = new WebAssembly.Instance(sha256X4Module()).exports as unknown as Sha256X4Exports;
@@ -73,6 +80,7 @@ export class Sha256Batch {
   hashInto(text: string, target: Uint8Array, offset: number): void {
     // More than 55 UTF-16 units is more than 55 UTF-8 bytes: longer than a block.
     if (text.length > MAX_SINGLE_BLOCK_BYTES) return this.hashNow(text, target, offset);
+    if (this.staged) throw new Error('Sha256Batch: hashInto and staged messages in one batch');
     const message = this.queued;
     this.joined += text;
     this.texts[message] = text;
@@ -84,13 +92,52 @@ export class Sha256Batch {
     if (this.queued === CAPACITY) this.flush();
   }
 
+  /** The module's memory: a staged message's bytes go at `stagingAt` (at most 55 of them), then commitStaged. */
+  get stagingMemory(): Uint8Array {
+    return this.memory;
+  }
+
+  /** Queues SHA-256 of the `length` bytes just written at `stagingAt`, to be written at `target[offset…offset + 31]` by `flush`. */
+  commitStaged(length: number, target: Uint8Array, offset: number): void {
+    if (this.queued > 0 && !this.staged) throw new Error('Sha256Batch: hashInto and staged messages in one batch');
+    this.staged = true;
+    const message = this.queued;
+    this.lengths[message] = length;
+    this.stagingAt += length;
+    const known = this.targets.indexOf(target);
+    this.targetIndex[message] = known >= 0 ? known : this.addTarget(target);
+    this.offsets[message] = offset;
+    this.queued = message + 1;
+    if (this.queued === CAPACITY) this.flush();
+  }
+
+  /**
+   * Staged mode's way to queue a string: printable ASCII of up to 55 characters is staged as its
+   * bytes; anything else is hashed at once by node:crypto.
+   */
+  stageText(text: string, target: Uint8Array, offset: number): void {
+    const length = text.length;
+    if (length > MAX_SINGLE_BLOCK_BYTES) return this.hashNow(text, target, offset);
+    const memory = this.memory;
+    const at = this.stagingAt;
+    for (let index = 0; index < length; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code > 0x7f) return this.hashNow(text, target, offset);
+      memory[at + index] = code;
+    }
+    this.commitStaged(length, target, offset);
+  }
+
   /** Hashes everything queued and writes each digest to its place. */
   flush(): void {
     const count = this.queued;
     if (count === 0) return;
     // One UTF-8 encoding of every queued message; all ASCII (the usual case: as many bytes as UTF-16
     // units), the module lays the blocks out itself. Otherwise each message is laid out here.
-    const { read, written } = this.encoder.encodeInto(this.joined, this.staging);
+    // Staged messages are already bytes.
+    const { read, written } = this.staged
+      ? { read: 0, written: 0 }
+      : this.encoder.encodeInto(this.joined, this.staging);
     if (read === this.joined.length && written === read) {
       this.exports.place(STAGING_START, LENGTHS_START, BLOCKS_START, count);
     } else {
@@ -121,6 +168,8 @@ export class Sha256Batch {
     this.texts.length = 0;
     this.joined = '';
     this.queued = 0;
+    this.staged = false;
+    this.stagingAt = STAGING_START;
   }
 
   /** Lays out one queued message as its padded block; one longer than a block in UTF-8 is hashed now instead. */

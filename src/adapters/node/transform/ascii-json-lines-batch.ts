@@ -1,0 +1,212 @@
+import {
+  NOT_SURE,
+  lastWrittenLength,
+  normalizeAsciiDeviceId,
+  normalizeAsciiEmail,
+  normalizeAsciiPhone,
+} from '../../../core/identifiers/normalize-ascii-cell.ts';
+import {
+  CELL_EMPTY,
+  CELL_FIRST_REASON,
+  CELL_OK,
+  CELL_PREHASHED,
+  lastNormalized,
+  normalizeCell,
+} from '../../../core/identifiers/normalize-identifier.ts';
+import type { NormalizeOptions } from '../../../core/identifiers/normalize-options.ts';
+import type { IdentifierType } from '../../../core/identifiers/rules.ts';
+import type { ColumnMapping } from '../../../core/plan.ts';
+import type { JsonLineFieldScanner } from '../../../core/readers/json-line-fields.ts';
+import { parseJsonLine } from '../../../core/readers/read-json-lines.ts';
+import * as digestLines from '../../../core/transform/digest-lines.ts';
+import {
+  TALLY_LENGTH,
+  type BatchPlan,
+  type BatchResult,
+  type DigestWriter,
+} from '../../../core/transform/normalize-batch.ts';
+import { Sha256Batch } from './sha256-batch.ts';
+
+// Module-local copies for the per-cell loop (an imported binding is re-checked on every read).
+const DIGEST_BYTES = digestLines.DIGEST_BYTES;
+const writeHexDigest = digestLines.writeHexDigest;
+
+/** How each mapped column is read from bytes. */
+const EMAIL = 0;
+const PHONE = 1;
+const DEVICE_ID = 2;
+const kindOf = (type: IdentifierType): number => (type === 'EMAIL' ? EMAIL : type === 'PHONE' ? PHONE : DEVICE_ID);
+
+/** One slice of a chunk: its records (blank lines are none), how its rows map to them, and its normalized part. */
+export interface NormalizedSlice {
+  records: number;
+  /** Record index (in the slice) of each row; null when no record of the slice was malformed. */
+  rowRecord: number[] | null;
+  /** Indexes (in the slice) of the malformed records. */
+  malformed: number[];
+  part: BatchResult<Uint8Array>;
+}
+
+// One per thread, in staged mode: the normalizers write values straight into its memory.
+let staged: Sha256Batch | undefined;
+
+/**
+ * Normalizes and hashes an all-ASCII JSON Lines chunk (`text`: its Latin-1 string), `sliceRecords`
+ * records a slice: the same slices, verdicts, rejects and digests as readJsonLines, splitRecords and
+ * normalizeBatch make of it, faster. A line the scanner takes has its mapped values read from its
+ * bytes (normalize-ascii-cell.ts; what those are not sure of goes to normalizeCell as a string), and
+ * the values are staged for SHA-256 as bytes; any other line is parsed by the reader's own
+ * parseJsonLine and its cells go to normalizeCell.
+ */
+export function* normalizeAsciiJsonLines(
+  bytes: Uint8Array,
+  text: string,
+  mapping: readonly ColumnMapping[],
+  plan: BatchPlan,
+  options: NormalizeOptions,
+  scanner: JsonLineFieldScanner,
+  digests: Pick<DigestWriter<Uint8Array>, 'allocate'>,
+  sliceRecords: number,
+): Generator<NormalizedSlice> {
+  staged ??= new Sha256Batch();
+  const sha = staged;
+  const memory = sha.stagingMemory;
+  const typeCount = plan.types.length;
+  const mappingCount = mapping.length;
+  const mappingType = Int32Array.from(plan.mappingTypeIndex);
+  const mappingKind = Int32Array.from(mapping, ({ type }) => kindOf(type));
+  const mappingTypes = mapping.map(({ type }) => type);
+  const ownOnly = mapping.map(({ column }) => column in Object.prototype);
+  const columnsPerType = plan.types.map(
+    (_type, typeIndex) => plan.mappingTypeIndex.filter((index) => index === typeIndex).length,
+  );
+  const { valueStart, valueEnd } = scanner;
+
+  // The slice being filled.
+  let packed: Uint8Array[] = [];
+  let nextOffset = new Int32Array(typeCount);
+  let counts = new Float64Array(typeCount * TALLY_LENGTH);
+  let rejects: number[] = [];
+  let malformed: number[] = [];
+  let rowRecord: number[] | null = null;
+  let records = 0;
+  let rows = 0;
+  const open = (): void => {
+    packed = columnsPerType.map((columnCount) => digests.allocate(sliceRecords * columnCount * DIGEST_BYTES));
+    nextOffset = new Int32Array(typeCount);
+    counts = new Float64Array(typeCount * TALLY_LENGTH);
+    rejects = [];
+    malformed = [];
+    rowRecord = null;
+    records = 0;
+    rows = 0;
+  };
+  const take = (): NormalizedSlice => {
+    sha.flush();
+    const part: BatchResult<Uint8Array> = {
+      digests: packed.map((view, typeIndex) => ({
+        packed: view,
+        count: (nextOffset[typeIndex] as number) / DIGEST_BYTES,
+      })),
+      tallies: plan.types.map((_type, typeIndex) =>
+        Array.from(counts.subarray(typeIndex * TALLY_LENGTH, (typeIndex + 1) * TALLY_LENGTH)),
+      ),
+      rejects,
+    };
+    return { records, rowRecord, malformed, part };
+  };
+  /** Counts a cell's verdict; an ok or pre-hashed value is hashed or written (normalizeBatch's loop). */
+  const settle = (verdict: number, mappingIndex: number, typeIndex: number): void => {
+    const slot = typeIndex * TALLY_LENGTH + verdict;
+    counts[slot] = (counts[slot] as number) + 1;
+    if (verdict === CELL_OK) {
+      const offset = nextOffset[typeIndex] as number;
+      sha.stageText(lastNormalized(), packed[typeIndex] as Uint8Array, offset);
+      nextOffset[typeIndex] = offset + DIGEST_BYTES;
+    } else if (verdict === CELL_PREHASHED) {
+      const offset = nextOffset[typeIndex] as number;
+      writeHexDigest(lastNormalized(), packed[typeIndex] as Uint8Array, offset);
+      nextOffset[typeIndex] = offset + DIGEST_BYTES;
+    } else if (verdict !== CELL_EMPTY) {
+      rejects.push(rows, mappingIndex, verdict - CELL_FIRST_REASON);
+    }
+  };
+
+  open();
+  try {
+    let start = 0;
+    while (start <= bytes.length) {
+      let end = scanner.scanLine(bytes, start);
+      if (end >= 0) {
+        rowRecord?.push(records);
+        for (let entry = 0; entry < mappingCount; entry += 1) {
+          const typeIndex = mappingType[entry] as number;
+          const from = valueStart[entry] as number;
+          if (from < 0) {
+            // FIELD_MISSING or FIELD_NULL: empty, normalizeCell's verdict for undefined and null.
+            const slot = typeIndex * TALLY_LENGTH + CELL_EMPTY;
+            counts[slot] = (counts[slot] as number) + 1;
+            continue;
+          }
+          const to = valueEnd[entry] as number;
+          const kind = mappingKind[entry] as number;
+          let verdict: number;
+          if (kind === PHONE) {
+            verdict = normalizeAsciiPhone(text, bytes, from, to, options);
+          } else {
+            verdict =
+              kind === EMAIL
+                ? normalizeAsciiEmail(bytes, from, to, options, memory, sha.stagingAt)
+                : normalizeAsciiDeviceId(bytes, from, to, memory, sha.stagingAt);
+            if (verdict === CELL_OK) {
+              // Already in the staging memory: only queued here.
+              const slot = typeIndex * TALLY_LENGTH + CELL_OK;
+              counts[slot] = (counts[slot] as number) + 1;
+              const offset = nextOffset[typeIndex] as number;
+              sha.commitStaged(lastWrittenLength(), packed[typeIndex] as Uint8Array, offset);
+              nextOffset[typeIndex] = offset + DIGEST_BYTES;
+              continue;
+            }
+          }
+          if (verdict === NOT_SURE) {
+            verdict = normalizeCell(mappingTypes[entry] as IdentifierType, text.slice(from, to), options);
+          }
+          settle(verdict, entry, typeIndex);
+        }
+        records += 1;
+        rows += 1;
+      } else {
+        end = bytes.indexOf(0x0a, start);
+        if (end < 0) end = bytes.length;
+        const record = parseJsonLine(text.slice(start, end));
+        if (record === null) {
+          rowRecord ??= Array.from({ length: rows }, (_unused, row) => row);
+          malformed.push(records);
+          records += 1;
+        } else if (record !== undefined) {
+          rowRecord?.push(records);
+          for (let entry = 0; entry < mappingCount; entry += 1) {
+            const column = (mapping[entry] as ColumnMapping).column;
+            const cell = ownOnly[entry] && !Object.hasOwn(record, column) ? undefined : record[column];
+            settle(
+              normalizeCell(mappingTypes[entry] as IdentifierType, cell, options),
+              entry,
+              mappingType[entry] as number,
+            );
+          }
+          records += 1;
+          rows += 1;
+        }
+      }
+      if (records === sliceRecords) {
+        yield take();
+        open();
+      }
+      start = end + 1;
+    }
+    if (records > 0) yield take();
+  } finally {
+    // Nothing queued outlives the chunk (a cell that throws leaves its slice unfinished).
+    sha.flush();
+  }
+}
