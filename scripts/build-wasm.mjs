@@ -13,6 +13,7 @@ const folder = new URL('../src/adapters/node/transform/', import.meta.url);
 export const WASM_MODULES = [
   { source: 'sha256-x4.wat', target: 'sha256-x4-wasm.ts', constant: 'SHA256_X4_WASM_BASE64' },
   { source: 'digest-sort.wat', target: 'digest-sort-wasm.ts', constant: 'DIGEST_SORT_WASM_BASE64' },
+  { source: 'json-line-scan.wat', target: 'json-line-scan-wasm.ts', constant: 'JSON_LINE_SCAN_WASM_BASE64' },
 ];
 
 /** A .wat source of that folder compiled to WebAssembly (SIMD), validated. */

@@ -3,23 +3,26 @@ import type { NormalizeOptions } from './normalize-options.ts';
 
 /**
  * normalizeCell's common cases read straight from a cell's bytes, for string values that are
- * printable ASCII (0x20–0x7E) and unescaped in a JSON line (json-line-fields.ts): the normalized
- * value is written as bytes where the caller says (its SHA-256 staging), with no string made for
- * an email or a device id. Each function accepts only what normalizeCell's own fast checks accept
- * (plainEmailMatches, plainPhoneCharacters, isDashedHexUuid), decides it the same way, and returns
- * NOT_SURE for anything else, which the caller then gives to normalizeCell as a string. So the
- * verdicts and bytes are normalizeCell's (tests/unit/core/identifiers/normalize-ascii-cell.test.ts
+ * printable ASCII (0x20–0x7E) and unescaped in a JSON line (json-line-fields.ts), with no string
+ * made for an email or a device id: the normalized value is a byte range of the cell (emailRange),
+ * to be hashed with A–Z folded to a–z. Each function accepts only what normalizeCell's own fast
+ * checks accept (plainEmailMatches, plainPhoneCharacters, isDashedHexUuid), decides it the same way,
+ * and returns NOT_SURE for anything else, which the caller then gives to normalizeCell as a string.
+ * So the verdicts and values are normalizeCell's (tests/unit/core/identifiers/normalize-ascii-cell.test.ts
  * compares them on generated cells).
  */
 
 /** "Ask normalizeCell": the bytes alone do not settle the cell here. */
 export const NOT_SURE = -1;
-/** The most bytes of a normalized value written to `out` (a single SHA-256 block's message). */
+/** The most bytes of an email's valueRange (a single SHA-256 block's message; longer ones are NOT_SURE). */
 export const MAX_ASCII_VALUE_BYTES = 55;
 
-/** Bytes written by the last call that returned CELL_OK. */
-let written = 0;
-export const lastWrittenLength = (): number => written;
+/**
+ * The value of the last normalizeAsciiEmail or normalizeAsciiDeviceId that returned CELL_OK, as
+ * offsets into its bytes: `start…localEnd` then `at…end` (an email's `+tag` is what lies between;
+ * localEnd === at when there is none, and for a device id), A–Z still to be folded to a–z.
+ */
+export const valueRange = { start: 0, localEnd: 0, at: 0, end: 0 };
 
 const isLetterOrDigit = (code: number): boolean =>
   (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a);
@@ -29,17 +32,10 @@ const DIGEST_LENGTH = 64;
 
 /**
  * EMAIL, `bytes[start…end)` printable ASCII: edge spaces trimmed (cleaning), then the checks of
- * normalize-identifier.ts's plainEmailMatches; an accepted address is written lowercased, without
- * its `+tag`, at `out[at…]`. Only for `emailDots: keep`.
+ * normalize-identifier.ts's plainEmailMatches; an accepted address is valueRange: the address
+ * without its `+tag` (at most 55 bytes, else NOT_SURE). Only for `emailDots: keep`.
  */
-export function normalizeAsciiEmail(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  options: NormalizeOptions,
-  out: Uint8Array,
-  at: number,
-): number {
+export function normalizeAsciiEmail(bytes: Uint8Array, start: number, end: number, options: NormalizeOptions): number {
   while (start < end && bytes[start] === 0x20) start += 1;
   while (end > start && bytes[end - 1] === 0x20) end -= 1;
   if (start === end) return CELL_EMPTY;
@@ -81,9 +77,10 @@ export function normalizeAsciiEmail(
   const localEnd = plus < 0 ? atSign : plus;
   const size = localEnd - start + (end - atSign);
   if (size > MAX_ASCII_VALUE_BYTES) return NOT_SURE;
-  at = copyLowercase(bytes, start, localEnd, out, at);
-  copyLowercase(bytes, atSign, end, out, at);
-  written = size;
+  valueRange.start = start;
+  valueRange.localEnd = localEnd;
+  valueRange.at = atSign;
+  valueRange.end = end;
   return CELL_OK;
 }
 
@@ -93,16 +90,10 @@ for (const digit of '0123456789abcdefABCDEF') HEX_DIGIT[digit.charCodeAt(0)] = 1
 
 /**
  * IDFA, GAID or MAID, `bytes[start…end)` printable ASCII: a 36-character dashed UUID of hex digits
- * (normalize-identifier.ts's isDashedHexUuid) is written lowercased at `out[at…]`, or rejected as the
+ * (normalize-identifier.ts's isDashedHexUuid) is valueRange (the whole cell), or rejected as the
  * all-zero id; anything else is NOT_SURE.
  */
-export function normalizeAsciiDeviceId(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  out: Uint8Array,
-  at: number,
-): number {
+export function normalizeAsciiDeviceId(bytes: Uint8Array, start: number, end: number): number {
   if (end - start !== 36) return NOT_SURE;
   let zero = true;
   for (let index = 0; index < 36; index += 1) {
@@ -116,8 +107,10 @@ export function normalizeAsciiDeviceId(
     }
   }
   if (zero) return CELL_ZERO_DEVICE_ID;
-  copyLowercase(bytes, start, end, out, at);
-  written = 36;
+  valueRange.start = start;
+  valueRange.localEnd = end;
+  valueRange.at = end;
+  valueRange.end = end;
   return CELL_OK;
 }
 
@@ -150,14 +143,4 @@ export function normalizeAsciiPhone(
   if (blank) return NOT_SURE;
   if (from < end) kept += text.slice(from, end);
   return phoneResult(kept, options);
-}
-
-/** Copies bytes[start…end) to out[at…], A–Z as a–z; returns where the copy ends in `out`. */
-function copyLowercase(bytes: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
-  for (let index = start; index < end; index += 1) {
-    const code = bytes[index] as number;
-    out[at] = code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
-    at += 1;
-  }
-  return at;
 }

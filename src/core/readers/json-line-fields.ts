@@ -23,7 +23,15 @@ const COMMA = 0x2c;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-export class JsonLineFieldScanner {
+/** What the batch loop needs of a scanner: this one, or the same in WebAssembly (adapters). */
+export interface LineFieldScanner {
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+  /** The line's end, or -1: see JsonLineFieldScanner.scanLine. */
+  scanLine(bytes: Uint8Array, start: number): number;
+}
+
+export class JsonLineFieldScanner implements LineFieldScanner {
   /** Per mapped column: the byte offset of its string value's first character (inside the quotes), or FIELD_MISSING / FIELD_NULL. */
   readonly valueStart: Int32Array;
   /** Per mapped column with a string value: the offset just after its last character. */

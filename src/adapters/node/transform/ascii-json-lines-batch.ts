@@ -1,15 +1,16 @@
 import {
   NOT_SURE,
-  lastWrittenLength,
   normalizeAsciiDeviceId,
   normalizeAsciiEmail,
   normalizeAsciiPhone,
+  valueRange,
 } from '../../../core/identifiers/normalize-ascii-cell.ts';
 import {
   CELL_EMPTY,
   CELL_FIRST_REASON,
   CELL_OK,
   CELL_PREHASHED,
+  CELL_ZERO_DEVICE_ID,
   lastNormalized,
   normalizeCell,
 } from '../../../core/identifiers/normalize-identifier.ts';
@@ -26,6 +27,7 @@ import {
   type DigestWriter,
 } from '../../../core/transform/normalize-batch.ts';
 import { Sha256Batch } from './sha256-batch.ts';
+import { DEVICE_ID_NOT_UUID, DEVICE_ID_ZERO, type WasmJsonLineScanner } from './wasm-json-line-scanner.ts';
 
 // Module-local copies for the per-cell loop (an imported binding is re-checked on every read).
 const DIGEST_BYTES = digestLines.DIGEST_BYTES;
@@ -52,25 +54,31 @@ let staged: Sha256Batch | undefined;
 
 /**
  * Normalizes and hashes an all-ASCII JSON Lines chunk (`text`: its Latin-1 string), `sliceRecords`
- * records a slice: the same slices, verdicts, rejects and digests as readJsonLines, splitRecords and
+ * records a slice, at once (the hashing module holds the chunk meanwhile: no other chunk can start): the same slices, verdicts, rejects and digests as readJsonLines, splitRecords and
  * normalizeBatch make of it, faster. A line the scanner takes has its mapped values read from its
  * bytes (normalize-ascii-cell.ts; what those are not sure of goes to normalizeCell as a string), and
  * the values are staged for SHA-256 as bytes; any other line is parsed by the reader's own
  * parseJsonLine and its cells go to normalizeCell.
  */
-export function* normalizeAsciiJsonLines(
+export function normalizeAsciiJsonLines(
   bytes: Uint8Array,
   text: string,
   mapping: readonly ColumnMapping[],
   plan: BatchPlan,
   options: NormalizeOptions,
-  scanner: JsonLineFieldScanner,
+  columns: readonly string[],
+  fallbackScanner: JsonLineFieldScanner,
   digests: Pick<DigestWriter<Uint8Array>, 'allocate'>,
   sliceRecords: number,
-): Generator<NormalizedSlice> {
+): NormalizedSlice[] {
   staged ??= new Sha256Batch();
   const sha = staged;
-  const memory = sha.stagingMemory;
+  // The chunk is read from its copy in the hashing module's memory, whose byte ranges are then hashed
+  // in place (offsets are the same as in `text`).
+  sha.flush();
+  bytes = sha.loadChunk(bytes);
+  const wasmScanner = sha.lineScanner(columns);
+  const scanner = wasmScanner ?? fallbackScanner;
   const typeCount = plan.types.length;
   const mappingCount = mapping.length;
   const mappingType = Int32Array.from(plan.mappingTypeIndex);
@@ -132,6 +140,7 @@ export function* normalizeAsciiJsonLines(
     }
   };
 
+  const slices: NormalizedSlice[] = [];
   open();
   try {
     let start = 0;
@@ -156,14 +165,17 @@ export function* normalizeAsciiJsonLines(
           } else {
             verdict =
               kind === EMAIL
-                ? normalizeAsciiEmail(bytes, from, to, options, memory, sha.stagingAt)
-                : normalizeAsciiDeviceId(bytes, from, to, memory, sha.stagingAt);
+                ? normalizeAsciiEmail(bytes, from, to, options)
+                : wasmScanner === null
+                  ? normalizeAsciiDeviceId(bytes, from, to)
+                  : wasmDeviceId(wasmScanner, from, to);
             if (verdict === CELL_OK) {
-              // Already in the staging memory: only queued here.
+              // A byte range of the chunk, hashed with A–Z folded to a–z: no string made.
               const slot = typeIndex * TALLY_LENGTH + CELL_OK;
               counts[slot] = (counts[slot] as number) + 1;
               const offset = nextOffset[typeIndex] as number;
-              sha.commitStaged(lastWrittenLength(), packed[typeIndex] as Uint8Array, offset);
+              const { start: valueFrom, localEnd, at, end: valueTo } = valueRange;
+              sha.commitRange(valueFrom, localEnd, at, valueTo, packed[typeIndex] as Uint8Array, offset);
               nextOffset[typeIndex] = offset + DIGEST_BYTES;
               continue;
             }
@@ -199,14 +211,28 @@ export function* normalizeAsciiJsonLines(
         }
       }
       if (records === sliceRecords) {
-        yield take();
+        slices.push(take());
         open();
       }
       start = end + 1;
     }
-    if (records > 0) yield take();
+    if (records > 0) slices.push(take());
+    return slices;
   } finally {
     // Nothing queued outlives the chunk (a cell that throws leaves its slice unfinished).
     sha.flush();
   }
+}
+
+/** normalizeAsciiDeviceId by the WebAssembly scanner's SIMD check (same verdicts, same valueRange). */
+function wasmDeviceId(scanner: WasmJsonLineScanner, start: number, end: number): number {
+  if (end - start !== 36) return NOT_SURE;
+  const kind = scanner.deviceIdKind(start);
+  if (kind === DEVICE_ID_NOT_UUID) return NOT_SURE;
+  if (kind === DEVICE_ID_ZERO) return CELL_ZERO_DEVICE_ID;
+  valueRange.start = start;
+  valueRange.localEnd = end;
+  valueRange.at = end;
+  valueRange.end = end;
+  return CELL_OK;
 }

@@ -119,41 +119,51 @@ export async function processBatch(
 }
 
 /** Per thread: the field scanner of the last mapping seen (a worker has one mapping). */
-let scannerOf: { mapping: readonly ColumnMapping[]; scanner: JsonLineFieldScanner } | undefined;
+let scannerOf: { mapping: readonly ColumnMapping[]; columns: string[]; scanner: JsonLineFieldScanner } | undefined;
 
 /**
  * A JSON Lines chunk normalized slice by slice. An all-ASCII chunk (the usual case) is read by
  * normalizeAsciiJsonLines, which leaves JSON.parse only the lines its scanner does not take; any
  * other by the readers' own JSON Lines reader (the same records, byte for byte) and normalizeBatch.
  */
-async function* normalizedSlices(
+function normalizedSlices(
+  bytes: Uint8Array,
+  plan: BatchPlan,
+  mapping: readonly ColumnMapping[],
+  options: NormalizeOptions,
+  arena: DigestArena,
+): NormalizedSlice[] | AsyncGenerator<NormalizedSlice> {
+  const text = decodeAscii(bytes);
+  // The tail after the last line feed is held to the record limit by the reader (the main thread's
+  // chunks keep lines within it: only the reader's own error would differ).
+  if (text !== undefined && bytes.length - bytes.lastIndexOf(0x0a) - 1 <= MAX_RECORD_CHARS) {
+    if (scannerOf?.mapping !== mapping) {
+      const columns = mapping.map(({ column }) => column);
+      scannerOf = { mapping, columns, scanner: new JsonLineFieldScanner(columns) };
+    }
+    return normalizeAsciiJsonLines(
+      bytes,
+      text,
+      mapping,
+      plan,
+      options,
+      scannerOf.columns,
+      scannerOf.scanner,
+      arena,
+      JSON_LINES_SLICE_RECORDS,
+    );
+  }
+  return parsedSlices(bytes, plan, mapping, options, arena);
+}
+
+/** normalizedSlices for any chunk: the readers' JSON Lines reader, splitRecords and normalizeBatch. */
+async function* parsedSlices(
   bytes: Uint8Array,
   plan: BatchPlan,
   mapping: readonly ColumnMapping[],
   options: NormalizeOptions,
   arena: DigestArena,
 ): AsyncGenerator<NormalizedSlice> {
-  const text = decodeAscii(bytes);
-  // The tail after the last line feed is held to the record limit by the reader (the main thread's
-  // chunks keep lines within it: only the reader's own error would differ).
-  if (text !== undefined && bytes.length - bytes.lastIndexOf(0x0a) - 1 <= MAX_RECORD_CHARS) {
-    if (scannerOf?.mapping !== mapping) {
-      scannerOf = { mapping, scanner: new JsonLineFieldScanner(mapping.map(({ column }) => column)) };
-    }
-    // A plain Uint8Array view (a Buffer's indexOf is a native call, and one element type keeps the scanner's loads monomorphic).
-    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    yield* normalizeAsciiJsonLines(
-      view,
-      text,
-      mapping,
-      plan,
-      options,
-      scannerOf.scanner,
-      arena,
-      JSON_LINES_SLICE_RECORDS,
-    );
-    return;
-  }
   // (The main thread never starts a later chunk with a byte-order mark, which the reader's decoder
   // would drop: in one stream only the file's first one is dropped.)
   const chunks = (async function* () {

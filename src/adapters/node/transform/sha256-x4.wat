@@ -15,7 +15,7 @@
 ;; schedule W at 1024 (64 × v128, one lane per message); from 4096 the caller's blocks, digests, message
 ;; lengths and message bytes.
 (module
-  (memory (export "memory") 5)
+  (memory (export "memory") 6)
 
   (func $init
     ;; K: the first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4, 4.2.2).
@@ -110,16 +110,27 @@
     (v128.store32_lane offset=96 3 (local.get $p) (local.get $v)))
 
 ;; Bytes 16k … 16k + 15 of a padded block whose message (at most 55 bytes) starts at `from`: the
-  ;; message's bytes below its length `n` (in every lane), 0x80 at it, zeros after.
-  (func $blockChunk (param $from i32) (param $k i32) (param $n v128) (result v128)
-    (local $index v128)
+  ;; message's bytes below its length `n` (in every lane), 0x80 at it, zeros after. `fold` is 0x20 in
+  ;; every lane to lay out A–Z as a–z (placeRefs), or zeros to keep the bytes as they are (place).
+  (func $blockChunk (param $from i32) (param $k i32) (param $n v128) (param $fold v128) (result v128)
+    (local $index v128) (local $bytes v128)
     (local.set $index
       (i8x16.add
         (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
         (i8x16.splat (local.get $k))))
+    (local.set $bytes (v128.load (i32.add (local.get $from) (local.get $k))))
+    ;; byte - 'A' < 26 (unsigned): an upper-case letter, which gets the 0x20 bit of `fold`.
+    (local.set $bytes
+      (v128.or
+        (local.get $bytes)
+        (v128.and
+          (local.get $fold)
+          (i8x16.lt_u
+            (i8x16.sub (local.get $bytes) (v128.const i8x16 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41))
+            (v128.const i8x16 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26)))))
     (v128.or
       (v128.and
-        (v128.load (i32.add (local.get $from) (local.get $k)))
+        (local.get $bytes)
         (i8x16.lt_u (local.get $index) (local.get $n)))
       (v128.and
         (i8x16.eq (local.get $index) (local.get $n))
@@ -136,13 +147,35 @@
         (local.set $length (i32.load (i32.add (local.get $lengths) (i32.shl (local.get $q) (i32.const 2)))))
         (local.set $block (i32.add (local.get $blocks) (i32.shl (local.get $q) (i32.const 6))))
         (local.set $n (i8x16.splat (local.get $length)))
-        (v128.store offset=0 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 0) (local.get $n)))
-        (v128.store offset=16 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 16) (local.get $n)))
-        (v128.store offset=32 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 32) (local.get $n)))
-        (v128.store offset=48 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 48) (local.get $n)))
+        (v128.store offset=0 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 0) (local.get $n) (v128.const i64x2 0 0)))
+        (v128.store offset=16 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 16) (local.get $n) (v128.const i64x2 0 0)))
+        (v128.store offset=32 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 32) (local.get $n) (v128.const i64x2 0 0)))
+        (v128.store offset=48 (local.get $block) (call $blockChunk (local.get $staging) (i32.const 48) (local.get $n) (v128.const i64x2 0 0)))
         (i32.store8 offset=62 (local.get $block) (i32.shr_u (i32.shl (local.get $length) (i32.const 3)) (i32.const 8)))
         (i32.store8 offset=63 (local.get $block) (i32.and (i32.shl (local.get $length) (i32.const 3)) (i32.const 0xff)))
         (local.set $staging (i32.add (local.get $staging) (local.get $length)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $message))))
+
+  ;; Like place, but message q's bytes start at the address held by the i32 at `refs` + 4q (with 64
+  ;; readable bytes after it), and A–Z are laid out as a–z: the staged values of sha256-batch.ts are
+  ;; lowercase by the rules (emails, device ids), or have no letters (phones), once folded.
+  (func (export "placeRefs") (param $refs i32) (param $lengths i32) (param $blocks i32) (param $count i32)
+    (local $q i32) (local $length i32) (local $block i32) (local $from i32) (local $n v128) (local $fold v128)
+    (local.set $fold (v128.const i8x16 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20))
+    (block $done
+      (loop $message
+        (br_if $done (i32.ge_u (local.get $q) (local.get $count)))
+        (local.set $from (i32.load (i32.add (local.get $refs) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.set $length (i32.load (i32.add (local.get $lengths) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.set $block (i32.add (local.get $blocks) (i32.shl (local.get $q) (i32.const 6))))
+        (local.set $n (i8x16.splat (local.get $length)))
+        (v128.store offset=0 (local.get $block) (call $blockChunk (local.get $from) (i32.const 0) (local.get $n) (local.get $fold)))
+        (v128.store offset=16 (local.get $block) (call $blockChunk (local.get $from) (i32.const 16) (local.get $n) (local.get $fold)))
+        (v128.store offset=32 (local.get $block) (call $blockChunk (local.get $from) (i32.const 32) (local.get $n) (local.get $fold)))
+        (v128.store offset=48 (local.get $block) (call $blockChunk (local.get $from) (i32.const 48) (local.get $n) (local.get $fold)))
+        (i32.store8 offset=62 (local.get $block) (i32.shr_u (i32.shl (local.get $length) (i32.const 3)) (i32.const 8)))
+        (i32.store8 offset=63 (local.get $block) (i32.and (i32.shl (local.get $length) (i32.const 3)) (i32.const 0xff)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $message))))
 
