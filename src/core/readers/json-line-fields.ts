@@ -39,7 +39,9 @@ export class JsonLineFieldScanner implements LineFieldScanner {
   /** The mapped columns as bytes; null for a name no unescaped ASCII key can spell (never found here). */
   private readonly names: Array<Uint8Array | null>;
 
+  /** `columns`: distinct names (a column that feeds several mapping entries is scanned for once). */
   constructor(columns: readonly string[]) {
+    if (new Set(columns).size !== columns.length) throw new RangeError('JsonLineFieldScanner: name each column once');
     this.names = columns.map((column) =>
       /^[\x20-\x7e]*$/.test(column) ? Uint8Array.from(column, (character) => character.charCodeAt(0)) : null,
     );

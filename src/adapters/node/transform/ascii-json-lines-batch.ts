@@ -66,6 +66,7 @@ export function normalizeAsciiJsonLines(
   mapping: readonly ColumnMapping[],
   plan: BatchPlan,
   options: NormalizeOptions,
+  /** The mapped columns, each once (the scanners' fields). */
   columns: readonly string[],
   fallbackScanner: JsonLineFieldScanner,
   digests: Pick<DigestWriter<Uint8Array>, 'allocate'>,
@@ -84,6 +85,8 @@ export function normalizeAsciiJsonLines(
   const mappingType = Int32Array.from(plan.mappingTypeIndex);
   const mappingKind = Int32Array.from(mapping, ({ type }) => kindOf(type));
   const mappingTypes = mapping.map(({ type }) => type);
+  // The scanner's field of each entry (`columns` names each mapped column once).
+  const mappingField = Int32Array.from(mapping, ({ column }) => columns.indexOf(column));
   const ownOnly = mapping.map(({ column }) => column in Object.prototype);
   const columnsPerType = plan.types.map(
     (_type, typeIndex) => plan.mappingTypeIndex.filter((index) => index === typeIndex).length,
@@ -150,14 +153,15 @@ export function normalizeAsciiJsonLines(
         rowRecord?.push(records);
         for (let entry = 0; entry < mappingCount; entry += 1) {
           const typeIndex = mappingType[entry] as number;
-          const from = valueStart[entry] as number;
+          const field = mappingField[entry] as number;
+          const from = valueStart[field] as number;
           if (from < 0) {
             // FIELD_MISSING or FIELD_NULL: empty, normalizeCell's verdict for undefined and null.
             const slot = typeIndex * TALLY_LENGTH + CELL_EMPTY;
             counts[slot] = (counts[slot] as number) + 1;
             continue;
           }
-          const to = valueEnd[entry] as number;
+          const to = valueEnd[field] as number;
           const kind = mappingKind[entry] as number;
           let verdict: number;
           if (kind === PHONE) {

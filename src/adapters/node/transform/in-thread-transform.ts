@@ -138,7 +138,8 @@ function normalizedSlices(
   // chunks keep lines within it: only the reader's own error would differ).
   if (text !== undefined && bytes.length - bytes.lastIndexOf(0x0a) - 1 <= MAX_RECORD_CHARS) {
     if (scannerOf?.mapping !== mapping) {
-      const columns = mapping.map(({ column }) => column);
+      // Each column once: one column may feed several entries (e.g. device_id as IDFA and as GAID).
+      const columns = [...new Set(mapping.map(({ column }) => column))];
       scannerOf = { mapping, columns, scanner: new JsonLineFieldScanner(columns) };
     }
     return normalizeAsciiJsonLines(
