@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Sha256Batch } from '../../../../src/adapters/node/transform/sha256-batch.ts';
+import { JSON_LINE_SCAN_WASM_BASE64 } from '../../../../src/adapters/node/transform/json-line-scan-wasm.ts';
 import { SHA256_X4_WASM_BASE64 } from '../../../../src/adapters/node/transform/sha256-x4-wasm.ts';
 import { compileWat } from '../../../../scripts/build-wasm.mjs';
 import { seededRandomForTest } from '../../../helpers/test-seed.ts';
@@ -121,6 +122,75 @@ describe('Sha256Batch: SHA-256 in SIMD batches (sha256-x4.wat)', () => {
     expect(target.subarray(32).toString('hex')).toBe(reference('user@example.com'));
     batch.flush();
     expect(target.subarray(32).toString('hex')).toBe(reference('user@example.com'));
+  });
+
+  it('staged mode: byte ranges of a loaded chunk, one or two (an email without its +tag), A–Z folded', () => {
+    const { random } = seededRandomForTest('Sha256Batch staged ranges');
+    const batch = new Sha256Batch();
+    // Printable ASCII with letters of both cases; values up to 55 bytes, at every alignment.
+    const printable = (length: number): string =>
+      Array.from({ length }, () => String.fromCharCode(0x20 + Math.floor(random() * 95))).join('');
+    for (let round = 0; round < 3; round += 1) {
+      // A 3 MiB chunk in the second round makes the module's memory grow (views made again).
+      const text = printable(round === 1 ? 3 * 1024 * 1024 : 64 * 1024);
+      const chunk = batch.loadChunk(Buffer.from(text, 'latin1'));
+      expect(Buffer.from(chunk).toString('latin1')).toBe(text);
+      const ranges = Array.from({ length: 5000 }, () => {
+        const start = Math.floor(random() * (text.length - 120));
+        const first = Math.floor(random() * 40);
+        const gap = random() < 0.5 ? 0 : 1 + Math.floor(random() * 10);
+        const second = Math.floor(random() * (55 - first + 1));
+        return { start, localEnd: start + first, at: start + first + gap, end: start + first + gap + second };
+      });
+      const target = Buffer.alloc(ranges.length * 32);
+      ranges.forEach((range, index) =>
+        batch.commitRange(range.start, range.localEnd, range.at, range.end, target, index * 32),
+      );
+      batch.flush();
+      ranges.forEach((range, index) => {
+        const value = (text.slice(range.start, range.localEnd) + text.slice(range.at, range.end)).replace(
+          /[A-Z]/g,
+          (letter) => letter.toLowerCase(),
+        );
+        expect(target.subarray(index * 32, index * 32 + 32).toString('hex'), JSON.stringify(value)).toBe(
+          reference(value),
+        );
+      });
+    }
+  });
+
+  it('staged mode: stageText hashes short ASCII in the batch, and longer or non-ASCII text at once, in any order', () => {
+    const batch = new Sha256Batch();
+    const chunk = batch.loadChunk(Buffer.from('{"email":"Jane.Doe+news@Example.com"}', 'latin1'));
+    expect(chunk.length).toBe(37);
+    const texts = ['16134444444', 'é@example.com', 'x'.repeat(56), '+447911123456', 'a'.repeat(55), ''];
+    const target = Buffer.alloc((texts.length + 1) * 32);
+    texts.forEach((text, index) => batch.stageText(text, target, index * 32));
+    // "Jane.Doe" then "@Example.com", folded: jane.doe@example.com.
+    batch.commitRange(10, 18, 23, 35, target, texts.length * 32);
+    batch.flush();
+    expect(
+      Array.from({ length: texts.length + 1 }, (_unused, index) =>
+        target.subarray(index * 32, index * 32 + 32).toString('hex'),
+      ),
+    ).toEqual([...texts, 'jane.doe@example.com'].map(reference));
+  });
+
+  it('refuses to mix queued strings and staged messages in one batch, and to load a chunk over queued ones', () => {
+    const batch = new Sha256Batch();
+    const target = Buffer.alloc(64);
+    batch.hashInto('abc', target, 0);
+    expect(() => batch.stageText('def', target, 32)).toThrow(/one batch/);
+    batch.flush();
+    batch.stageText('def', target, 32);
+    expect(() => batch.hashInto('abc', target, 0)).toThrow(/one batch/);
+    expect(() => batch.loadChunk(Buffer.from('x'))).toThrow(/queued/);
+    batch.flush();
+    expect(target.subarray(32).toString('hex')).toBe(reference('def'));
+  });
+
+  it('carries the binary that json-line-scan.wat compiles to (node scripts/build-wasm.mjs)', async () => {
+    expect((await compileWat('json-line-scan.wat')).toString('base64')).toBe(JSON_LINE_SCAN_WASM_BASE64);
   });
 
   it('carries the binary that sha256-x4.wat compiles to (node scripts/build-wasm.mjs)', async () => {
