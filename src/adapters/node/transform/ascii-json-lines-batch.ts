@@ -49,16 +49,17 @@ export interface NormalizedSlice {
   part: BatchResult<Uint8Array>;
 }
 
-// One per thread, in staged mode: the normalizers write values straight into its memory.
+// One per thread, in staged mode: the chunk is loaded into its memory and hashed from there.
 let staged: Sha256Batch | undefined;
 
 /**
  * Normalizes and hashes an all-ASCII JSON Lines chunk (`text`: its Latin-1 string), `sliceRecords`
- * records a slice, at once (the hashing module holds the chunk meanwhile: no other chunk can start): the same slices, verdicts, rejects and digests as readJsonLines, splitRecords and
- * normalizeBatch make of it, faster. A line the scanner takes has its mapped values read from its
- * bytes (normalize-ascii-cell.ts; what those are not sure of goes to normalizeCell as a string), and
- * the values are staged for SHA-256 as bytes; any other line is parsed by the reader's own
- * parseJsonLine and its cells go to normalizeCell.
+ * records a slice, all at once (the hashing module holds the chunk meanwhile, so no other chunk may
+ * start): the same slices, verdicts, rejects and digests as readJsonLines, splitRecords and
+ * normalizeBatch make of it, faster (tests/unit/adapters/node/ascii-json-lines.test.ts). A line the
+ * scanner takes has its mapped values read from its bytes (normalize-ascii-cell.ts; what those are
+ * not sure of goes to normalizeCell as a string), emails and device ids hashed as byte ranges of the
+ * chunk; any other line is parsed by the reader's own parseJsonLine and its cells go to normalizeCell.
  */
 export function normalizeAsciiJsonLines(
   bytes: Uint8Array,

@@ -13,7 +13,8 @@
 ;;
 ;; Memory: the round constants K at 0 (64 × i32), the initial hash H0 at 256 (8 × i32), the message
 ;; schedule W at 1024 (64 × v128, one lane per message); from 4096 the caller's blocks, digests, message
-;; lengths and message bytes.
+;; lengths and message bytes; for placeRefs, the messages' addresses, then (sha256-batch.ts's staged
+;; mode) the line scanner's area and, from 384 KiB, a JSON Lines chunk the memory grows to hold.
 (module
   (memory (export "memory") 6)
 
