@@ -403,7 +403,7 @@ async function main(): Promise<void> {
       return `| ${name} | ${pairs} | **${median.toFixed(2)}×** | ${(ratios[0] as number).toFixed(2)}–${(ratios[ratios.length - 1] as number).toFixed(2)}× |`;
     }),
     '',
-    '**The per-row floor** (bench/mandatory-work-floor.ts): the engine\'s own worker code — JSON.parse, validation and normalization, SHA-256 — on every core, with the file already in memory and nothing else (no de-duplication, sorting, reject report or part files), timed after start-up. No run built on these per-row costs can beat it, so "pandas ÷ floor" bounds the speed-up over the pandas job\'s lower bound.',
+    '**The per-row floor** (bench/mandatory-work-floor.ts): the engine\'s own worker code — reading (the JSON Lines scanner, JSON.parse for lines outside its subset), validation and normalization, SHA-256 — on every core, with the file already in memory and nothing else (no de-duplication, sorting, reject report or part files), timed after start-up. No run built on these per-row costs can beat it, so "pandas ÷ floor" bounds the speed-up over the pandas job\'s lower bound.',
     '',
     '| file | floor s (after start-up) | engine s | pandas job s (lower bound) | pandas ÷ floor |',
     '|---|---:|---:|---:|---:|',
