@@ -28,6 +28,7 @@ import {
   TALLY_VALID,
 } from '../../../../src/core/transform/normalize-batch.ts';
 import { createSeededRandom } from '../../../../src/destinations/tiktok/emulator/seeded-random.ts';
+import { seededPicks } from '../../core/readers/json-lines-generator.ts';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -208,15 +209,7 @@ const SPECIAL_LINES = [
 ];
 
 function recordGenerator(seed: number, mapping: readonly ColumnMapping[]): () => string {
-  const random = createSeededRandom(seed);
-  const int = (below: number): number => Math.floor(random() * below);
-  const chance = (probability: number): boolean => random() < probability;
-  const pick = <T>(list: readonly T[]): T => list[int(list.length)] as T;
-  const run = (alphabet: string, length: number): string => {
-    let text = '';
-    for (let index = 0; index < length; index += 1) text += alphabet[int(alphabet.length)] as string;
-    return text;
-  };
+  const { random, int, chance, pick, run } = seededPicks(seed);
   const digits = (length: number): string => run(DIGITS, length);
   const ws = (): string => (chance(0.85) ? '' : pick([' ', '  ', '\t', ' \t']));
 

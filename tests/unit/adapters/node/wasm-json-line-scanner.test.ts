@@ -26,6 +26,7 @@ import {
   latin1,
   lineGenerator as generateLines,
   PLAIN,
+  seededPicks,
   STRING_BYTES,
 } from '../../core/readers/json-lines-generator.ts';
 
@@ -361,15 +362,7 @@ function expectedKind(bytes: Uint8Array, start: number): number | string {
 
 /** 36-byte strings: systematic mutations first, then seeded random shapes up to `count`. */
 function deviceIdStrings(seed: number, count: number): string[] {
-  const random = createSeededRandom(seed);
-  const int = (below: number): number => Math.floor(random() * below);
-  const chance = (probability: number): boolean => random() < probability;
-  const pick = <T>(list: readonly T[]): T => list[int(list.length)] as T;
-  const run = (alphabet: string, length: number): string => {
-    let text = '';
-    for (let index = 0; index < length; index += 1) text += alphabet[int(alphabet.length)] as string;
-    return text;
-  };
+  const { random, int, chance, pick, run } = seededPicks(seed);
   const randomCase = (text: string): string =>
     Array.from(text, (character) => (chance(0.5) ? character.toUpperCase() : character)).join('');
   const uuid = (): string => [8, 4, 4, 4, 12].map((length) => run(LOWER_HEX, length)).join('-');

@@ -176,15 +176,14 @@ export interface GeneratedLine {
   duplicateMapped: boolean;
 }
 
-/**
- * Lines from `seed`: the subset the scanners take and near misses of it. `wide` adds what the
- * WebAssembly scanner's 16-byte string checks need: longer strings and keys, and near misses with
- * one of STRING_BYTES inside a key or a value (the plain lines draw the same numbers either way).
- */
-export function lineGenerator(
-  seed: number,
-  { wide = false }: { wide?: boolean } = {},
-): (columns: readonly string[]) => GeneratedLine {
+/** A seeded source and the draws the generators make of it (the seed replays them). */
+export function seededPicks(seed: number): {
+  random: () => number;
+  int: (below: number) => number;
+  chance: (probability: number) => boolean;
+  pick: <T>(list: readonly T[]) => T;
+  run: (alphabet: string, length: number) => string;
+} {
   const random = createSeededRandom(seed);
   const int = (below: number): number => Math.floor(random() * below);
   const chance = (probability: number): boolean => random() < probability;
@@ -194,6 +193,19 @@ export function lineGenerator(
     for (let index = 0; index < length; index += 1) text += alphabet[int(alphabet.length)] as string;
     return text;
   };
+  return { random, int, chance, pick, run };
+}
+
+/**
+ * Lines from `seed`: the subset the scanners take and near misses of it. `wide` adds what the
+ * WebAssembly scanner's 16-byte string checks need: longer strings and keys, and near misses with
+ * one of STRING_BYTES inside a key or a value (the plain lines draw the same numbers either way).
+ */
+export function lineGenerator(
+  seed: number,
+  { wide = false }: { wide?: boolean } = {},
+): (columns: readonly string[]) => GeneratedLine {
+  const { random, int, chance, pick, run } = seededPicks(seed);
   const ws = (): string => (chance(0.75) ? '' : pick(WHITE_SPACE));
   const plainText = (): string => {
     const shape = random();
