@@ -24,6 +24,15 @@ export const MAX_ASCII_VALUE_BYTES = 55;
  */
 export const valueRange = { start: 0, localEnd: 0, at: 0, end: 0 };
 
+/** CELL_OK with valueRange set to `start…localEnd` then `at…end`. */
+export function acceptRange(start: number, localEnd: number, at: number, end: number): number {
+  valueRange.start = start;
+  valueRange.localEnd = localEnd;
+  valueRange.at = at;
+  valueRange.end = end;
+  return CELL_OK;
+}
+
 const isLetterOrDigit = (code: number): boolean =>
   (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a);
 
@@ -77,11 +86,7 @@ export function normalizeAsciiEmail(bytes: Uint8Array, start: number, end: numbe
   const localEnd = plus < 0 ? atSign : plus;
   const size = localEnd - start + (end - atSign);
   if (size > MAX_ASCII_VALUE_BYTES) return NOT_SURE;
-  valueRange.start = start;
-  valueRange.localEnd = localEnd;
-  valueRange.at = atSign;
-  valueRange.end = end;
-  return CELL_OK;
+  return acceptRange(start, localEnd, atSign, end);
 }
 
 /** Whether a byte is 0-9, a-f or A-F. */
@@ -107,11 +112,7 @@ export function normalizeAsciiDeviceId(bytes: Uint8Array, start: number, end: nu
     }
   }
   if (zero) return CELL_ZERO_DEVICE_ID;
-  valueRange.start = start;
-  valueRange.localEnd = end;
-  valueRange.at = end;
-  valueRange.end = end;
-  return CELL_OK;
+  return acceptRange(start, end, end, end);
 }
 
 /**

@@ -63,10 +63,9 @@ export function normalizeBatch<T extends Uint8Array>(
 ): BatchResult<T> {
   const typeCount = plan.types.length;
   const mappingCount = columns.length;
-  const columnsPerType = plan.types.map(
-    (_type, typeIndex) => plan.mappingTypeIndex.filter((index) => index === typeIndex).length,
+  const packedByType = columnsPerType(plan).map((columnCount) =>
+    writer.allocate(rowCount * columnCount * DIGEST_BYTES),
   );
-  const packedByType = columnsPerType.map((columnCount) => writer.allocate(rowCount * columnCount * DIGEST_BYTES));
   // Hot-loop state in flat typed arrays: byte offset of each type's next digest, counters per type.
   const nextOffset = new Int32Array(typeCount);
   const counts = new Float64Array(typeCount * TALLY_LENGTH);
@@ -105,10 +104,19 @@ export function normalizeBatch<T extends Uint8Array>(
     packed,
     count: (nextOffset[typeIndex] as number) / DIGEST_BYTES,
   }));
-  const tallies = plan.types.map((_type, typeIndex) =>
+  return { digests, tallies: talliesOf(plan, counts), rejects };
+}
+
+/** How many mapped columns feed each type of the plan (each needs that many digests a row at most). */
+export function columnsPerType(plan: BatchPlan): number[] {
+  return plan.types.map((_type, typeIndex) => plan.mappingTypeIndex.filter((index) => index === typeIndex).length);
+}
+
+/** The per-type tallies of a batch from its flat counters (TALLY_LENGTH per type, in type order). */
+export function talliesOf(plan: BatchPlan, counts: Float64Array): number[][] {
+  return plan.types.map((_type, typeIndex) =>
     Array.from(counts.subarray(typeIndex * TALLY_LENGTH, (typeIndex + 1) * TALLY_LENGTH)),
   );
-  return { digests, tallies, rejects };
 }
 
 /** Builds the plan for a mapping: types in first-mapped order. */

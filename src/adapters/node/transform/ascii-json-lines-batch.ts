@@ -1,4 +1,5 @@
 import {
+  acceptRange,
   NOT_SURE,
   normalizeAsciiDeviceId,
   normalizeAsciiEmail,
@@ -21,6 +22,8 @@ import type { JsonLineFieldScanner } from '../../../core/readers/json-line-field
 import { parseJsonLine } from '../../../core/readers/read-json-lines.ts';
 import * as digestLines from '../../../core/transform/digest-lines.ts';
 import {
+  columnsPerType,
+  talliesOf,
   TALLY_LENGTH,
   type BatchPlan,
   type BatchResult,
@@ -89,9 +92,7 @@ export function normalizeAsciiJsonLines(
   // The scanner's field of each entry (`columns` names each mapped column once).
   const mappingField = Int32Array.from(mapping, ({ column }) => columns.indexOf(column));
   const ownOnly = mapping.map(({ column }) => column in Object.prototype);
-  const columnsPerType = plan.types.map(
-    (_type, typeIndex) => plan.mappingTypeIndex.filter((index) => index === typeIndex).length,
-  );
+  const columnCounts = columnsPerType(plan);
   const { valueStart, valueEnd } = scanner;
 
   // The slice being filled.
@@ -104,7 +105,7 @@ export function normalizeAsciiJsonLines(
   let records = 0;
   let rows = 0;
   const open = (): void => {
-    packed = columnsPerType.map((columnCount) => digests.allocate(sliceRecords * columnCount * DIGEST_BYTES));
+    packed = columnCounts.map((columnCount) => digests.allocate(sliceRecords * columnCount * DIGEST_BYTES));
     nextOffset = new Int32Array(typeCount);
     counts = new Float64Array(typeCount * TALLY_LENGTH);
     rejects = [];
@@ -120,9 +121,7 @@ export function normalizeAsciiJsonLines(
         packed: view,
         count: (nextOffset[typeIndex] as number) / DIGEST_BYTES,
       })),
-      tallies: plan.types.map((_type, typeIndex) =>
-        Array.from(counts.subarray(typeIndex * TALLY_LENGTH, (typeIndex + 1) * TALLY_LENGTH)),
-      ),
+      tallies: talliesOf(plan, counts),
       rejects,
     };
     return { records, rowRecord, malformed, part };
@@ -235,9 +234,5 @@ function wasmDeviceId(scanner: WasmJsonLineScanner, start: number, end: number):
   const kind = scanner.deviceIdKind(start);
   if (kind === DEVICE_ID_NOT_UUID) return NOT_SURE;
   if (kind === DEVICE_ID_ZERO) return CELL_ZERO_DEVICE_ID;
-  valueRange.start = start;
-  valueRange.localEnd = end;
-  valueRange.at = end;
-  valueRange.end = end;
-  return CELL_OK;
+  return acceptRange(start, end, end, end);
 }

@@ -105,11 +105,7 @@ export class Sha256Batch {
     this.joined += text;
     this.texts[message] = text;
     this.lengths[message] = text.length;
-    const known = this.targets.indexOf(target);
-    this.targetIndex[message] = known >= 0 ? known : this.addTarget(target);
-    this.offsets[message] = offset;
-    this.queued = message + 1;
-    if (this.queued === CAPACITY) this.flush();
+    this.enqueue(message, target, offset);
   }
 
   /**
@@ -186,6 +182,11 @@ export class Sha256Batch {
     const message = this.queued;
     this.refs[message] = address;
     this.lengths[message] = length;
+    this.enqueue(message, target, offset);
+  }
+
+  /** Message `message` (the next one) goes to `target[offset…]`; a full queue is hashed at once. */
+  private enqueue(message: number, target: Uint8Array, offset: number): void {
     const known = this.targets.indexOf(target);
     this.targetIndex[message] = known >= 0 ? known : this.addTarget(target);
     this.offsets[message] = offset;
